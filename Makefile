@@ -1,0 +1,61 @@
+# The README's two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+# Installed-dependency stamps: reinstall when pyproject.toml changes.
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+PIP_FLAGS ?= --quiet --disable-pip-version-check
+LINT_PATHS := simulators tests bench examples doc/conf.py
+
+.PHONY: run test lint unit docs bench bench-regress clean system-deps
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): pyproject.toml | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
+	touch $@ $(STAMP_RUN)
+
+## run: start the dut simulator, query it, show its telemetry, inject a fault, stop it
+run: $(STAMP_RUN)
+	$(PY) examples/dut_session.py
+
+## test: lint, the whole suite with the coverage gate, and the docs with their doctests
+test: system-deps $(STAMP_DEV)
+	$(MAKE) lint
+	$(MAKE) unit
+	$(MAKE) docs
+
+# CI machines start bare; netcat is what the user guide's examples use.
+system-deps:
+	@if [ -n "$$CI" ] && ! command -v nc >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq netcat-openbsd >/dev/null; fi
+
+lint: $(STAMP_DEV)
+	$(BIN)/prospector --profile-path . --profile .prospector.yaml $(LINT_PATHS)
+
+unit: $(STAMP_DEV)
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report --fail-under=95
+
+docs: $(STAMP_DEV)
+	$(BIN)/sphinx-build -W --keep-going -q -b html doc doc/_build/html
+	$(BIN)/sphinx-build -W --keep-going -q -b doctest doc doc/_build/doctest
+	@tail -n 4 doc/_build/doctest/output.txt
+
+bench: $(STAMP_DEV)
+	$(PY) bench/framework_bench.py
+
+bench-regress: $(STAMP_DEV)
+	$(PY) bench/framework_bench.py --regress
+
+clean:
+	rm -rf $(VENV) doc/_build .coverage .coverage.* build *.egg-info

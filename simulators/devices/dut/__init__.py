@@ -1,0 +1,208 @@
+"""A simulated device under test: ASCII commands, streamed telemetry, status over UDP.
+
+Port 6000 answers newline-terminated commands (``*IDN?``, ``POWER ON``,
+``LOAD 0.1``, ``MEAS:VOLT?`` ...); port 6001 streams one telemetry line every
+``sampling_time``; port 6002 is a second unit answering the same commands over
+UDP, one datagram per request (``STATUS?``). Types: ``clean`` (default),
+``factory-flaky``, ``markov-flaky``. The protocol is documented in ``doc/dut.rst``.
+"""
+
+from __future__ import annotations
+
+import functools
+import queue
+import random
+from collections.abc import Callable
+from socketserver import ThreadingTCPServer, ThreadingUDPServer
+
+from simulators.common import (
+    BaseSystem,
+    ListeningSystem,
+    MultiTypeSystem,
+    Publisher,
+    SendingSystem,
+)
+from simulators.devices.dut.model import DutModel, FaultProfile, make_profile
+from simulators.utils import Clock, default_clock
+
+__all__ = ["IDENTITY", "DutSystem", "System", "servers"]
+
+servers = [
+    (("127.0.0.1", 6000), ("127.0.0.1", 6001), ThreadingTCPServer, {}),
+    (("127.0.0.1", 6002), (), ThreadingUDPServer, {}),
+]
+
+IDENTITY = "SIMULATORS,DUT-1000,SN0001,1.0"
+#: The longest command line; a longer one is dropped as a bad message.
+MAX_LINE = 1024
+
+
+class DutSystem(ListeningSystem, SendingSystem):
+    """The DUT's command interface and telemetry, over a :class:`DutModel`."""
+
+    parser_state = ("_line",)
+
+    def __init__(
+        self,
+        profile: str = "clean",
+        seed: int = 0,
+        sampling_time: float = 0.1,
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock = clock or default_clock()
+        self._initial_profile = profile
+        self._initial_seed = seed
+        self._line = bytearray()
+        self._publisher = Publisher(self._telemetry, sampling_time, self.lock, self.clock)
+        self.sampling_time = sampling_time
+        self._reset(profile, seed)
+        self._handlers: dict[str, Callable[[str], str]] = {
+            "*IDN?": lambda _arg: IDENTITY,
+            "*RST": self._rst,
+            "POWER": self._power,
+            "POWER?": lambda _arg: "ON" if self.model.powered else "OFF",
+            "LOAD": self._load,
+            "LOAD?": lambda _arg: f"{self.model.load_a:.3f}",
+            "MEAS:VOLT?": lambda _arg: f"{self.model.measure_voltage():.4f}",
+            "MEAS:CURR?": lambda _arg: f"{self.model.measure_current():.4f}",
+            "MEAS:TEMP?": lambda _arg: f"{self.model.measure_temperature():.2f}",
+            "STATUS?": lambda _arg: self._status(),
+        }
+
+    def _reset(self, profile: str, seed: int) -> None:
+        self.model = DutModel(seed=seed)
+        self.profile: FaultProfile = make_profile(profile)
+        self._fault_rng = random.Random(f"{seed}:faults")
+        self._telemetry_rng = random.Random(f"{seed}:telemetry")
+        self._forced_failures = 0
+        self._sequence = 0
+
+    # -- the line protocol ------------------------------------------------
+
+    def parse(self, byte: bytes) -> bool | bytes:
+        if byte == b"\n":
+            line, self._line = bytes(self._line), bytearray()
+            return self._answer(line) if line.strip() else False
+        self._line += byte
+        if len(self._line) > MAX_LINE:
+            self._line = bytearray()
+            raise ValueError(f"command line longer than {MAX_LINE} bytes dropped")
+        return True
+
+    def parse_chunk(self, data: bytes) -> list[bytes]:
+        """Answer every complete line of ``data`` at once (the fast path)."""
+        *lines, rest = (bytes(self._line) + data).split(b"\n")
+        if len(rest) > MAX_LINE:
+            rest = b""
+        self._line = bytearray(rest)
+        return [self._answer(line) for line in lines if line.strip()]
+
+    def _answer(self, raw: bytes) -> bytes:
+        return (self.execute(raw.decode("ascii", errors="replace")) + "\n").encode()
+
+    def execute(self, line: str) -> str:
+        """Run one command line and return its reply (without the newline)."""
+        header, _, argument = line.strip().partition(" ")
+        handler = self._handlers.get(header.upper())
+        if handler is None:
+            return f"ERR unknown command {header!r}; try *IDN?, POWER ON, LOAD 0.1, MEAS:VOLT?"
+        if self._fails():
+            return "ERR device fault"
+        try:
+            return handler(argument.strip())
+        except ValueError as error:
+            return f"ERR {error}"
+
+    def _fails(self) -> bool:
+        if self._forced_failures:
+            self._forced_failures -= 1
+            return True
+        return self.profile.fails(self._fault_rng)
+
+    def _rst(self, _argument: str) -> str:
+        self.model.powered = False
+        self.model.load_a = 0.0
+        return "OK"
+
+    def _power(self, argument: str) -> str:
+        state = argument.upper()
+        if state not in {"ON", "OFF", "1", "0"}:
+            raise ValueError(f"POWER takes ON or OFF, got {argument!r}")
+        self.model.powered = state in {"ON", "1"}
+        return "OK"
+
+    def _load(self, argument: str) -> str:
+        try:
+            amps = float(argument)
+        except ValueError:
+            raise ValueError(f"LOAD takes a current in amperes, got {argument!r}") from None
+        self.model.set_load(amps)
+        return "OK"
+
+    def _status(self) -> str:
+        model = self.model
+        return (
+            f"POWER={'ON' if model.powered else 'OFF'} LOAD={model.load_a:.3f} "
+            f"VOLT={model.output_voltage_v:.4f} CURR={model.output_current_a:.4f} "
+            f"TEMP={model.temperature_c:.2f} PROFILE={self.profile.name}"
+        )
+
+    # -- telemetry ----------------------------------------------------------
+
+    def subscribe(self, q: queue.Queue[bytes]) -> None:
+        self._publisher.subscribe(q)
+
+    def unsubscribe(self, q: queue.Queue[bytes]) -> None:
+        self._publisher.unsubscribe(q)
+
+    def _telemetry(self) -> bytes:
+        self._sequence += 1
+        model, rng = self.model, self._telemetry_rng
+        return (
+            f"TLM seq={self._sequence} time={self.clock.time():.3f} "
+            f"power={'ON' if model.powered else 'OFF'} volt={model.measure_voltage(rng):.4f} "
+            f"curr={model.measure_current(rng):.4f} temp={model.measure_temperature(rng):.2f}\n"
+        ).encode()
+
+    # -- custom commands ----------------------------------------------------
+
+    def system_set_seed(self, seed: str) -> str:
+        """Restart every random sequence (noise, faults) from an integer seed."""
+        value = int(seed)
+        self.model.reseed(value)
+        self._fault_rng = random.Random(f"{value}:faults")
+        self._telemetry_rng = random.Random(f"{value}:telemetry")
+        return "ok"
+
+    def system_set_profile(self, name: str, *parameters: str) -> str:
+        """Switch the fault profile, e.g. factory-flaky,0.2 or markov-flaky,0.05,0.3."""
+        self.profile = make_profile(name, *(float(p) for p in parameters))
+        return "ok"
+
+    def system_profile(self) -> str:
+        """Show the fault profile and its parameters."""
+        return self.profile.describe()
+
+    def system_fail_next(self, count: str) -> str:
+        """Make the next N requests fail, whatever the profile."""
+        value = int(count)
+        if value < 0:
+            raise ValueError("count must be >= 0")
+        self._forced_failures = value
+        return "ok"
+
+    def system_reset(self) -> str:
+        """Back to power-on defaults: the start-up profile and seed, output off."""
+        self._reset(self._initial_profile, self._initial_seed)
+        return "ok"
+
+
+def _typed(profile: str) -> Callable[..., BaseSystem]:
+    return functools.partial(DutSystem, profile)
+
+
+class System(MultiTypeSystem):
+    """``-t clean|factory-flaky|markov-flaky`` picks the start-up fault profile."""
+
+    systems = {name: _typed(name) for name in ("clean", "factory-flaky", "markov-flaky")}
+    default = "clean"

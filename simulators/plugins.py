@@ -1,0 +1,138 @@
+"""Finding simulators: built-in packages under ``simulators/devices`` and entry points.
+
+A third-party package registers its simulator module under the entry-point group
+``simulators.plugins``, e.g. in its ``pyproject.toml``::
+
+    [project.entry-points."simulators.plugins"]
+    their_device = "their_device_sim"
+
+A plugin module must stay cheap to import (``discos-simulator list`` imports it):
+import heavy dependencies inside the System, not at module level.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import socketserver
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+import simulators.devices
+
+__all__ = ["ENTRY_POINT_GROUP", "PluginError", "PluginInfo", "ServerEntry", "discover", "load"]
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "simulators.plugins"
+
+
+class PluginError(Exception):
+    """A simulator cannot be found or does not follow the plugin contract."""
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """Where a simulator comes from: its name, its module and who ships it."""
+
+    name: str
+    module: str
+    origin: str  # "built-in" or the distribution that registered it
+
+
+@dataclass(frozen=True)
+class ServerEntry:
+    """One entry of a module's ``servers``: an independent unit with its own System."""
+
+    listening: tuple[str, int] | None
+    sending: tuple[str, int] | None
+    server_type: type[socketserver.BaseServer]
+    kwargs: dict[str, Any]
+
+    @property
+    def transport(self) -> str:
+        """``tcp`` or ``udp``."""
+        return "udp" if issubclass(self.server_type, socketserver.UDPServer) else "tcp"
+
+
+def discover() -> dict[str, PluginInfo]:
+    """Return every simulator by name: built-ins first, then entry points (built-ins win)."""
+    found: dict[str, PluginInfo] = {}
+    for module in pkgutil.iter_modules(simulators.devices.__path__):
+        if module.ispkg and not module.name.startswith("_"):
+            name = module.name
+            found[name] = PluginInfo(name, f"simulators.devices.{name}", "built-in")
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in found:
+            logger.warning("plugin %r from %s is shadowed by a built-in", entry.name, entry.value)
+            continue
+        origin = entry.dist.name if entry.dist is not None else "entry point"
+        found[entry.name] = PluginInfo(entry.name, entry.value, origin)
+    return dict(sorted(found.items()))
+
+
+def load(name: str) -> ModuleType:
+    """Import the simulator ``name`` and check it declares ``servers`` and ``System``."""
+    plugins = discover()
+    info = plugins.get(name)
+    if info is None:
+        known = ", ".join(plugins) or "none"
+        raise PluginError(f"unknown simulator {name!r}; known: {known} (see: discos-simulator list)")
+    try:
+        module = importlib.import_module(info.module)
+    except Exception as error:  # noqa: BLE001 - a broken plugin must not take the CLI down
+        raise PluginError(f"simulator {name!r} ({info.module}) failed to import: {error}") from None
+    entries(module)  # validates
+    if not hasattr(module, "System"):
+        raise PluginError(f"simulator {name!r} ({info.module}) has no System class")
+    return module
+
+
+def entries(module: ModuleType) -> list[ServerEntry]:
+    """Return a module's ``servers`` as :class:`ServerEntry` objects, validating their shape."""
+    servers = getattr(module, "servers", None)
+    if not isinstance(servers, list) or not servers:
+        raise PluginError(f"{module.__name__} has no 'servers' list")
+    result = []
+    for number, entry in enumerate(servers, 1):
+        try:
+            listening, sending, server_type, kwargs = entry
+        except (TypeError, ValueError):
+            raise PluginError(
+                f"{module.__name__}: servers entry {number} is not "
+                "(l_address, s_address, server_type, kwargs)"
+            ) from None
+        if not (isinstance(server_type, type) and issubclass(server_type, socketserver.BaseServer)):
+            raise PluginError(f"{module.__name__}: servers entry {number} has no server type")
+        result.append(
+            ServerEntry(
+                _address(module, number, listening),
+                _address(module, number, sending),
+                server_type,
+                dict(kwargs or {}),
+            )
+        )
+    return result
+
+
+def _address(module: ModuleType, number: int, address: Any) -> tuple[str, int] | None:
+    if address == () or address is None:
+        return None
+    try:
+        host, port = address
+        port = int(port)
+    except (TypeError, ValueError):
+        raise PluginError(
+            f"{module.__name__}: servers entry {number} has a bad address {address!r}"
+        ) from None
+    if not 0 <= port <= 65535:
+        raise PluginError(f"{module.__name__}: servers entry {number} has port {port} out of range")
+    return str(host), port
+
+
+def describe(module: ModuleType) -> str:
+    """Return the first line of a plugin's docstring: its one-line description."""
+    return (module.__doc__ or "").strip().split("\n", 1)[0]
