@@ -7,9 +7,8 @@ PY     := $(BIN)/python
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 PIP_FLAGS ?= --quiet --disable-pip-version-check
-LINT_PATHS := simulators tests bench examples doc/conf.py
 
-.PHONY: run test lint unit docs bench bench-regress clean system-deps
+.PHONY: run test lint unit docs bench clean system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +37,7 @@ system-deps:
 		apt-get update -qq && apt-get install -y -qq netcat-openbsd >/dev/null; fi
 
 lint: $(STAMP_DEV)
-	$(BIN)/prospector --profile-path . --profile .prospector.yaml $(LINT_PATHS)
+	$(BIN)/prospector --profile-path . --profile .prospector.yaml
 
 unit: $(STAMP_DEV)
 	rm -f .coverage .coverage.*
@@ -51,11 +50,9 @@ docs: $(STAMP_DEV)
 	$(BIN)/sphinx-build -W --keep-going -q -b doctest doc doc/_build/doctest
 	@tail -n 4 doc/_build/doctest/output.txt
 
+## bench: speed against baselines measured in the same run (results in bench/results/)
 bench: $(STAMP_DEV)
 	$(PY) bench/framework_bench.py
-
-bench-regress: $(STAMP_DEV)
-	$(PY) bench/framework_bench.py --regress
 
 clean:
 	rm -rf $(VENV) doc/_build .coverage .coverage.* build *.egg-info

@@ -22,6 +22,12 @@ exclude_patterns = ["_build"]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 nitpicky = False
+# Docstring examples pulled in by autodoc run too, in one namespace per page.
 doctest_global_setup = """
-import simulators
+from simulators import plugins
+from simulators.client import Client
+from simulators.commands import *
+from simulators.launcher import Simulator
+from simulators.utils import *
+from datetime import UTC, datetime, timedelta, timezone
 """

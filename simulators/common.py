@@ -10,8 +10,10 @@ reachable from any client as ``$system_<name>:arg1,arg2%``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import socketserver
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -27,9 +29,15 @@ __all__ = [
     "MultiTypeSystem",
     "Publisher",
     "SendingSystem",
+    "ServerSpec",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: A served address, or ``()`` for none.
+ServerAddress = tuple[str, int] | tuple[()]
+#: One entry of a module's ``servers``: ``(l_address, s_address, server_type, kwargs)``.
+ServerSpec = tuple[ServerAddress, ServerAddress, type[socketserver.BaseServer], dict[str, Any]]
 
 #: What ``system_stop`` answers; the server stops the whole simulator after sending it.
 SHUTDOWN_REPLY = "$server_shutdown%"
@@ -127,7 +135,7 @@ class MultiTypeSystem:
     systems: ClassVar[dict[str, Callable[..., BaseSystem]]] = {}
     default: ClassVar[str] = ""
 
-    def __new__(cls, system_type: str | None = None, **kwargs: Any) -> Any:  # type: ignore[misc]
+    def __new__(cls, system_type: str | None = None, **kwargs: Any) -> Any:
         name = system_type or cls.default
         try:
             factory = cls.systems[name]
@@ -207,7 +215,5 @@ def _put_dropping_oldest(q: queue.Queue[bytes], message: bytes) -> None:
             q.put_nowait(message)
             return
         except queue.Full:
-            try:
+            with contextlib.suppress(queue.Empty):  # another thread may have emptied it
                 q.get_nowait()
-            except queue.Empty:  # pragma: no cover - another thread emptied it meanwhile
-                pass

@@ -52,6 +52,7 @@ class Simulator:
         self,
         name: str,
         module: ModuleType,
+        *,
         system_type: str | None = None,
         host: str = DEFAULT_HOST,
         port_offset: int = 0,

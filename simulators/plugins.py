@@ -80,10 +80,10 @@ def load(name: str) -> ModuleType:
     info = plugins.get(name)
     if info is None:
         known = ", ".join(plugins) or "none"
-        raise PluginError(f"unknown simulator {name!r}; known: {known} (see: discos-simulator list)")
+        raise PluginError(f"unknown simulator {name!r}; known: {known} (discos-simulator list)")
     try:
         module = importlib.import_module(info.module)
-    except Exception as error:  # noqa: BLE001 - a broken plugin must not take the CLI down
+    except Exception as error:
         raise PluginError(f"simulator {name!r} ({info.module}) failed to import: {error}") from None
     entries(module)  # validates
     if not hasattr(module, "System"):

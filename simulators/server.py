@@ -59,7 +59,7 @@ class SystemHost:
         self._owner: object = None
 
     def process(self, owner: object, segments: Iterable[bytes | Command]) -> tuple[bytes, bool]:
-        """Parse data and run commands from ``owner``; return the reply bytes and whether to stop."""
+        """Parse data and run commands from ``owner``; return the replies and whether to stop."""
         replies: list[bytes] = []
         stop = False
         with self.system.lock:
@@ -317,7 +317,7 @@ def make_server(
         server = served(address, _HANDLERS[role, udp])
     except OSError as error:
         raise ServeError(_bind_error(address, udp, error)) from None
-    server._init_serving(host, role)  # noqa: SLF001 - our own mixin
+    server._init_serving(host, role)
     return server
 
 

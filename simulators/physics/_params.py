@@ -89,5 +89,15 @@ def numbers_from_mapping(
     """Build ``factory`` from a flat section of numbers; ``keys`` maps mapping key -> field."""
     section = as_section(path, data)
     check_keys(path, section, keys)
-    kwargs = {keys[key]: as_number(join(path, key), value) for key, value in section.items()}
-    return build(factory, path, kwargs)
+    return build(factory, path, take_numbers(section, path, keys))
+
+
+def take_numbers(
+    section: Mapping[str, object], path: str, keys: Mapping[str, str]
+) -> dict[str, float]:
+    """Keyword arguments for the keys of ``keys`` present in ``section``, as floats."""
+    return {
+        field: as_number(join(path, key), section[key])
+        for key, field in keys.items()
+        if key in section
+    }

@@ -21,6 +21,7 @@ from simulators.physics._params import (
     require_non_negative,
     require_positive,
     require_temperature_c,
+    take_numbers,
 )
 from simulators.physics.ldo import Ldo, LdoOperatingPoint, LdoParams
 from simulators.physics.thermal import Chamber, ChamberParams, DutThermal, ThermalParams
@@ -64,8 +65,7 @@ class BenchParams:
 
         physics = as_section("physics", root.get("physics", {}))
         check_keys("physics", physics, ("update_rate_hz", "thermal", "chamber"))
-        if "update_rate_hz" in physics:
-            kwargs["update_rate_hz"] = as_number("physics.update_rate_hz", physics["update_rate_hz"])
+        kwargs.update(take_numbers(physics, "physics", {"update_rate_hz": "update_rate_hz"}))
         kwargs["thermal"] = ThermalParams.from_mapping(physics.get("thermal", {}))
         kwargs["chamber"] = ChamberParams.from_mapping(physics.get("chamber", {}))
 
@@ -77,10 +77,8 @@ class BenchParams:
 
         bench = as_section("bench", root.get("bench", {}))
         check_keys("bench", bench, ("psu_voltage", "load_current_a", "tempco_sweep_c"))
-        if "psu_voltage" in bench:
-            kwargs["psu_voltage_v"] = as_number("bench.psu_voltage", bench["psu_voltage"])
-        if "load_current_a" in bench:
-            kwargs["load_current_a"] = as_number("bench.load_current_a", bench["load_current_a"])
+        numbers = {"psu_voltage": "psu_voltage_v", "load_current_a": "load_current_a"}
+        kwargs.update(take_numbers(bench, "bench", numbers))
         if "tempco_sweep_c" in bench:
             sweep = bench["tempco_sweep_c"]
             if not isinstance(sweep, list | tuple):

@@ -201,10 +201,6 @@ class DutThermal:
     def dissipation_w(self, value: float) -> None:
         self._dissipation_w = require_finite("dissipation (W)", value)
 
-    def steady_case_c(self, air_c: float) -> float:
-        """Case temperature the DUT settles to in still ``air_c`` at the present dissipation."""
-        return air_c + self._dissipation_w * self.params.theta_ca_c_per_w
-
     def tick(self, dt_s: float, air_c: float, air_start_c: float | None = None) -> None:
         """Advance by ``dt_s`` while the air moves linearly from ``air_start_c`` to ``air_c``.
 

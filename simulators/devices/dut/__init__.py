@@ -14,6 +14,7 @@ import queue
 import random
 from collections.abc import Callable
 from socketserver import ThreadingTCPServer, ThreadingUDPServer
+from typing import ClassVar
 
 from simulators.common import (
     BaseSystem,
@@ -21,13 +22,14 @@ from simulators.common import (
     MultiTypeSystem,
     Publisher,
     SendingSystem,
+    ServerSpec,
 )
 from simulators.devices.dut.model import DutModel, FaultProfile, make_profile
 from simulators.utils import Clock, default_clock
 
 __all__ = ["IDENTITY", "DutSystem", "System", "servers"]
 
-servers = [
+servers: list[ServerSpec] = [
     (("127.0.0.1", 6000), ("127.0.0.1", 6001), ThreadingTCPServer, {}),
     (("127.0.0.1", 6002), (), ThreadingUDPServer, {}),
 ]
@@ -204,5 +206,7 @@ def _typed(profile: str) -> Callable[..., BaseSystem]:
 class System(MultiTypeSystem):
     """``-t clean|factory-flaky|markov-flaky`` picks the start-up fault profile."""
 
-    systems = {name: _typed(name) for name in ("clean", "factory-flaky", "markov-flaky")}
+    systems: ClassVar[dict[str, Callable[..., BaseSystem]]] = {
+        name: _typed(name) for name in ("clean", "factory-flaky", "markov-flaky")
+    }
     default = "clean"

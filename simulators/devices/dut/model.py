@@ -103,7 +103,8 @@ def make_profile(name: str, *parameters: float) -> FaultProfile:
     try:
         profile = PROFILES[name]
     except KeyError:
-        raise ValueError(f"unknown profile {name!r}; choose one of: {', '.join(PROFILES)}") from None
+        choices = ", ".join(PROFILES)
+        raise ValueError(f"unknown profile {name!r}; choose one of: {choices}") from None
     try:
         return profile(*parameters)
     except TypeError:

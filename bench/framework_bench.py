@@ -1,0 +1,162 @@
+"""Framework benchmark: dut ``*IDN?`` round trips against a bare socketserver, same run.
+
+Both servers run in their own process; the client is a raw blocking socket in
+this one. Also measures ``discos-simulator start`` (to every port accepting)
+and ``stop`` (to the process gone), and the exit after ``$system_stop%``.
+
+    python bench/framework_bench.py [--round-trips N] [--json-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REQUEST = b"*IDN?\n"
+REPLY = b"SIMULATORS,DUT-1000,SN0001,1.0\n"
+TARGET_RATIO = 0.7
+
+
+def round_trips(port: int, count: int) -> tuple[float, list[float]]:
+    """Return round trips per second and the latencies (s) of ``count`` requests."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(min(count, 500)):  # warm-up
+            sock.sendall(REQUEST)
+            _read_reply(sock)
+        latencies = []
+        clock = time.perf_counter
+        start = clock()
+        for _ in range(count):
+            sent = clock()
+            sock.sendall(REQUEST)
+            _read_reply(sock)
+            latencies.append(clock() - sent)
+        elapsed = clock() - start
+    return count / elapsed, latencies
+
+
+def _read_reply(sock: socket.socket) -> None:
+    data = sock.recv(4096)
+    while not data.endswith(b"\n"):
+        more = sock.recv(4096)
+        if not more:
+            raise ConnectionError("server closed the connection")
+        data += more
+    if data != REPLY:
+        raise AssertionError(f"unexpected reply {data!r}")
+
+
+def cli(*arguments: str, env: dict[str, str]) -> tuple[float, str]:
+    """Run discos-simulator; return its wall time and output."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "simulators", *arguments],
+        capture_output=True, text=True, env=env, check=True, timeout=60,
+    )
+    return time.perf_counter() - start, result.stdout
+
+
+def first_port(output: str) -> int:
+    """The first ``host:port`` the start command printed."""
+    for line in output.splitlines():
+        line = line.strip()
+        if line.startswith("127.0.0.1:"):
+            return int(line.split()[0].rsplit(":", 1)[1])
+    raise RuntimeError(f"no address in {output!r}")
+
+
+def summary(rate: float, latencies: list[float]) -> dict[str, float]:
+    """Rate and latency percentiles in microseconds."""
+    ordered = sorted(latencies)
+    return {
+        "round_trips_per_s": round(rate),
+        "p50_us": round(ordered[len(ordered) // 2] * 1e6, 1),
+        "p99_us": round(ordered[int(len(ordered) * 0.99)] * 1e6, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--round-trips", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternate the servers this often")
+    parser.add_argument("--json-out", type=Path, default=HERE / "results" / "framework.json")
+    options = parser.parse_args()
+
+    env = dict(os.environ)
+    env["DISCOS_SIMULATORS_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="bench-runtime-")
+    bare = subprocess.Popen([sys.executable, str(HERE / "bare_server.py")], stdout=subprocess.PIPE)
+    assert bare.stdout is not None
+    bare_port = int(bare.stdout.readline())
+    start_s, output = cli("-s", "dut", "--ephemeral-ports", "start", env=env)
+    ours_port = first_port(output)
+    try:
+        ours, baseline = [], []
+        for _ in range(options.rounds):
+            baseline.append(round_trips(bare_port, options.round_trips))
+            ours.append(round_trips(ours_port, options.round_trips))
+    finally:
+        stop_s, _ = cli("-s", "dut", "stop", env=env)
+        bare.kill()
+        bare.wait()
+    best_ours = max(ours, key=lambda result: result[0])
+    best_base = max(baseline, key=lambda result: result[0])
+    exit_s = _exit_after_system_stop(env)
+    result = {
+        "benchmark": "dut *IDN? round trips, one TCP connection",
+        "round_trips": options.round_trips,
+        "rounds": options.rounds,
+        "baseline_bare_socketserver": summary(*best_base),
+        "dut": summary(*best_ours),
+        "ratio": round(best_ours[0] / best_base[0], 3),
+        "target_ratio": TARGET_RATIO,
+        "start_to_ready_ms": round(start_s * 1e3, 1),
+        "stop_ms": round(stop_s * 1e3, 1),
+        "exit_after_system_stop_ms": round(exit_s * 1e3, 1),
+        "all_rates": {
+            "baseline": [round(r) for r, _ in baseline],
+            "dut": [round(r) for r, _ in ours],
+        },
+    }
+    options.json_out.parent.mkdir(parents=True, exist_ok=True)
+    options.json_out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    verdict = "OK" if result["ratio"] >= TARGET_RATIO else "BELOW TARGET"
+    print(f"dut/baseline = {result['ratio']:.2f} (target >= {TARGET_RATIO}): {verdict}")
+    return 0 if verdict == "OK" else 1
+
+
+def _exit_after_system_stop(env: dict[str, str]) -> float:
+    """Time from sending ``$system_stop%`` to the simulator process being gone."""
+    _, output = cli("-s", "dut", "--ephemeral-ports", "start", env=env)
+    pid = int(output.split("pid ", 1)[1].split(")", 1)[0])
+    port = first_port(output)
+    bystander = socket.create_connection(("127.0.0.1", port))  # stays connected throughout
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        start = time.perf_counter()
+        sock.sendall(b"$system_stop%")
+        while _alive(pid) and time.perf_counter() - start < 5:
+            time.sleep(0.001)
+        elapsed = time.perf_counter() - start
+    bystander.close()
+    return elapsed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

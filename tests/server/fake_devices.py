@@ -1,0 +1,99 @@
+"""Test plugin: a length-prefixed binary device, a streaming device and a greeter.
+
+Frame: 0xA5, length N, N payload bytes. The reply is 0x5A, N, the payload
+reversed (or inverted, after ``$system_invert%``).
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from socketserver import ThreadingTCPServer, ThreadingUDPServer
+
+from simulators.common import ListeningSystem, Publisher, SendingSystem, ServerSpec
+from simulators.utils import SimulatedClock
+
+HEADER = 0xA5
+
+
+class FrameSystem(ListeningSystem, SendingSystem):
+    """Answers length-prefixed frames; streams a counter; counts increments racily."""
+
+    parser_state = ("_frame",)
+
+    def __init__(self, greeting: bytes | None = None, sampling_time: float = 0.01) -> None:
+        self._frame = bytearray()
+        self.greeting = greeting
+        self.inverted = False
+        self.count = 0
+        self.clock = SimulatedClock()
+        self.sampling_time = sampling_time
+        self._samples = 0
+        self._publisher = Publisher(self._sample, sampling_time, self.lock, self.clock)
+
+    def parse(self, byte: bytes) -> bool | bytes:
+        if not self._frame and byte[0] != HEADER:
+            return False
+        self._frame += byte
+        if len(self._frame) < 2 or len(self._frame) < 2 + self._frame[1]:
+            return True
+        payload, self._frame = bytes(self._frame[2:]), bytearray()
+        if payload == b"bad":
+            raise ValueError("bad payload")
+        body = bytes(255 - b for b in payload) if self.inverted else payload[::-1]
+        return bytes([0x5A, len(body)]) + body
+
+    def system_greet(self) -> bytes | None:
+        return self.greeting
+
+    def system_invert(self) -> str:
+        """Invert payloads instead of reversing them."""
+        self.inverted = True
+        return "inverted"
+
+    def system_increment(self) -> str:
+        """A read-modify-write that loses updates unless calls are serialized."""
+        value = self.count
+        time.sleep(0.0005)
+        self.count = value + 1
+        return str(self.count)
+
+    def system_count(self) -> str:
+        return str(self.count)
+
+    def system_echo(self, *args: str) -> str:
+        return "|".join(args)
+
+    def system_fail(self) -> str:
+        raise RuntimeError("it broke\non two lines")
+
+    def system_nothing(self) -> None:
+        return None
+
+    def system_raw(self) -> bytes:
+        return b"raw bytes"
+
+    def subscribe(self, q: queue.Queue[bytes]) -> None:
+        self._publisher.subscribe(q)
+
+    def unsubscribe(self, q: queue.Queue[bytes]) -> None:
+        self._publisher.unsubscribe(q)
+
+    def _sample(self) -> bytes:
+        self._samples += 1
+        return f"sample {self._samples}\n".encode()
+
+    @property
+    def subscribers(self) -> int:
+        return self._publisher.subscribers
+
+
+System = FrameSystem
+
+servers: list[ServerSpec] = [
+    (("127.0.0.1", 0), ("127.0.0.1", 0), ThreadingTCPServer, {"greeting": None}),
+    (("127.0.0.1", 0), ("127.0.0.1", 0), ThreadingUDPServer, {}),
+    (("127.0.0.1", 0), (), ThreadingTCPServer, {"greeting": b"hello\n"}),
+]
+
+__all__ = ["HEADER", "FrameSystem", "System", "servers"]
