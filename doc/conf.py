@@ -27,6 +27,7 @@ doctest_global_setup = """
 from simulators import plugins
 from simulators.client import Client
 from simulators.commands import *
+from simulators.common import *
 from simulators.launcher import Simulator
 from simulators.utils import *
 from datetime import UTC, datetime, timedelta, timezone

@@ -28,6 +28,7 @@ __all__ = [
     "ListeningSystem",
     "MultiTypeSystem",
     "Publisher",
+    "Reply",
     "SendingSystem",
     "ServerSpec",
 ]
@@ -41,6 +42,28 @@ ServerSpec = tuple[ServerAddress, ServerAddress, type[socketserver.BaseServer], 
 
 #: What ``system_stop`` answers; the server stops the whole simulator after sending it.
 SHUTDOWN_REPLY = "$server_shutdown%"
+
+
+class Reply(bytes):
+    """Reply bytes with instructions for the server, for timing and connection faults.
+
+    ``delay_s``: wait this long before sending (the System's lock is not held
+    meanwhile, so other clients are served). ``close``: close the connection
+    instead of sending anything. A plain ``bytes`` reply is sent at once.
+
+    >>> reply = Reply(b"late", delay_s=0.2)
+    >>> reply, reply.delay_s, reply.close
+    (b'late', 0.2, False)
+    """
+
+    delay_s: float
+    close: bool
+
+    def __new__(cls, data: bytes = b"", *, delay_s: float = 0.0, close: bool = False) -> Reply:
+        reply = super().__new__(cls, data)
+        reply.delay_s = delay_s
+        reply.close = close
+        return reply
 
 
 class BaseSystem:
@@ -75,7 +98,8 @@ class ListeningSystem(BaseSystem, ABC):
 
     * ``False`` — the byte was rejected while waiting for the start of a message;
     * ``True`` — the byte was accepted (message incomplete, or nothing to answer);
-    * ``bytes`` — the reply to send back.
+    * ``bytes`` — the reply to send back (a :class:`Reply` to delay it or to
+      close the connection instead).
 
     Raising :class:`ValueError` marks a bad message: the server logs it and keeps
     the connection.

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from simulators.commands import Command, CommandSplitter, dispatch
-from simulators.common import SHUTDOWN_REPLY, BaseSystem, ListeningSystem, SendingSystem
+from simulators.common import SHUTDOWN_REPLY, BaseSystem, ListeningSystem, Reply, SendingSystem
 
 __all__ = ["Role", "ServeError", "SystemHost", "make_server"]
 
@@ -58,7 +58,9 @@ class SystemHost:
         self._saved: dict[object, dict[str, Any]] = {}
         self._owner: object = None
 
-    def process(self, owner: object, segments: Iterable[bytes | Command]) -> tuple[bytes, bool]:
+    def process(
+        self, owner: object, segments: Iterable[bytes | Command]
+    ) -> tuple[list[bytes], bool]:
         """Parse data and run commands from ``owner``; return the replies and whether to stop."""
         replies: list[bytes] = []
         stop = False
@@ -76,7 +78,7 @@ class SystemHost:
                     replies.extend(self.system.parse_chunk(segment))
                 else:
                     logger.debug("ignoring %d bytes sent to a sending server", len(segment))
-        return b"".join(replies), stop
+        return replies, stop
 
     def forget(self, owner: object) -> None:
         """Discard what ``owner`` left half sent: its connection is gone."""
@@ -173,9 +175,9 @@ class _ListeningTCPHandler(socketserver.BaseRequestHandler):
                 data = sock.recv(READ_SIZE)
                 if not data:
                     return
-                reply, stop = host.process(self, splitter.feed(data))
-                if reply:
-                    sock.sendall(reply)
+                replies, stop = host.process(self, splitter.feed(data))
+                if replies and not _send(sock, replies, self.server.stopping):
+                    return
                 if stop:
                     host.request_stop()
                     return
@@ -192,9 +194,12 @@ class _ListeningUDPHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data, sock = self.request
         host: SystemHost = self.server.host
-        reply, stop = host.process(self, _split_datagram(data))
+        replies, stop = host.process(self, _split_datagram(data))
         host.forget(self)  # a datagram is a whole message: nothing carries over
-        if reply:
+        for reply in replies:
+            if isinstance(reply, Reply):
+                if reply.close or self.server.stopping.wait(reply.delay_s):
+                    continue  # UDP has no connection to drop: the reply is lost
             with contextlib.suppress(OSError):
                 sock.sendto(reply, self.client_address)
         if stop:
@@ -219,9 +224,9 @@ class _SendingTCPHandler(socketserver.BaseRequestHandler):
                     data = sock.recv(READ_SIZE)
                     if not data:
                         return
-                    reply, stop = host.process(self, splitter.feed(data))
-                    if reply:
-                        sock.sendall(reply)
+                    replies, stop = host.process(self, splitter.feed(data))
+                    if replies and not _send(sock, replies, self.server.stopping):
+                        return
                     if stop:
                         host.request_stop()
                         return
@@ -248,7 +253,8 @@ class _SendingUDPHandler(socketserver.BaseRequestHandler):
         segments = _split_datagram(data)
         commands = [segment for segment in segments if isinstance(segment, Command)]
         if commands:
-            reply, stop = host.process(self, commands)
+            replies, stop = host.process(self, commands)
+            reply = b"".join(replies)
             if stop:
                 host.request_stop()
         else:
@@ -270,6 +276,22 @@ class _SendingUDPHandler(socketserver.BaseRequestHandler):
             return b""
         finally:
             host.unsubscribe(messages)
+
+
+def _send(sock: socket.socket, replies: list[bytes], stopping: threading.Event) -> bool:
+    """Send replies in order, honouring :class:`Reply` delays; False if the connection must end."""
+    if not any(isinstance(reply, Reply) for reply in replies):
+        sock.sendall(b"".join(replies))  # the fast path: one write
+        return True
+    for reply in replies:
+        if isinstance(reply, Reply):
+            if reply.close:
+                return False
+            if reply.delay_s and stopping.wait(reply.delay_s):
+                return False
+        if reply:
+            sock.sendall(reply)
+    return True
 
 
 def _clock_speed(system: object) -> float:

@@ -1,7 +1,8 @@
 """Test plugin: a length-prefixed binary device, a streaming device and a greeter.
 
 Frame: 0xA5, length N, N payload bytes. The reply is 0x5A, N, the payload
-reversed (or inverted, after ``$system_invert%``).
+reversed (or inverted, after ``$system_invert%``). A payload starting with
+``SLOW`` is answered after 1 s; ``HANGUP`` closes the connection instead.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import queue
 import time
 from socketserver import ThreadingTCPServer, ThreadingUDPServer
 
-from simulators.common import ListeningSystem, Publisher, SendingSystem, ServerSpec
+from simulators.common import ListeningSystem, Publisher, Reply, SendingSystem, ServerSpec
 from simulators.utils import SimulatedClock
 
 HEADER = 0xA5
@@ -41,7 +42,12 @@ class FrameSystem(ListeningSystem, SendingSystem):
         if payload == b"bad":
             raise ValueError("bad payload")
         body = bytes(255 - b for b in payload) if self.inverted else payload[::-1]
-        return bytes([0x5A, len(body)]) + body
+        reply = bytes([0x5A, len(body)]) + body
+        if payload.startswith(b"SLOW"):
+            return Reply(reply, delay_s=1.0)
+        if payload == b"HANGUP":
+            return Reply(close=True)
+        return reply
 
     def system_greet(self) -> bytes | None:
         return self.greeting

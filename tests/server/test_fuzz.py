@@ -27,7 +27,9 @@ names = st.one_of(known, st.from_regex(r"[A-Za-z0-9_]{1,10}", fullmatch=True)).f
 commands = st.builds(
     lambda name, args: encode(name, *args),
     names,
-    st.lists(st.text(st.characters(blacklist_characters="%,"), max_size=8), max_size=3),
+    st.lists(
+        st.text(st.characters(blacklist_characters="%,", codec="utf-8"), max_size=8), max_size=3
+    ),
 )
 noise = st.one_of(
     st.binary(max_size=64),

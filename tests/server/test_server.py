@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import socket
 import socketserver
 import threading
@@ -174,6 +175,31 @@ def test_a_fault_from_a_second_connection_affects_the_first(fake: Simulator) -> 
         assert device.query(frame(b"\x01"), size=3) == b"\x5a\x01\x01"
         assert injector.custom("invert") == "inverted"
         assert device.query(frame(b"\x01"), size=3) == b"\x5a\x01\xfe"
+
+
+def test_a_delayed_reply_holds_back_only_its_own_connection(fake: Simulator) -> None:
+    with connect(fake, 0) as slow, connect(fake, 0) as other:
+        slow.send(frame(b"SLOW"))
+        # While the slow reply waits (1 s), the System is free: the other client is served
+        # first, and the slow reply is still not there when the other one has arrived.
+        assert other.query(frame(b"now"), size=5) == answer(b"now")
+        assert select.select([slow.sock], [], [], 0)[0] == []
+        slow.sock.settimeout(5.0)
+        assert slow.receive(6) == answer(b"SLOW")
+
+
+def test_a_reply_can_close_the_connection_instead(fake: Simulator) -> None:
+    with connect(fake, 0) as client:
+        client.send(frame(b"HANGUP"))
+        with pytest.raises(ConnectionError):
+            client.receive(8)
+    with connect(fake, 2, "udp") as udp:  # over UDP the reply is simply lost
+        udp.send(frame(b"HANGUP"))
+        udp.sock.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            udp.receive()
+        udp.sock.settimeout(5.0)
+        assert udp.query(frame(b"SLOW!")) == answer(b"SLOW!")
 
 
 def test_calls_into_a_system_are_serialized(fake: Simulator) -> None:
