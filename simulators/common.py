@@ -203,8 +203,8 @@ class Publisher:
         """Feed ``q`` from now on; starts the sampling thread on the first subscriber."""
         with self._lock:
             self._queues.append(q)
+            self._wake.clear()  # a sampler told to stop by the last subscriber carries on
             if self._thread is None or not self._thread.is_alive():
-                self._wake.clear()
                 self._thread = threading.Thread(target=self._run, name="publisher", daemon=True)
                 self._thread.start()
 

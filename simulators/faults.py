@@ -26,6 +26,7 @@ ValueError: unknown register 'nope'; known: dc_current, dc_voltage
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -74,7 +75,7 @@ def _number(name: str, text: str) -> float:
         value = float(text)
     except ValueError:
         raise ValueError(f"{name} must be a number, got {text!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {text!r}")
     return int(value) if value.is_integer() else value
 
@@ -92,7 +93,7 @@ class Faults:
         self._requests = 0
 
     def add(self, kind: str, *args: str) -> None:
-        """Add a fault from the ``$system_fault:<kind>,<args>%`` grammar; ValueError if malformed."""
+        """Add a fault in the ``$system_fault:<kind>,<args>%`` grammar; ValueError if malformed."""
         parser = _PARSERS.get(kind)
         if parser is None:
             raise ValueError(f"unknown fault {kind!r}; choose one of: {', '.join(KINDS)}")
@@ -163,7 +164,8 @@ class Faults:
         lines = [f"drift {name} {step:+g} per read" for name, step in sorted(self.drift.items())]
         lines += [f"stuck {name}" for name in sorted(self.stuck)]
         if self.delay:
-            lines.append(f"delay {self.delay[0] * 1000:g} ms every {_ordinal(self.delay[1].every_k)}")
+            delay_s, every = self.delay
+            lines.append(f"delay {delay_s * 1000:g} ms every {_ordinal(every.every_k)}")
         if self.corrupt:
             lines.append(f"crc corrupt every {_ordinal(self.corrupt.every_k)}")
         if self.drop:
@@ -188,7 +190,7 @@ KINDS: dict[str, tuple[tuple[int, ...], str]] = {
 }
 
 _PARSERS: dict[str, Callable[..., None]] = {
-    "drift": Faults._add_drift,  # noqa: SLF001
+    "drift": Faults._add_drift,
     "stuck": Faults._add_stuck,
     "delay": Faults._add_delay,
     "crc": Faults._add_crc,

@@ -196,12 +196,17 @@ class _ListeningUDPHandler(socketserver.BaseRequestHandler):
         host: SystemHost = self.server.host
         replies, stop = host.process(self, _split_datagram(data))
         host.forget(self)  # a datagram is a whole message: nothing carries over
+        answer = []
         for reply in replies:
-            if isinstance(reply, Reply):
-                if reply.close or self.server.stopping.wait(reply.delay_s):
-                    continue  # UDP has no connection to drop: the reply is lost
+            if isinstance(reply, Reply) and (
+                reply.close or self.server.stopping.wait(reply.delay_s)
+            ):
+                answer.clear()  # UDP has no connection to drop: the answer is lost
+                break
+            answer.append(reply)
+        if answer:
             with contextlib.suppress(OSError):
-                sock.sendto(reply, self.client_address)
+                sock.sendto(b"".join(answer), self.client_address)
         if stop:
             host.request_stop()
 

@@ -10,6 +10,7 @@ UDP, one datagram per request (``STATUS?``). Types: ``clean`` (default),
 from __future__ import annotations
 
 import functools
+import logging
 import queue
 import random
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from simulators.utils import Clock, default_clock
 
 __all__ = ["IDENTITY", "DutSystem", "System", "servers"]
 
+logger = logging.getLogger(__name__)
+
 servers: list[ServerSpec] = [
     (("127.0.0.1", 6000), ("127.0.0.1", 6001), ThreadingTCPServer, {}),
     (("127.0.0.1", 6002), (), ThreadingUDPServer, {}),
@@ -42,7 +45,7 @@ MAX_LINE = 1024
 class DutSystem(ListeningSystem, SendingSystem):
     """The DUT's command interface and telemetry, over a :class:`DutModel`."""
 
-    parser_state = ("_line",)
+    parser_state = ("_line", "_discarding")
 
     def __init__(
         self,
@@ -55,6 +58,7 @@ class DutSystem(ListeningSystem, SendingSystem):
         self._initial_profile = profile
         self._initial_seed = seed
         self._line = bytearray()
+        self._discarding = False  # inside a line already reported too long
         self._publisher = Publisher(self._telemetry, sampling_time, self.lock, self.clock)
         self.sampling_time = sampling_time
         self._reset(profile, seed)
@@ -84,23 +88,42 @@ class DutSystem(ListeningSystem, SendingSystem):
     def parse(self, byte: bytes) -> bool | bytes:
         if byte == b"\n":
             line, self._line = bytes(self._line), bytearray()
+            if self._discarding:
+                self._discarding = False
+                return False
             return self._answer(line) if line.strip() else False
+        if self._discarding:
+            return True
         self._line += byte
         if len(self._line) > MAX_LINE:
             self._line = bytearray()
+            self._discarding = True
             raise ValueError(f"command line longer than {MAX_LINE} bytes dropped")
         return True
 
     def parse_chunk(self, data: bytes) -> list[bytes]:
         """Answer every complete line of ``data`` at once (the fast path)."""
         *lines, rest = (bytes(self._line) + data).split(b"\n")
-        if len(rest) > MAX_LINE:
+        replies = []
+        for line in lines:
+            if self._discarding:  # the end of a line already reported too long
+                self._discarding = False
+            elif len(line) > MAX_LINE:
+                logger.warning("command line longer than %d bytes dropped", MAX_LINE)
+            elif line.strip():
+                replies.append(self._answer(line))
+        if self._discarding:
             rest = b""
+        elif len(rest) > MAX_LINE:
+            logger.warning("command line longer than %d bytes dropped", MAX_LINE)
+            rest = b""
+            self._discarding = True
         self._line = bytearray(rest)
-        return [self._answer(line) for line in lines if line.strip()]
+        return replies
 
     def _answer(self, raw: bytes) -> bytes:
-        return (self.execute(raw.decode("ascii", errors="replace")) + "\n").encode()
+        reply = self.execute(raw.decode("ascii", errors="replace")) + "\n"
+        return reply.encode("ascii", errors="backslashreplace")
 
     def execute(self, line: str) -> str:
         """Run one command line and return its reply (without the newline)."""
@@ -172,6 +195,7 @@ class DutSystem(ListeningSystem, SendingSystem):
         """Restart every random sequence (noise, faults) from an integer seed."""
         value = int(seed)
         self.model.reseed(value)
+        self.profile.restart()
         self._fault_rng = random.Random(f"{value}:faults")
         self._telemetry_rng = random.Random(f"{value}:telemetry")
         return "ok"

@@ -6,6 +6,7 @@ seeded Gaussian noise, so a given seed gives the same sequence every run.
 
 from __future__ import annotations
 
+import inspect
 import random
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ class FaultProfile(ABC):
     @abstractmethod
     def describe(self) -> str:
         """Return the profile and its parameters in one line."""
+
+    def restart(self) -> None:  # noqa: B027 - most profiles keep no state
+        """Forget any state carried over from earlier requests."""
 
 
 class Clean(FaultProfile):
@@ -80,6 +84,9 @@ class MarkovFlaky(FaultProfile):
         self.bad_failure_rate = _probability("bad_failure_rate", bad_failure_rate)
         self.bad = False
 
+    def restart(self) -> None:
+        self.bad = False
+
     def fails(self, rng: random.Random) -> bool:
         switch = rng.random()
         self.bad = switch >= self.p_recover if self.bad else switch < self.p_fail
@@ -106,9 +113,10 @@ def make_profile(name: str, *parameters: float) -> FaultProfile:
         choices = ", ".join(PROFILES)
         raise ValueError(f"unknown profile {name!r}; choose one of: {choices}") from None
     try:
-        return profile(*parameters)
+        inspect.signature(profile).bind(*parameters)
     except TypeError:
         raise ValueError(f"too many parameters for profile {name!r}") from None
+    return profile(*parameters)
 
 
 def _probability(name: str, value: float) -> float:
