@@ -66,7 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if options.command == "list":
             return _list(options)
-        names = [options.system] if options.system else list(plugins.discover())
+        if options.system:
+            plugins.load(options.system)  # an unknown name is an error for every command
+            names = [options.system]
+        else:
+            names = plugins.started_with_all()
         if options.command == "start":
             return _start(options, names)
         if options.command == "stop":
@@ -87,11 +91,12 @@ def _list(options: argparse.Namespace) -> int:
             print(f"{name:<14} (cannot load: {error})")
             continue
         served = []
+        host = f"[{options.host}]" if ":" in options.host else options.host
         for entry in plugins.entries(module):
             for role, address in (("listening", entry.listening), ("sending", entry.sending)):
                 if address is not None:
                     port = address[1] + options.port_offset if address[1] else 0
-                    served.append(f"{options.host}:{port}/{entry.transport} {role}")
+                    served.append(f"{host}:{port}/{entry.transport} {role}")
         print(f"{name:<14} {plugins.describe(module)}")
         for line in served:
             print(f"{'':<14}   {line}")
@@ -100,7 +105,7 @@ def _list(options: argparse.Namespace) -> int:
 
 def _start(options: argparse.Namespace, names: list[str]) -> int:
     if options.foreground:
-        if len(names) != 1:
+        if not options.system:
             raise CliError("--foreground serves one simulator: add -s NAME")
         return _serve(options, names[0])
     status = EXIT_OK
@@ -111,9 +116,8 @@ def _start(options: argparse.Namespace, names: list[str]) -> int:
             print(f"{name} is already running (pid {instance.pid})")
         else:
             try:
-                plugins.load(name)  # fail fast, in this process, on an unknown name
                 instance = runtime.spawn(_forwarded(options, name), key)
-            except (plugins.PluginError, runtime.LaunchError) as error:
+            except runtime.LaunchError as error:
                 print(f"error: {name}: {error}", file=sys.stderr)
                 status = EXIT_ERROR
                 continue

@@ -128,7 +128,7 @@ class Simulator:
                 f"simulator {self.name!r}: a {role} address needs a {wanted.__name__} System"
             )
         port = 0 if self.ephemeral or address[1] == 0 else address[1] + self.port_offset
-        if not 0 <= port <= 65535:
+        if not (self.ephemeral or address[1] == 0) and not 1 <= port <= 65535:
             raise ServeError(f"port {address[1]} + offset {self.port_offset} is out of range")
         server = make_server(host, role, (self.host, port), entry.server_type)
         self._servers.append(server)

@@ -23,7 +23,15 @@ from typing import Any
 
 import simulators.devices
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginError", "PluginInfo", "ServerEntry", "discover", "load"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PluginError",
+    "PluginInfo",
+    "ServerEntry",
+    "discover",
+    "load",
+    "started_with_all",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +115,8 @@ def entries(module: ModuleType) -> list[ServerEntry]:
             ) from None
         if not (isinstance(server_type, type) and issubclass(server_type, socketserver.BaseServer)):
             raise PluginError(f"{module.__name__}: servers entry {number} has no server type")
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise PluginError(f"{module.__name__}: servers entry {number} kwargs is not a dict")
         result.append(
             ServerEntry(
                 _address(module, number, listening),
@@ -131,6 +141,25 @@ def _address(module: ModuleType, number: int, address: Any) -> tuple[str, int] |
     if not 0 <= port <= 65535:
         raise PluginError(f"{module.__name__}: servers entry {number} has port {port} out of range")
     return str(host), port
+
+
+def started_with_all() -> list[str]:
+    """The simulators ``start``/``stop``/``status`` act on without ``-s``.
+
+    A module that sets ``start_with_all = False`` (``station``, whose ports are
+    those of four other simulators) is left out; a plugin that fails to load is kept,
+    so the command reports it.
+    """
+    names = []
+    for name in discover():
+        try:
+            module = load(name)
+        except PluginError:
+            names.append(name)
+            continue
+        if getattr(module, "start_with_all", True):
+            names.append(name)
+    return names
 
 
 def describe(module: ModuleType) -> str:

@@ -196,7 +196,7 @@ class _ListeningUDPHandler(socketserver.BaseRequestHandler):
         host: SystemHost = self.server.host
         replies, stop = host.process(self, _split_datagram(data))
         host.forget(self)  # a datagram is a whole message: nothing carries over
-        answer = []
+        answer: list[bytes] = []
         for reply in replies:
             if isinstance(reply, Reply) and (
                 reply.close or self.server.stopping.wait(reply.delay_s)

@@ -1,0 +1,137 @@
+"""Modbus benchmark: read-one-register round trips, our modbus-tcp DMM against pymodbus.
+
+Both servers run in their own process and serve input register 100 (4980) as
+unit 1; the client is a minimal raw socket in this one, sending the same MBAP
+request (function 0x04) and reading the 11-byte answer.
+
+    python bench/modbus_bench.py [--round-trips N] [--json-out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TARGET_RATIO = 4.0
+# MBAP: transaction 1, protocol 0, length 6, unit 1; PDU: 0x04, address 100, count 1.
+REQUEST = struct.pack(">HHHBBHH", 1, 0, 6, 1, 0x04, 100, 1)
+ANSWER = struct.pack(">HHHBBBH", 1, 0, 5, 1, 0x04, 2, 4980)
+
+
+def round_trips(port: int, count: int) -> tuple[float, list[float]]:
+    """Return round trips per second and each latency (s) for ``count`` reads."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(min(count, 300)):
+            _one(sock)
+        latencies = []
+        clock = time.perf_counter
+        start = clock()
+        for _ in range(count):
+            sent = clock()
+            _one(sock)
+            latencies.append(clock() - sent)
+        return count / (clock() - start), latencies
+
+
+def _one(sock: socket.socket) -> None:
+    sock.sendall(REQUEST)
+    data = sock.recv(64)
+    while len(data) < len(ANSWER):
+        more = sock.recv(64)
+        if not more:
+            raise ConnectionError("server closed the connection")
+        data += more
+    if data != ANSWER:
+        raise AssertionError(f"unexpected answer {data.hex(' ')}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def summary(rate: float, latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "round_trips_per_s": round(rate),
+        "p50_us": round(ordered[len(ordered) // 2] * 1e6, 1),
+        "p99_us": round(ordered[int(len(ordered) * 0.99)] * 1e6, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--round-trips", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json-out", type=Path, default=HERE / "results" / "modbus.json")
+    options = parser.parse_args()
+
+    env = dict(os.environ, DISCOS_SIMULATORS_RUNTIME_DIR=tempfile.mkdtemp(prefix="bench-"))
+    pymodbus_port = free_port()
+    baseline_server = subprocess.Popen(
+        [sys.executable, str(HERE / "pymodbus_server.py"), str(pymodbus_port)]
+    )
+    started = subprocess.run(
+        [sys.executable, "-m", "simulators", "-s", "dmm", "-t", "modbus-tcp",
+         "--ephemeral-ports", "start"],
+        capture_output=True, text=True, env=env, check=True, timeout=60,
+    )
+    ours_port = int(started.stdout.split("127.0.0.1:", 1)[1].split()[0])
+    try:
+        wait_for(pymodbus_port)
+        ours, baseline = [], []
+        for _ in range(options.rounds):
+            baseline.append(round_trips(pymodbus_port, options.round_trips))
+            ours.append(round_trips(ours_port, options.round_trips))
+    finally:
+        subprocess.run([sys.executable, "-m", "simulators", "-s", "dmm", "stop"],
+                       env=env, check=False, capture_output=True, timeout=60)
+        baseline_server.kill()
+        baseline_server.wait()
+    best_ours = max(ours, key=lambda result: result[0])
+    best_base = max(baseline, key=lambda result: result[0])
+    result = {
+        "benchmark": "read one input register (0x04), modbus-tcp, one TCP connection",
+        "round_trips": options.round_trips,
+        "rounds": options.rounds,
+        "baseline_pymodbus_server": summary(*best_base),
+        "dmm_modbus_tcp": summary(*best_ours),
+        "ratio": round(best_ours[0] / best_base[0], 2),
+        "target_ratio": TARGET_RATIO,
+        "all_rates": {
+            "baseline": [round(rate) for rate, _ in baseline],
+            "ours": [round(rate) for rate, _ in ours],
+        },
+    }
+    options.json_out.parent.mkdir(parents=True, exist_ok=True)
+    options.json_out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    verdict = "OK" if result["ratio"] >= TARGET_RATIO else "BELOW TARGET"
+    print(f"ours/pymodbus = {result['ratio']:.2f} (target >= {TARGET_RATIO}): {verdict}")
+    return 0 if verdict == "OK" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

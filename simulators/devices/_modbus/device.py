@@ -1,0 +1,173 @@
+"""A register-mapped device built from a profile: values, behaviours and faults.
+
+It speaks registers, not frames: a read or write by table and address
+either succeeds or raises :class:`RegisterError` with the Modbus exception code
+the wire layer sends back.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from simulators.devices._modbus.expression import Expression
+from simulators.devices._modbus.profile import DeviceProfile, RegisterSpec
+from simulators.faults import Faults
+from simulators.protocols.modbus import ExceptionCode
+
+__all__ = ["RegisterError", "SimulatedDevice"]
+
+
+class RegisterError(Exception):
+    """A request the device refuses, with the Modbus exception code to answer."""
+
+    def __init__(self, code: ExceptionCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SimulatedDevice:
+    """The registers of one device, their behaviours and the faults injected into them."""
+
+    def __init__(self, profile: DeviceProfile, seed: int | None = None) -> None:
+        self.profile = profile
+        self.seed = profile.seed if seed is None else seed
+        self._by_name = {register.name: register for register in profile.registers}
+        self._by_place: dict[tuple[str, int], RegisterSpec] = {
+            (r.table, r.address): r for r in profile.registers
+        }
+        self._derive = {r.name: Expression(r.derive) for r in profile.registers if r.derive}
+        self.faults = Faults(registers=self._by_name)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the profile's defaults and start-up faults; other faults cleared."""
+        self._stored = {r.name: r.default for r in self.profile.registers}
+        self._overrides: dict[str, float] = {}
+        self._offsets: dict[str, float] = {}
+        self._rng = random.Random(self.seed)
+        self.faults.clear()
+        for fault in self.profile.faults:
+            self.fault(*fault.split(","))
+
+    # -- register access, as the wire layer sees it ---------------------------
+
+    def read(self, table: str, address: int, count: int) -> list[int]:
+        """Read ``count`` registers from ``address``; every one must exist."""
+        registers = [self._at(table, address + offset) for offset in range(count)]
+        return [self._report(register) for register in registers]
+
+    def write(self, address: int, values: Sequence[int]) -> None:
+        """Write holding registers from ``address``; all or nothing."""
+        registers = [self._at("holding", address + offset) for offset in range(len(values))]
+        for register, value in zip(registers, values, strict=True):
+            if not register.writable:
+                raise RegisterError(
+                    ExceptionCode.ILLEGAL_DATA_ADDRESS, f"{register.name} is read-only"
+                )
+            if not register.accepts(value):
+                raise RegisterError(
+                    ExceptionCode.ILLEGAL_DATA_VALUE,
+                    f"{value} is not valid for {register.name} ({register.describe_values()})",
+                )
+        for register, value in zip(registers, values, strict=True):
+            if self.faults.writable(register.name):
+                self._stored[register.name] = value
+                self._overrides.pop(register.name, None)
+                self._offsets.pop(register.name, None)
+
+    def _at(self, table: str, address: int) -> RegisterSpec:
+        register = self._by_place.get((table, address))
+        if register is None:
+            raise RegisterError(
+                ExceptionCode.ILLEGAL_DATA_ADDRESS, f"no {table} register at address {address}"
+            )
+        return register
+
+    # -- values ---------------------------------------------------------------
+
+    def value(self, name: str) -> float:
+        """The register's current value, faults included, without advancing drift or noise."""
+        return self._value(name, 0)
+
+    def _value(self, name: str, depth: int) -> float:
+        if name in self.faults.stuck:
+            return self.faults.read(name, self._base(name, depth))
+        return self._base(name, depth) + self._offsets.get(name, 0.0)
+
+    def _base(self, name: str, depth: int) -> float:
+        if name in self._overrides:
+            return self._overrides[name]
+        expression = self._derive.get(name)
+        if expression is None:
+            return self._stored[name]
+        scope = dict(self.profile.parameters)
+        for dependency in expression.names & self._by_name.keys():
+            scope[dependency] = self._value(dependency, depth + 1)
+        return expression.evaluate(scope)
+
+    def _report(self, register: RegisterSpec) -> int:
+        """A read from the wire: drift advances, noise is drawn, the result fits 16 bits."""
+        name = register.name
+        step = self.faults.drift.get(name)
+        if step is not None and name not in self.faults.stuck:
+            self._offsets[name] = self._offsets.get(name, 0.0) + step
+        value = self.value(name)
+        if register.noise:
+            value += self._rng.gauss(0.0, register.noise)
+        return min(max(round(value), 0), 0xFFFF)
+
+    # -- test backdoors (the custom commands) ---------------------------------
+
+    def lookup(self, key: str) -> RegisterSpec:
+        """A register by name, or by address when only one table has it."""
+        register = self._by_name.get(key)
+        if register is not None:
+            return register
+        try:
+            address = int(key)
+        except ValueError:
+            known = ", ".join(self._by_name)
+            raise ValueError(f"unknown register {key!r}; known: {known}") from None
+        matches = [r for r in self.profile.registers if r.address == address]
+        if len(matches) != 1:
+            raise ValueError(f"address {address} names {len(matches)} registers; use a name")
+        return matches[0]
+
+    def set(self, key: str, text: str) -> None:
+        """Overwrite a register's value until it is written, set again or reset."""
+        register = self.lookup(key)
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError(f"value must be an integer, got {text!r}") from None
+        if not 0 <= value <= 0xFFFF:
+            raise ValueError(f"value must be 0-65535, got {value}")
+        if register.derive is None:
+            self._stored[register.name] = value
+        else:
+            self._overrides[register.name] = value
+        self._offsets.pop(register.name, None)
+        if register.name in self.faults.stuck:
+            self.faults.stuck[register.name] = value
+
+    def fault(self, kind: str, *args: str) -> None:
+        """Inject a fault in the ``$system_fault`` grammar (registers by name or address)."""
+        if kind in ("drift", "stuck") and args:
+            args = (self.lookup(args[0]).name, *args[1:])
+        self.faults.add(kind, *args)
+        if kind == "stuck":
+            name = args[0]
+            self.faults.stuck[name] = None
+            self.faults.read(name, self._base(name, 0) + self._offsets.get(name, 0.0))
+
+    def describe(self) -> str:
+        """One line per register: address, table, name, value, accepted values."""
+        lines = []
+        for register in sorted(self.profile.registers, key=lambda r: (r.table, r.address)):
+            access = "rw" if register.writable else "ro"
+            lines.append(
+                f"{register.table} {register.address} {register.name} = "
+                f"{round(self.value(register.name))} ({access}, {register.describe_values()})"
+            )
+        return "\n".join(lines)
