@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import socket
 import socketserver
-import sys
 
 REPLY = b"SIMULATORS,DUT-1000,SN0001,1.0\n"
 
@@ -34,4 +33,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -68,9 +68,9 @@ def cli(*arguments: str, env: dict[str, str]) -> tuple[float, str]:
 def first_port(output: str) -> int:
     """The first ``host:port`` the start command printed."""
     for line in output.splitlines():
-        line = line.strip()
-        if line.startswith("127.0.0.1:"):
-            return int(line.split()[0].rsplit(":", 1)[1])
+        words = line.split()
+        if words and words[0].startswith("127.0.0.1:"):
+            return int(words[0].rsplit(":", 1)[1])
     raise RuntimeError(f"no address in {output!r}")
 
 

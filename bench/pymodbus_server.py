@@ -17,7 +17,7 @@ DC_VOLTAGE = 4980
 def main() -> None:
     logging.disable(logging.WARNING)
     # pymodbus data blocks are 1-based: block address 101 holds wire address 100.
-    registers = ModbusSequentialDataBlock(101, [DC_VOLTAGE, 120, 1000])
+    registers = ModbusSequentialDataBlock(101, [DC_VOLTAGE, 120, 1000])  # type: ignore[no-untyped-call]
     context = ModbusServerContext(devices=ModbusDeviceContext(ir=registers), single=True)
     StartTcpServer(context=context, address=("127.0.0.1", int(sys.argv[1])))
 
