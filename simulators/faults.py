@@ -30,7 +30,7 @@ import math
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "Faults", "ResponseFault"]
+__all__ = ["KINDS", "NO_FAULT", "Faults", "ResponseFault"]
 
 #: Longest injectable delay: a fault must never hang a client for good.
 MAX_DELAY_MS = 60_000
@@ -43,6 +43,10 @@ class ResponseFault:
     delay_s: float = 0.0
     corrupt: bool = False
     drop: bool = False
+
+
+#: The verdict when no response fault is set (shared: the hot path allocates nothing).
+NO_FAULT = ResponseFault()
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,8 @@ class Faults:
     def next_response(self) -> ResponseFault:
         """Count one request and return what to do with its response."""
         self._requests += 1
+        if self.delay is None and self.corrupt is None and self.drop is None:
+            return NO_FAULT
         count = self._requests
         delay = self.delay[0] if self.delay and self.delay[1].hits(count) else 0.0
         return ResponseFault(

@@ -12,6 +12,7 @@ from pathlib import Path
 from simulators.common import ListeningSystem, Reply
 from simulators.devices._modbus.device import RegisterError, SimulatedDevice
 from simulators.devices._modbus.profile import DeviceProfile, load_profile
+from simulators.faults import NO_FAULT
 from simulators.protocols.modbus import (
     FRAMINGS,
     InvalidRequest,
@@ -89,6 +90,8 @@ class ModbusSystem(ListeningSystem):
             logger.debug("ignoring a request for unit %d", request.unit)
             return None
         fault = self.device.faults.next_response()
+        if fault is NO_FAULT:
+            return self._framer.encode(self._execute(request))
         if fault.drop:
             return Reply(close=True)  # lost on the way in: not executed, not answered
         frame = self._framer.encode(self._execute(request))
