@@ -31,6 +31,7 @@ __all__ = [
     "Reply",
     "SendingSystem",
     "ServerSpec",
+    "Shared",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,26 @@ class Reply(bytes):
         reply.delay_s = delay_s
         reply.close = close
         return reply
+
+
+class Shared:
+    """A kwargs value built once per simulator start and given to every entry that names it.
+
+    Entries of ``servers`` are independent units; when several must act on one
+    thing (three instruments around one physical model), give each the same
+    ``Shared(factory)``: every start builds a fresh object, shared by its entries.
+
+    >>> bench = Shared(dict)
+    >>> bench.build() is bench.build()
+    False
+    """
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+
+    def build(self) -> Any:
+        """A new object from the factory."""
+        return self.factory()
 
 
 class BaseSystem:

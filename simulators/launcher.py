@@ -16,7 +16,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from simulators import plugins
-from simulators.common import BaseSystem, ListeningSystem, MultiTypeSystem, SendingSystem
+from simulators.common import BaseSystem, ListeningSystem, MultiTypeSystem, SendingSystem, Shared
 from simulators.server import POLL_INTERVAL, Role, ServeError, SystemHost, make_server
 
 __all__ = ["DEFAULT_HOST", "Address", "ServeError", "Simulator"]
@@ -80,9 +80,16 @@ class Simulator:
         """Build the Systems and bind every address; on any failure nothing stays bound."""
         if self._started:
             raise ServeError(f"{self.name} is already started")
+        shared: dict[int, Any] = {}  # id(Shared) -> the object this start built
         try:
             for entry in plugins.entries(self.module):
-                system = self._build_system({**entry.kwargs, **self.system_kwargs})
+                kwargs = {**entry.kwargs, **self.system_kwargs}
+                for key, value in kwargs.items():
+                    if isinstance(value, Shared):
+                        if id(value) not in shared:
+                            shared[id(value)] = value.build()
+                        kwargs[key] = shared[id(value)]
+                system = self._build_system(kwargs)
                 host = SystemHost(system, self.request_stop)
                 self.systems.append(system)
                 for role, address in (("listening", entry.listening), ("sending", entry.sending)):

@@ -9,9 +9,9 @@ import pytest
 
 from simulators.common import Reply
 from simulators.devices._modbus.device import RegisterError, SimulatedDevice
-from simulators.devices._modbus.expression import Expression
-from simulators.devices._modbus.profile import ProfileError, load_profile, parse_profile
-from simulators.devices._modbus.system import ModbusSystem, resolve_profile
+from simulators.devices._modbus.system import ModbusSystem
+from simulators.profiles import ProfileError, load_profile, parse_profile, resolve_profile
+from simulators.profiles.expression import Expression
 from simulators.protocols.modbus import (
     ExceptionCode,
     ReadInputRegisters,

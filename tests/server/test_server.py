@@ -317,3 +317,29 @@ def test_wrong_system_kind_or_server_type_is_refused() -> None:
 def test_starting_twice_is_refused(fake: Simulator) -> None:
     with pytest.raises(ServeError, match="already started"):
         fake.start()
+
+
+def test_shared_kwargs_are_built_once_per_start() -> None:
+    from simulators.common import Shared
+
+    class Counter:
+        def __init__(self) -> None:
+            self.hits = 0
+
+    class Probe(fake_devices.FrameSystem):
+        def __init__(self, counter: Counter) -> None:
+            super().__init__()
+            self.counter = counter
+
+    shared = Shared(Counter)
+    module = types.ModuleType("shared")
+    module.System = Probe  # type: ignore[attr-defined]
+    module.servers = [  # type: ignore[attr-defined]
+        (("127.0.0.1", 0), (), socketserver.ThreadingTCPServer, {"counter": shared}),
+        (("127.0.0.1", 0), (), socketserver.ThreadingTCPServer, {"counter": shared}),
+    ]
+    with Simulator("shared", module, ephemeral=True) as first:
+        one, two = first.systems
+        assert one.counter is two.counter  # type: ignore[attr-defined]
+    with Simulator("shared", module, ephemeral=True) as second:
+        assert second.systems[0].counter is not one.counter  # type: ignore[attr-defined]

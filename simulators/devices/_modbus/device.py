@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from simulators.devices._modbus.expression import Expression
-from simulators.devices._modbus.profile import DeviceProfile, RegisterSpec
 from simulators.faults import Faults
+from simulators.profiles import DeviceProfile, RegisterSpec
+from simulators.profiles.expression import Expression
 from simulators.protocols.modbus import ExceptionCode
 
 __all__ = ["RegisterError", "SimulatedDevice"]

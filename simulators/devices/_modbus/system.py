@@ -11,8 +11,8 @@ from pathlib import Path
 
 from simulators.common import ListeningSystem, Reply
 from simulators.devices._modbus.device import RegisterError, SimulatedDevice
-from simulators.devices._modbus.profile import DeviceProfile, load_profile
 from simulators.faults import NO_FAULT
+from simulators.profiles import DeviceProfile, resolve_profile
 from simulators.protocols.modbus import (
     FRAMINGS,
     InvalidRequest,
@@ -27,22 +27,9 @@ from simulators.protocols.modbus import (
     server_framer,
 )
 
-__all__ = ["DEVICES_DIR", "ModbusSystem", "resolve_profile"]
+__all__ = ["ModbusSystem"]
 
 logger = logging.getLogger(__name__)
-
-DEVICES_DIR = Path(__file__).resolve().parent.parent
-
-
-def resolve_profile(profile: str | Path | DeviceProfile) -> DeviceProfile:
-    """A profile object, a path to a YAML file, or the name of a built-in device."""
-    if isinstance(profile, DeviceProfile):
-        return profile
-    path = Path(profile)
-    if path.suffix not in {".yaml", ".yml"}:
-        path = DEVICES_DIR / str(profile) / "profile.yaml"
-    return load_profile(path)
-
 
 class ModbusSystem(ListeningSystem):
     """Serves one :class:`SimulatedDevice` in the ``custom`` or ``modbus-tcp`` framing."""

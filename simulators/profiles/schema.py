@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from simulators.devices._modbus.expression import FUNCTIONS, Expression
+from simulators.profiles.expression import FUNCTIONS, Expression
 
 __all__ = ["DeviceProfile", "ProfileError", "RegisterSpec", "load_profile"]
 

@@ -1,0 +1,1 @@
+"""``mfg-ctl``: run YAML test plans against instruments, judge, report and record the results."""

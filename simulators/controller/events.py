@@ -1,0 +1,106 @@
+"""What a run tells its observers: one small immutable event per thing that happened.
+
+The sequencer emits these and nothing else; the console printer, the run
+store, the JSONL log and the web UI all consume the same stream, and none of
+them asks the sequencer for more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+__all__ = [
+    "Event",
+    "Observer",
+    "RunFinished",
+    "RunStarted",
+    "StepFinished",
+    "StepStarted",
+    "Verdict",
+]
+
+#: ``pass`` and ``fail`` judge a measurement; ``error`` means no trustworthy
+#: measurement was made (timeout, dropped connection, device exception).
+Verdict = Literal["pass", "fail", "error"]
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """Where a device of the run was reached."""
+
+    name: str
+    host: str
+    port: int
+    framing: str
+    unit: int = 1
+    simulated: bool = True
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """A run began: the plan, its text, where its devices are."""
+
+    run_id: str
+    plan_name: str
+    plan_path: str
+    plan_text: str
+    devices: tuple[DeviceInfo, ...]
+    framing: str
+    started_at: datetime
+    step_count: int
+    parent_run_id: str | None = None  # the run an --only-failed re-run repeats
+    selected_steps: tuple[int, ...] = ()  # the plan's step numbers this run executes
+
+
+@dataclass(frozen=True)
+class StepStarted:
+    """A step is about to run."""
+
+    run_id: str
+    number: int  # the step's number in the plan, from 1
+    name: str
+    device: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class StepFinished:
+    """A step ended with a verdict; ``detail`` is the report text after the name."""
+
+    run_id: str
+    number: int
+    name: str
+    device: str
+    register: str
+    action: Literal["write", "read", "query", "sweep"]
+    verdict: Verdict
+    detail: str
+    measured: float | None
+    expected: float | None = None
+    low: float | None = None
+    high: float | None = None
+    attempts: int = 1
+    duration_s: float = 0.0
+    finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """The run ended: its verdict, counts, and the first failing step if any."""
+
+    run_id: str
+    verdict: Verdict
+    passed: int
+    failed: int
+    errors: int
+    duration_s: float
+    finished_at: datetime
+    first_failure: str | None = None  # "9 check_dmm_dc_voltage"
+    aborted: bool = False  # stopped before every step ran (Ctrl-C, unreachable device)
+
+
+Event = RunStarted | StepStarted | StepFinished | RunFinished
+Observer = Callable[[Event], None]
