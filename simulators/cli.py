@@ -63,24 +63,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if options.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    status = EXIT_ERROR
     try:
-        if options.command == "list":
-            return _list(options)
-        if options.system:
-            plugins.load(options.system)  # an unknown name is an error for every command
-            names = [options.system]
-        else:
-            names = plugins.started_with_all()
-        if options.command == "start":
-            return _start(options, names)
-        if options.command == "stop":
-            return _stop(options, names)
-        return _status(options, names)
+        status = _run(options)
     except (CliError, plugins.PluginError, ServeError, runtime.LaunchError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_ERROR
     except KeyboardInterrupt:
-        return EXIT_ERROR
+        pass
+    except BrokenPipeError:
+        quiet_stdout()  # the reader went away (| head): nothing more to say
+    return status
+
+
+def _run(options: argparse.Namespace) -> int:
+    if options.command == "list":
+        return _list(options)
+    if options.system:
+        plugins.load(options.system)  # an unknown name is an error for every command
+        names = [options.system]
+    else:
+        names = plugins.started_with_all()
+    command = {"start": _start, "stop": _stop, "status": _status}[options.command]
+    return command(options, names)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _list(options: argparse.Namespace) -> int:

@@ -50,7 +50,7 @@ class RunStarted:
     devices: tuple[DeviceInfo, ...]
     framing: str
     started_at: datetime
-    step_count: int
+    step_count: int  # the steps this run executes (all, or those selected)
     parent_run_id: str | None = None  # the run an --only-failed re-run repeats
     selected_steps: tuple[int, ...] = ()  # the plan's step numbers this run executes
 

@@ -7,6 +7,7 @@ or a wire format.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from simulators.profiles.schema import (
@@ -28,13 +29,19 @@ __all__ = [
     "resolve_profile",
 ]
 
+_REGISTER_MAP = re.compile(r"^registers:", re.MULTILINE)
+
 #: Where the built-in devices keep their ``profile.yaml``.
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "devices"
 
 
 def builtin_names() -> list[str]:
-    """The names of the built-in devices that have a profile."""
-    return sorted(path.parent.name for path in BUILTIN_DIR.glob("*/profile.yaml"))
+    """The names of the built-in devices described by a register map."""
+    return sorted(
+        path.parent.name
+        for path in BUILTIN_DIR.glob("*/profile.yaml")
+        if _REGISTER_MAP.search(path.read_text(encoding="utf-8"))
+    )
 
 
 def resolve_profile(profile: str | Path | DeviceProfile) -> DeviceProfile:

@@ -1,0 +1,223 @@
+"""Run a plan's steps in order, judge them, and tell the observers.
+
+The sequencer performs every register operation through a
+:class:`~simulators.controller.clients.RegisterClient`, retries what is worth
+retrying, and emits one event per thing that happened — it never prints and
+never writes files; observers do.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from simulators.controller.clients import (
+    RefusedError,
+    RegisterClient,
+    TransientError,
+    UnreachableError,
+)
+from simulators.controller.events import (
+    DeviceInfo,
+    Event,
+    Observer,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    Verdict,
+)
+from simulators.controller.plan import Plan, Step
+from simulators.controller.thresholds import judge, write_detail
+
+__all__ = ["RunOutcome", "Sequencer", "select_only_failed"]
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended, for the CLI's exit status."""
+
+    finished: RunFinished
+    unreachable: bool
+
+
+class Sequencer:
+    """Runs one plan against connected devices and emits its events."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        clients: Mapping[str, RegisterClient],
+        devices: Sequence[DeviceInfo],
+        observers: Iterable[Observer],
+        framing: str,
+        *,
+        selected: Sequence[int] = (),
+        parent_run_id: str | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.clients = clients
+        self.devices = tuple(devices)
+        self.observers = list(observers)
+        self.framing = framing
+        self.selected = tuple(selected)
+        self.parent_run_id = parent_run_id
+        self.run_id = run_id or uuid.uuid4().hex
+
+    def emit(self, event: Event) -> None:
+        """Give ``event`` to every observer, in order."""
+        for observer in self.observers:
+            observer(event)
+
+    def run(self) -> RunOutcome:
+        """Run the selected steps (all by default) and return how it ended."""
+        steps = [s for s in self.plan.steps if not self.selected or s.number in self.selected]
+        start = time.perf_counter()
+        self.emit(
+            RunStarted(
+                run_id=self.run_id,
+                plan_name=self.plan.name,
+                plan_path=str(self.plan.path),
+                plan_text=self.plan.text,
+                devices=self.devices,
+                framing=self.framing,
+                started_at=datetime.now(UTC),
+                step_count=len(steps),
+                parent_run_id=self.parent_run_id,
+                selected_steps=self.selected,
+            )
+        )
+        results: list[StepFinished] = []
+        unreachable = False
+        try:
+            for step in steps:
+                result = self._run_step(step)
+                results.append(result)
+                self.emit(result)
+                if result.verdict == "error" and result.detail.startswith("unreachable:"):
+                    unreachable = True
+                    break
+        except KeyboardInterrupt:
+            self.emit(self._finished(results, len(steps), start, aborted=True))
+            raise
+        finished = self._finished(results, len(steps), start, aborted=unreachable)
+        self.emit(finished)
+        return RunOutcome(finished, unreachable)
+
+    def _finished(
+        self, results: list[StepFinished], planned: int, start: float, aborted: bool
+    ) -> RunFinished:
+        failures = [r for r in results if r.verdict != "pass"]
+        verdict: Verdict = "pass"
+        if any(r.verdict == "error" for r in results) or (aborted and not failures):
+            verdict = "error"
+        if any(r.verdict == "fail" for r in results):
+            verdict = "fail"
+        return RunFinished(
+            run_id=self.run_id,
+            verdict=verdict,
+            passed=sum(r.verdict == "pass" for r in results),
+            failed=sum(r.verdict == "fail" for r in results),
+            errors=sum(r.verdict == "error" for r in results),
+            duration_s=time.perf_counter() - start,
+            finished_at=datetime.now(UTC),
+            first_failure=f"{failures[0].number} {failures[0].name}" if failures else None,
+            aborted=aborted or len(results) < planned,
+        )
+
+    def _run_step(self, step: Step) -> StepFinished:
+        self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
+        client = self.clients[step.device]
+        start = time.perf_counter()
+        attempts = 0
+        common: dict[str, Any] = {
+            "run_id": self.run_id,
+            "number": step.number,
+            "name": step.name,
+            "device": step.device,
+            "register": step.register,
+            "action": "write" if step.is_write else "read",
+        }
+        while True:
+            attempts += 1
+            try:
+                value = self._perform(step, client)
+                break
+            except TransientError as error:
+                client.close()  # reconnect on the next attempt
+                if attempts > step.retries:
+                    return StepFinished(
+                        **common,
+                        verdict="error",
+                        detail=f"{error} (after {attempts} attempt{'s' * (attempts > 1)})",
+                        measured=None,
+                        attempts=attempts,
+                        duration_s=time.perf_counter() - start,
+                    )
+            except (RefusedError, UnreachableError) as error:
+                kind = "unreachable" if isinstance(error, UnreachableError) else "refused"
+                return StepFinished(
+                    **common,
+                    verdict="error",
+                    detail=f"{kind}: {error}",
+                    measured=None,
+                    attempts=attempts,
+                    duration_s=time.perf_counter() - start,
+                )
+        duration = time.perf_counter() - start
+        if step.is_write:
+            return StepFinished(
+                **common,
+                verdict="pass",
+                detail=write_detail(value, step.register),
+                measured=None,
+                attempts=attempts,
+                duration_s=duration,
+            )
+        threshold = step.threshold
+        assert threshold is not None  # a read step always has one
+        judgement = judge(threshold, value)
+        return StepFinished(
+            **common,
+            verdict="pass" if judgement.passed else "fail",
+            detail=judgement.detail,
+            measured=value,
+            expected=getattr(threshold, "expected", None),
+            low=threshold.low,
+            high=threshold.high,
+            attempts=attempts,
+            duration_s=duration,
+        )
+
+    @staticmethod
+    def _perform(step: Step, client: RegisterClient) -> int:
+        spec = step.register_spec
+        if step.is_write:
+            assert step.write is not None
+            client.write(spec.address, step.write, step.timeout)
+            return step.write
+        return client.read(spec.table, spec.address, step.timeout)
+
+
+def select_only_failed(plan: Plan, failed_numbers: Iterable[int]) -> list[int]:
+    """The steps an ``--only-failed`` re-run executes, in plan order.
+
+    The rule: every step that did not pass last time, plus every write step
+    that comes before one of them on the same device (the state it reads or
+    writes depends on those writes). Reads that passed are not repeated.
+    """
+    failed = set(failed_numbers)
+    selected = set(failed)
+    for step in plan.steps:
+        if step.number in failed:
+            selected.update(
+                earlier.number
+                for earlier in plan.steps[: step.number - 1]
+                if earlier.is_write and earlier.device == step.device
+            )
+    return sorted(selected)

@@ -1,0 +1,31 @@
+"""The run store: every run, step and device recorded as the events arrive.
+
+>>> from simulators.controller.store import RunStore, default_url
+>>> store = RunStore("sqlite://")  # in memory; the CLI uses RunStore(default_url())
+>>> store.runs()
+[]
+>>> store.close()
+"""
+
+from simulators.controller.store.models import (
+    STATUSES,
+    AmbiguousRunId,
+    RunNotFound,
+    RunSummary,
+    StoredRun,
+    StoredStep,
+    StoreError,
+)
+from simulators.controller.store.store import RunStore, default_url
+
+__all__ = [
+    "STATUSES",
+    "AmbiguousRunId",
+    "RunNotFound",
+    "RunStore",
+    "RunSummary",
+    "StoreError",
+    "StoredRun",
+    "StoredStep",
+    "default_url",
+]
