@@ -8,7 +8,7 @@ STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 PIP_FLAGS ?= --quiet --disable-pip-version-check
 
-.PHONY: run test lint unit docs bench clean system-deps
+.PHONY: run test lint unit docs bench bench-regress clean system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,13 @@ docs: $(STAMP_DEV)
 
 ## bench: speed against baselines measured in the same run (results in bench/results/)
 bench: $(STAMP_DEV)
-	$(PY) bench/framework_bench.py
+	$(PY) bench/framework_bench.py || true
+	$(PY) bench/modbus_bench.py || true
+	$(PY) bench/cycle_bench.py
+
+## bench-regress: fail when the mean plan cycle is >30% slower than bench/results/cycle.json
+bench-regress: $(STAMP_DEV)
+	$(PY) bench/cycle_bench.py --regress
 
 clean:
 	rm -rf $(VENV) doc/_build .coverage .coverage.* build *.egg-info

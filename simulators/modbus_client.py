@@ -17,6 +17,7 @@ device's refusal (:class:`ModbusDeviceError`).
 from __future__ import annotations
 
 import socket
+import struct
 from collections.abc import Sequence
 from types import TracebackType
 
@@ -68,15 +69,25 @@ class ModbusClient:
         self.timeout = timeout
         self._framer = client_framer(framing)
         self._sock: socket.socket | None = None
+        self._applied_timeout = -1.0
 
     def connect(self) -> None:
         """Open the connection (done on demand by every request)."""
         if self._sock is None:
             sock = socket.create_connection((self.host, self.port), self.timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            sock.settimeout(self.timeout)
+            # A blocking socket with kernel timeouts: one system call per send or
+            # receive, where a Python-level timeout adds a poll() to each.
+            sock.settimeout(None)
             self._sock = sock
+            self._applied_timeout = -1.0
             self._framer = client_framer(self.framing)
+        if self._applied_timeout != self.timeout:
+            seconds = int(self.timeout)
+            value = struct.pack("ll", seconds, int((self.timeout - seconds) * 1e6))
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+            self._applied_timeout = self.timeout
 
     def close(self) -> None:
         """Close the connection; the next request opens a new one."""
@@ -112,6 +123,9 @@ class ModbusClient:
         try:
             self._sock.sendall(self._framer.encode(request))
             response = self._receive()
+        except BlockingIOError:  # the kernel timeout expired
+            self.close()
+            raise TimeoutError(f"no response within {self.timeout:g} s") from None
         except (OSError, ModbusProtocolError):
             self.close()
             raise

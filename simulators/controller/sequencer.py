@@ -32,9 +32,34 @@ from simulators.controller.events import (
     Verdict,
 )
 from simulators.controller.plan import Plan, Step
-from simulators.controller.thresholds import judge, write_detail
+from simulators.controller.thresholds import Threshold, judge, write_detail
 
 __all__ = ["RunOutcome", "Sequencer", "select_only_failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """A plan step resolved once into plain fields: the hot loop reads no pydantic model."""
+
+    number: int
+    name: str
+    device: str
+    register: str
+    is_write: bool
+    write: int | None
+    table: str
+    address: int
+    timeout: float
+    retries: int
+    threshold: Threshold | None
+
+    @classmethod
+    def of(cls, step: Step) -> _Step:
+        spec = step.register_spec
+        return cls(
+            step.number, step.name, step.device, step.register, step.is_write, step.write,
+            spec.table, spec.address, step.timeout, step.retries, step.threshold,
+        )
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,7 @@ class Sequencer:
         self.selected = tuple(selected)
         self.parent_run_id = parent_run_id
         self.run_id = run_id or uuid.uuid4().hex
+        self._steps = [_Step.of(step) for step in plan.steps]
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every observer, in order."""
@@ -76,7 +102,7 @@ class Sequencer:
 
     def run(self) -> RunOutcome:
         """Run the selected steps (all by default) and return how it ended."""
-        steps = [s for s in self.plan.steps if not self.selected or s.number in self.selected]
+        steps = [s for s in self._steps if not self.selected or s.number in self.selected]
         start = time.perf_counter()
         self.emit(
             RunStarted(
@@ -130,7 +156,7 @@ class Sequencer:
             aborted=aborted or len(results) < planned,
         )
 
-    def _run_step(self, step: Step) -> StepFinished:
+    def _run_step(self, step: _Step) -> StepFinished:
         self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
         client = self.clients[step.device]
         start = time.perf_counter()
@@ -195,13 +221,11 @@ class Sequencer:
         )
 
     @staticmethod
-    def _perform(step: Step, client: RegisterClient) -> int:
-        spec = step.register_spec
-        if step.is_write:
-            assert step.write is not None
-            client.write(spec.address, step.write, step.timeout)
+    def _perform(step: _Step, client: RegisterClient) -> int:
+        if step.write is not None:
+            client.write(step.address, step.write, step.timeout)
             return step.write
-        return client.read(spec.table, spec.address, step.timeout)
+        return client.read(step.table, step.address, step.timeout)
 
 
 def select_only_failed(plan: Plan, failed_numbers: Iterable[int]) -> list[int]:
