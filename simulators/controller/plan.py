@@ -385,7 +385,8 @@ def _declared_profiles(header: PlanHeader, base: Path, source: str) -> dict[str,
         try:
             profiles[name] = _resolve_profile(where)
         except ProfileError as error:
-            raise PlanError(f"{source}: device {name}, field profile: {error}") from None
+            problem = " ".join(str(error).split())  # a YAML error spans lines
+            raise PlanError(f"{source}: device {name}, field profile: {problem}") from None
     return profiles
 
 

@@ -214,7 +214,7 @@ class ThresholdFields(BaseModel):
 
     @property
     def threshold(self) -> Threshold | None:
-        """The threshold the measurement is judged by (None for a write)."""
+        """The threshold the measurement is judged by, set when a read step validates."""
         return self._threshold
 
     @field_validator("tolerance", "tolerance_pct")
