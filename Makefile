@@ -21,9 +21,13 @@ $(STAMP_DEV): pyproject.toml | $(PY)
 	$(PY) -m pip install $(PIP_FLAGS) -e '.[dev]'
 	touch $@ $(STAMP_RUN)
 
-## run: start the dut simulator, query it, show its telemetry, inject a fault, stop it
+## run: the two halves: a dut simulator session, then the station bring-up plan through mfg-ctl
 run: $(STAMP_RUN)
+	@echo "== simulators: start the dut, query it, show telemetry, inject a fault, stop it"
 	$(PY) examples/dut_session.py
+	@echo
+	@echo "== mfg-ctl: the 11-step station bring-up against simulated instruments"
+	$(BIN)/mfg-ctl run plans/station_bringup.yaml
 
 ## test: lint, the whole suite with the coverage gate, and the docs with their doctests
 test: system-deps $(STAMP_DEV)

@@ -37,7 +37,7 @@ DUT_PORTS = (6000, 6001, 6002)
 #: Every default port of every built-in: an offset must clear them all (start without -s).
 ALL_PORTS = (*DUT_PORTS, 5020, 5021, 5022, 5023, 5025, 5026, 5027)
 #: What start/stop/status act on without -s (station overlaps the four Modbus devices).
-STARTED_WITH_ALL = ["actuator", "dmm", "dut", "power_supply", "thermocouple"]
+STARTED_WITH_ALL = ["actuator", "dmm", "dut", "dvt_bench", "power_supply", "thermocouple"]
 IDENTITY = "SIMULATORS,DUT-1000,SN0001,1.0"
 WAIT = 5.0  # seconds: the bound on every wait for a process or a socket
 HEAVY = "{'yaml','pydantic','sqlalchemy','pymodbus','pyvisa','numpy','rich','click','hypothesis'}"

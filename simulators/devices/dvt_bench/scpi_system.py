@@ -1,0 +1,216 @@
+"""One SCPI instrument of the bench on the wire: lines in, the engine, replies out, faults applied.
+
+Each connection's partial line is kept apart (``parser_state``); every
+complete line is one program message for the :class:`ScpiEngine`, run while
+the shared bench is held and advanced to the present. Response faults count
+the messages that produce a reply (queries): a set command is never delayed,
+corrupted or dropped, since it has nothing to send.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import ClassVar
+
+from simulators.clock import Clock
+from simulators.common import ListeningSystem, Reply
+from simulators.devices.dvt_bench.bench import Bench
+from simulators.devices.dvt_bench.readings import Readings
+from simulators.faults import NO_FAULT
+from simulators.protocols.scpi import Choice, Numeric, ScpiEngine, ScpiError
+
+__all__ = ["MAX_LINE", "VERSION", "LimitChoice", "ScpiInstrument"]
+
+#: Longest program message, in bytes; a longer one is dropped with -223 "Too much data".
+MAX_LINE = 64 * 1024
+#: Firmware version in every ``*IDN?`` answer.
+VERSION = "1.0"
+#: SCPI error codes are 16-bit signed numbers.
+ERROR_CODES = (-32768, 32767)
+#: Seed of the garbage bytes, so a faulty session replays the same bytes.
+GARBAGE_SEED = 488
+
+
+def LimitChoice() -> Choice:  # noqa: N802 - reads as a declaration, like Numeric()
+    """The optional ``MIN|MAX|DEF`` of a setting's query (``VOLT? MAX``)."""
+    return Choice("MINimum", "MAXimum", "DEFault", optional=True)
+
+
+def limit(numeric: Numeric, which: str | None, present: float) -> float:
+    """Answer a setting query: ``present``, or the declared limit ``which`` names."""
+    if which is None:
+        return present
+    value = {"MIN": numeric.min, "MAX": numeric.max, "DEF": numeric.default}[which]
+    if value is None:  # pragma: no cover - every setting here declares all three
+        raise ScpiError(-224)
+    return float(value)
+
+
+class ScpiInstrument(ListeningSystem):
+    """Base of the three bench instruments: SCPI framing, faults and custom commands.
+
+    ``bench`` is the shared :class:`Bench` (a private one if not given);
+    ``clock`` makes the bench follow that clock.
+    """
+
+    #: Second field of ``*IDN?``: what the instrument is.
+    kind: ClassVar[str] = ""
+    #: Third field of ``*IDN?``.
+    serial: ClassVar[str] = ""
+
+    parser_state = ("_line", "_discarding")
+
+    def __init__(self, bench: Bench | None = None, clock: Clock | None = None) -> None:
+        self.bench = bench if bench is not None else Bench()
+        if clock is not None:
+            self.bench.use_clock(clock)
+        self._line = bytearray()  # the connection's partial program message
+        self._discarding = False  # inside a message already reported too long
+        self.readings = Readings(self.sources())
+        self._garbage = random.Random(GARBAGE_SEED)
+        self.engine = self._new_engine()
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the shared bench follows."""
+        return self.bench.clock
+
+    @property
+    def idn(self) -> str:
+        """The ``*IDN?`` answer: ``SIMULATORS,<kind>,<serial>,<version>``."""
+        return f"SIMULATORS,{self.kind},{self.serial},{VERSION}"
+
+    def _new_engine(self) -> ScpiEngine:
+        engine = ScpiEngine(idn=self.idn, reset=self.rst, max_line=MAX_LINE)
+        self.register(engine)
+        return engine
+
+    # -- what each instrument defines ----------------------------------------
+
+    @abstractmethod
+    def sources(self) -> dict[str, Callable[[], float]]:
+        """The readings by name, each with the callable that gives its live value."""
+
+    @abstractmethod
+    def register(self, engine: ScpiEngine) -> None:
+        """Register the instrument's commands and queries on ``engine``."""
+
+    @abstractmethod
+    def rst(self) -> None:
+        """``*RST``: the instrument's settings back to their defaults."""
+
+    def reset_bench(self) -> None:
+        """The part of the shared bench this instrument owns, back to power-up (none here)."""
+
+    # -- bytes in, replies out -------------------------------------------------
+
+    def parse(self, byte: bytes) -> bool | bytes:
+        replies = self.parse_chunk(byte)
+        return replies[0] if replies else True
+
+    def parse_chunk(self, data: bytes) -> list[bytes]:
+        """Run every complete line of ``data``; keep the rest for this connection's next read."""
+        replies: list[bytes] = []
+        start = 0
+        while (end := data.find(b"\n", start)) >= 0:
+            piece, start = data[start:end], end + 1
+            if self._discarding:
+                self._discarding = False  # the end of a message already counted as too long
+            elif len(self._line) + len(piece) > MAX_LINE:
+                self.engine.push_error(-223)
+            else:
+                reply = self._answer(bytes(self._line) + piece)
+                if reply is not None:
+                    replies.append(reply)
+                    if isinstance(reply, Reply) and reply.close:
+                        self._line.clear()
+                        return replies  # the connection ends: what follows is lost
+            self._line.clear()
+        rest = data[start:]
+        if self._discarding:
+            pass
+        elif len(self._line) + len(rest) > MAX_LINE:
+            self.engine.push_error(-223)
+            self._line.clear()
+            self._discarding = True
+        else:
+            self._line += rest
+        return replies
+
+    def _answer(self, line: bytes) -> bytes | None:
+        with self.bench.current():
+            answers = self.engine.feed(line + b"\n")
+        if not answers:
+            return None
+        answer = answers[0]
+        fault = self.readings.faults.next_response()
+        if fault is NO_FAULT:
+            return answer
+        if fault.drop:
+            return Reply(close=True)
+        if fault.corrupt:
+            answer = self._garbage_line(len(answer))
+        return Reply(answer, delay_s=fault.delay_s) if fault.delay_s else answer
+
+    def _garbage_line(self, size: int) -> bytes:
+        """Bytes that are no SCPI answer (none is ASCII), ended by a newline like one."""
+        rng = self._garbage
+        return bytes(rng.randrange(0x80, 0x100) for _ in range(max(size - 1, 1))) + b"\n"
+
+    # -- custom commands -------------------------------------------------------
+
+    def system_set(self, reading: str, value: str) -> str:
+        """Report <value> for a reading until set again, reset, or set to 'live'."""
+        with self.bench.current():
+            self.readings.set(reading, value)
+        return "ok"
+
+    def system_fault(self, kind: str, *args: str) -> str:
+        """Inject a fault: drift,<r>,<step> stuck,<r> delay,<ms>[,<k>] drop,<k> garbage,<k>.
+
+        ``crc,<k>`` is the same as ``garbage,<k>``; ``<r>`` is a reading name.
+        """
+        with self.bench.current():
+            self.readings.fault(kind, *args)
+        return "ok"
+
+    def system_faults(self) -> str:
+        """List the active faults, one per line, or none."""
+        return self.readings.describe_faults()
+
+    def system_clear_faults(self) -> str:
+        """Remove every fault (what drift added goes too; set values stay)."""
+        self.readings.clear_faults()
+        return "ok"
+
+    def system_reset(self) -> str:
+        """Power-cycle: defaults, faults and set values cleared, error queue empty."""
+        with self.bench.current():
+            self.readings.reset()
+            self.rst()
+            self.reset_bench()
+        self.engine = self._new_engine()
+        self._garbage = random.Random(GARBAGE_SEED)
+        return "ok"
+
+    def system_push_error(self, code: str, *message: str) -> str:
+        """Queue an error for SYST:ERR?: <code>[,<message>] (standard text if no message)."""
+        try:
+            number = int(code)
+        except ValueError:
+            raise ValueError(f"code must be an integer, got {code!r}") from None
+        low, high = ERROR_CODES
+        if not low <= number <= high:
+            raise ValueError(f"code must be between {low} and {high}, got {number}")
+        text = ",".join(message)
+        if not (text.isascii() and text.isprintable()):
+            raise ValueError("message must be printable ASCII")
+        self.engine.push_error(number, text or None)
+        return "ok"
+
+    def system_readings(self) -> str:
+        """List every reading with the value a query would report now."""
+        with self.bench.current():
+            return self.readings.describe()
