@@ -70,7 +70,10 @@ def run_cycles(station: Station, cycles: int, framing: str) -> dict[str, Any]:
             steps.extend(e.duration_s for e in events if isinstance(e, StepFinished))
     commands = len(steps)
     return {
-        "cycle_ms": {"mean": round(statistics.mean(cycle_times) * 1e3, 4), **percentiles(cycle_times)},
+        "cycle_ms": {
+            "mean": round(statistics.mean(cycle_times) * 1e3, 4),
+            **percentiles(cycle_times),
+        },
         "command_ms": percentiles(steps),
         "commands_per_s": round(commands / sum(cycle_times)),
     }
@@ -78,7 +81,9 @@ def run_cycles(station: Station, cycles: int, framing: str) -> dict[str, Any]:
 
 def bare_baseline(cycles: int) -> dict[str, Any]:
     """Eleven sequential round trips to a bare socketserver, as one 'cycle'."""
-    server = subprocess.Popen([sys.executable, str(HERE / "bare_server.py")], stdout=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, str(HERE / "bare_server.py")], stdout=subprocess.PIPE
+    )
     assert server.stdout is not None
     port = int(server.stdout.readline())
     times: list[float] = []
@@ -108,7 +113,10 @@ def start_station(env: dict[str, str]) -> Station:
     )
     ports = [int(line.split()[0].rsplit(":", 1)[1])
              for line in started.stdout.splitlines() if line.startswith("  127.0.0.1:")]
-    devices = {name: Endpoint("127.0.0.1", port, "custom") for name, port in zip(DEVICES, ports)}
+    devices = {
+        name: Endpoint("127.0.0.1", port, "custom")
+        for name, port in zip(DEVICES, ports, strict=True)
+    }
     return Station(devices, Path("<bench>"))
 
 
