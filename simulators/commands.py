@@ -7,7 +7,9 @@ The rule, for every simulator and every transport:
   protocol data and goes to the System's ``parse()`` at once, never delayed.
 * The eight bytes ``$system_`` must arrive in one read (one ``send()`` from the
   client, one datagram). Once they have, the command's remaining bytes may come
-  later, up to :data:`MAX_COMMAND` bytes in all.
+  later, up to :data:`MAX_COMMAND` bytes in all — as long as what has arrived
+  can still be a command (a name, then ``:`` and printable arguments); a
+  control or binary byte makes it protocol data at once.
 * ``<name>`` is letters, digits and ``_``; it calls the method ``system_<name>``,
   so no other method is reachable. Arguments are split on ``,`` after the first
   ``:`` — an argument may contain ``:`` or be empty — and passed as strings.
@@ -40,6 +42,9 @@ TERMINATOR = b"%"
 MAX_COMMAND = 4096
 
 _NAME = re.compile(rb"[A-Za-z0-9_]+")
+#: What may follow ``$system_`` while a command is still arriving: a name, then
+#: optionally ``:`` and printable arguments. Anything else is protocol data at once.
+_UNFINISHED = re.compile(rb"[A-Za-z0-9_]*(?::[^\x00-\x1f\x7f%]*)?")
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,9 @@ class CommandSplitter:
                 break
             end = data.find(TERMINATOR, dollar + len(PREFIX), dollar + MAX_COMMAND)
             if end < 0:
-                if len(data) - dollar < MAX_COMMAND:
+                start_of_body = dollar + len(PREFIX)
+                unfinished = _UNFINISHED.fullmatch(data, start_of_body) is not None
+                if unfinished and len(data) - dollar < MAX_COMMAND:
                     # Wait for the rest of a command whose prefix is here.
                     _append(out, data[start:dollar])
                     self._pending = data[dollar:]

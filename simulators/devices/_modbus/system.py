@@ -71,6 +71,8 @@ class ModbusSystem(ListeningSystem):
             reply = self._answer(request)
             if reply is not None:
                 replies.append(reply)
+                if isinstance(reply, Reply) and reply.close:
+                    return replies  # the connection ends: requests behind it never arrive
 
     def _answer(self, request: Request) -> bytes | None:
         if request.unit not in self._units:
