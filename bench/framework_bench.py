@@ -19,40 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import round_trips, summary
+
 HERE = Path(__file__).resolve().parent
 REQUEST = b"*IDN?\n"
 REPLY = b"SIMULATORS,DUT-1000,SN0001,1.0\n"
 TARGET_RATIO = 0.7
-
-
-def round_trips(port: int, count: int) -> tuple[float, list[float]]:
-    """Return round trips per second and the latencies (s) of ``count`` requests."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        for _ in range(min(count, 500)):  # warm-up
-            sock.sendall(REQUEST)
-            _read_reply(sock)
-        latencies = []
-        clock = time.perf_counter
-        start = clock()
-        for _ in range(count):
-            sent = clock()
-            sock.sendall(REQUEST)
-            _read_reply(sock)
-            latencies.append(clock() - sent)
-        elapsed = clock() - start
-    return count / elapsed, latencies
-
-
-def _read_reply(sock: socket.socket) -> None:
-    data = sock.recv(4096)
-    while not data.endswith(b"\n"):
-        more = sock.recv(4096)
-        if not more:
-            raise ConnectionError("server closed the connection")
-        data += more
-    if data != REPLY:
-        raise AssertionError(f"unexpected reply {data!r}")
 
 
 def cli(*arguments: str, env: dict[str, str]) -> tuple[float, str]:
@@ -74,16 +46,6 @@ def first_port(output: str) -> int:
     raise RuntimeError(f"no address in {output!r}")
 
 
-def summary(rate: float, latencies: list[float]) -> dict[str, float]:
-    """Rate and latency percentiles in microseconds."""
-    ordered = sorted(latencies)
-    return {
-        "round_trips_per_s": round(rate),
-        "p50_us": round(ordered[len(ordered) // 2] * 1e6, 1),
-        "p99_us": round(ordered[int(len(ordered) * 0.99)] * 1e6, 1),
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--round-trips", type=int, default=20000)
@@ -101,8 +63,8 @@ def main() -> int:
     try:
         ours, baseline = [], []
         for _ in range(options.rounds):
-            baseline.append(round_trips(bare_port, options.round_trips))
-            ours.append(round_trips(ours_port, options.round_trips))
+            baseline.append(round_trips(bare_port, options.round_trips, REQUEST, REPLY))
+            ours.append(round_trips(ours_port, options.round_trips, REQUEST, REPLY))
     finally:
         stop_s, _ = cli("-s", "dut", "stop", env=env)
         bare.kill()

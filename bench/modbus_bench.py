@@ -20,39 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import round_trips, summary
+
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 4.0
 # MBAP: transaction 1, protocol 0, length 6, unit 1; PDU: 0x04, address 100, count 1.
 REQUEST = struct.pack(">HHHBBHH", 1, 0, 6, 1, 0x04, 100, 1)
 ANSWER = struct.pack(">HHHBBBH", 1, 0, 5, 1, 0x04, 2, 4980)
-
-
-def round_trips(port: int, count: int) -> tuple[float, list[float]]:
-    """Return round trips per second and each latency (s) for ``count`` reads."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        for _ in range(min(count, 300)):
-            _one(sock)
-        latencies = []
-        clock = time.perf_counter
-        start = clock()
-        for _ in range(count):
-            sent = clock()
-            _one(sock)
-            latencies.append(clock() - sent)
-        return count / (clock() - start), latencies
-
-
-def _one(sock: socket.socket) -> None:
-    sock.sendall(REQUEST)
-    data = sock.recv(64)
-    while len(data) < len(ANSWER):
-        more = sock.recv(64)
-        if not more:
-            raise ConnectionError("server closed the connection")
-        data += more
-    if data != ANSWER:
-        raise AssertionError(f"unexpected answer {data.hex(' ')}")
 
 
 def free_port() -> int:
@@ -70,15 +44,6 @@ def wait_for(port: int, timeout: float = 20.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on {port}")
-
-
-def summary(rate: float, latencies: list[float]) -> dict[str, float]:
-    ordered = sorted(latencies)
-    return {
-        "round_trips_per_s": round(rate),
-        "p50_us": round(ordered[len(ordered) // 2] * 1e6, 1),
-        "p99_us": round(ordered[int(len(ordered) * 0.99)] * 1e6, 1),
-    }
 
 
 def main() -> int:
@@ -103,8 +68,8 @@ def main() -> int:
         wait_for(pymodbus_port)
         ours, baseline = [], []
         for _ in range(options.rounds):
-            baseline.append(round_trips(pymodbus_port, options.round_trips))
-            ours.append(round_trips(ours_port, options.round_trips))
+            baseline.append(round_trips(pymodbus_port, options.round_trips, REQUEST, ANSWER))
+            ours.append(round_trips(ours_port, options.round_trips, REQUEST, ANSWER))
     finally:
         subprocess.run([sys.executable, "-m", "simulators", "-s", "dmm", "stop"],
                        env=env, check=False, capture_output=True, timeout=60)

@@ -158,9 +158,26 @@ class _Serving:
                 sock.shutdown(socket.SHUT_RDWR)
 
 
-class _ListeningTCPHandler(socketserver.BaseRequestHandler):
+class _TCPHandler(socketserver.BaseRequestHandler):
+    """What both TCP handlers do with the bytes a client sends."""
+
     server: Any
 
+    def answer(self, sock: socket.socket, host: SystemHost, splitter: CommandSplitter) -> bool:
+        """Read once, answer; False when the connection must end."""
+        data = sock.recv(READ_SIZE)
+        if not data:
+            return False
+        replies, stop = host.process(self, splitter.feed(data))
+        if replies and not _send(sock, replies, self.server.stopping):
+            return False
+        if stop:
+            host.request_stop()
+            return False
+        return True
+
+
+class _ListeningTCPHandler(_TCPHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
         host: SystemHost = self.server.host
@@ -171,16 +188,8 @@ class _ListeningTCPHandler(socketserver.BaseRequestHandler):
             greeting = host.greeting()
             if greeting:
                 sock.sendall(greeting)
-            while True:
-                data = sock.recv(READ_SIZE)
-                if not data:
-                    return
-                replies, stop = host.process(self, splitter.feed(data))
-                if replies and not _send(sock, replies, self.server.stopping):
-                    return
-                if stop:
-                    host.request_stop()
-                    return
+            while self.answer(sock, host, splitter):
+                pass
         except OSError as error:
             logger.debug("connection from %s ended: %s", self.client_address, error)
         finally:
@@ -211,9 +220,7 @@ class _ListeningUDPHandler(socketserver.BaseRequestHandler):
             host.request_stop()
 
 
-class _SendingTCPHandler(socketserver.BaseRequestHandler):
-    server: Any
-
+class _SendingTCPHandler(_TCPHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
         host: SystemHost = self.server.host
@@ -225,16 +232,8 @@ class _SendingTCPHandler(socketserver.BaseRequestHandler):
         host.subscribe(messages)
         try:
             while not self.server.stopping.is_set():
-                if select.select([sock], [], [], 0)[0]:
-                    data = sock.recv(READ_SIZE)
-                    if not data:
-                        return
-                    replies, stop = host.process(self, splitter.feed(data))
-                    if replies and not _send(sock, replies, self.server.stopping):
-                        return
-                    if stop:
-                        host.request_stop()
-                        return
+                if select.select([sock], [], [], 0)[0] and not self.answer(sock, host, splitter):
+                    return
                 try:
                     message = messages.get(timeout=POLL_INTERVAL)
                 except queue.Empty:
