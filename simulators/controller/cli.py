@@ -63,6 +63,8 @@ def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
 @contextmanager
 def opened_store(url: str | None) -> Iterator[RunStore]:
     """The run store at ``url`` (default: :func:`default_url`), closed afterwards."""
+    if url and "://" not in url:  # a plain path, as $MFG_CTL_DB takes
+        url = f"sqlite:///{Path(url).expanduser().absolute()}"
     try:
         store = RunStore(url or default_url())
     except StoreError as error:
@@ -74,7 +76,7 @@ def opened_store(url: str | None) -> Iterator[RunStore]:
 
 
 db_option = click.option(
-    "--db", "db_url", metavar="URL", help="run store URL (default: $MFG_CTL_DB, or your data dir)"
+    "--db", "db_url", metavar="URL|PATH", help="run store (default: $MFG_CTL_DB, or your data dir)"
 )
 
 
@@ -139,7 +141,15 @@ def _only_failed(store: RunStore, plan: Plan) -> tuple[list[int], str]:
     last = store.last_run(plan.name)
     if last is None:
         fail(f"no recorded run of plan {plan.name!r}: run it once without --only-failed")
+    passed = {step.name for step in last.steps if step.verdict == "pass"}
     failed_names = {step.name for step in last.steps if step.verdict != "pass"}
+    if last.status == "aborted":  # the steps it never reached did not pass either
+        wanted = set(last.selected_steps)
+        failed_names |= {
+            step.name
+            for step in plan.steps
+            if (not wanted or step.number in wanted) and step.name not in passed
+        }
     if not failed_names:
         click.echo(f"nothing to re-run: every step of run {last.run_id[:8]} passed")
         raise CommandExit("", EXIT_PASS)
@@ -167,8 +177,13 @@ def _execute(
             fail(str(error))
     events: list[Event] = []
     observers: list[Callable[[Event], None]] = [events.append, ConsolePrinter(), store]
+    log = None
     if outputs.log_path is not None:
-        observers.append(JsonlLog(outputs.log_path))
+        try:
+            log = JsonlLog(outputs.log_path)
+        except OSError as error:
+            fail(f"cannot write {outputs.log_path}: {error.strerror}")
+        observers.append(log)
     try:
         with open_devices(plan, station, framing) as connected:
             sequencer = Sequencer(
@@ -182,6 +197,9 @@ def _execute(
                 fail(f"interrupted: run {run_id} recorded as aborted", EXIT_INTERRUPTED)
     except (StationError, ServeError) as error:
         fail(str(error))
+    finally:
+        if log is not None:
+            log.close()
     report = RunReport.from_events(events)
     _export(report, outputs.json_out, outputs.md_out)
     if outcome.unreachable:
@@ -196,7 +214,7 @@ def _export(report: RunReport, json_out: Path | None, md_out: Path | None) -> No
             try:
                 path.write_text(render(report))
             except OSError as error:
-                fail(f"cannot write {path}: {error.strerror}", EXIT_FAIL)
+                fail(f"cannot write {path}: {error.strerror}")
 
 
 @cli.command()

@@ -79,7 +79,11 @@ class JsonlLog:
         self._file.write(json.dumps(record, default=_encode) + "\n")
         self._file.flush()
         if isinstance(event, RunFinished):
-            self._file.close()
+            self.close()
+
+    def close(self) -> None:
+        """Close the file (again is harmless)."""
+        self._file.close()
 
 
 def _encode(value: object) -> object:
