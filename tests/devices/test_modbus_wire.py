@@ -46,6 +46,7 @@ from simulators.protocols.modbus import (
     FRAMINGS,
     ModbusProtocolError,
     ReadInputRegisters,
+    ReadInputRegistersResponse,
     Response,
     UnsupportedFunction,
     WriteSingleRegister,
@@ -565,7 +566,7 @@ class PymodbusServer:
         )
         server = self._server = ModbusTcpServer(device, address=(HOST, 0))
         await server.serve_forever(background=True)
-        self.port = server.transport.sockets[0].getsockname()[1]
+        self.port = server.transport.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self._ready.set()
         await server.serving
 
@@ -803,6 +804,10 @@ def test_delay_holds_back_only_every_kth_response(port, raw, framing):
     sock = raw(dmm_port)
     framer = client_framer(framing)
 
+    def values(response: Response) -> tuple[int, ...]:
+        assert isinstance(response, ReadInputRegistersResponse)
+        return response.values
+
     def answers(count: int) -> list[Response]:
         out: list[Response] = []
         while len(out) < count:
@@ -818,9 +823,9 @@ def test_delay_holds_back_only_every_kth_response(port, raw, framing):
     for _ in range(2):  # requests 1-3, then 4-6: the 3rd and the 6th are late
         started = time.monotonic()
         sock.sendall(b"".join(framer.encode(ReadInputRegisters(1, 100, 1)) for _ in range(3)))
-        assert [a.values for a in answers(2)] == [(4980,), (4980,)]
+        assert [values(a) for a in answers(2)] == [(4980,), (4980,)]
         assert not pending(sock)  # the third answer is being held back
-        assert [a.values for a in answers(1)] == [(4980,)]
+        assert [values(a) for a in answers(1)] == [(4980,)]
         assert time.monotonic() - started >= 0.29
 
 
