@@ -12,6 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
+from simulators.controller.drivers import (
+    Backend,
+    InstrumentConnectionError,
+    InstrumentReplyError,
+    InstrumentReportedError,
+    InstrumentTimeoutError,
+    ScpiInstrument,
+    open_transport,
+    parse_number,
+)
 from simulators.controller.stations import Endpoint
 from simulators.modbus_client import ModbusClient, ModbusDeviceError
 from simulators.protocols.modbus import ModbusProtocolError
@@ -22,6 +32,7 @@ __all__ = [
     "ModbusRegisters",
     "RefusedError",
     "RegisterClient",
+    "ScpiCommands",
     "TransientError",
     "UnreachableError",
 ]
@@ -99,3 +110,51 @@ class ModbusRegisters:
 
     def close(self) -> None:
         self._client.close()
+
+
+class ScpiCommands:
+    """A client for a SCPI instrument in a plan: query a number, or send a command.
+
+    A command is followed by ``SYST:ERR?``: an error the instrument queued makes
+    the step an error (:class:`RefusedError`), as a Modbus exception does.
+    ``transport`` is open to the drivers a TempCo step builds on the same link.
+    """
+
+    def __init__(self, address: str, backend: Backend = "socket") -> None:
+        self.address = address
+        self.transport = open_transport(address, backend)
+        self._instrument = ScpiInstrument(self.transport, name=address)
+        self._answered = False
+
+    def query(self, command: str, timeout: float) -> float:
+        """Send a query and return its numeric answer."""
+        self.transport.timeout = timeout
+        return self._call(lambda: parse_number(self.transport.query(command), f"{command}: "))
+
+    def write(self, command: str, timeout: float) -> None:
+        """Send a command, then check the instrument's error queue."""
+        self.transport.timeout = timeout
+
+        def send() -> None:
+            self.transport.write(command)
+            self._instrument.check_errors()
+
+        self._call(send)
+
+    def _call(self, request: Callable[[], T]) -> T:
+        try:
+            result = request()
+        except InstrumentReportedError as error:
+            raise RefusedError(str(error)) from None
+        except InstrumentConnectionError as error:
+            if not self._answered:
+                raise UnreachableError(str(error)) from None
+            raise TransientError(str(error)) from None
+        except (InstrumentTimeoutError, InstrumentReplyError) as error:
+            raise TransientError(str(error)) from None
+        self._answered = True
+        return result
+
+    def close(self) -> None:
+        """Release the link (reopened on the next request)."""
+        self.transport.close()

@@ -1,39 +1,47 @@
 """Where a plan's devices are: simulated in this process, or listed in a station file.
 
-By default ``mfg-ctl run`` serves the plan's devices itself, from their
-profiles, on free loopback ports, and stops them afterwards: one command, no
-set-up. With a station file it talks to devices already running — our
-simulators or real Modbus TCP devices.
+By default ``mfg-ctl run`` serves the plan's devices itself on free loopback
+ports and stops them afterwards: Modbus devices from their profiles, SCPI
+instruments from the DVT bench (on a fast simulated clock, so a TempCo sweep
+takes seconds). With a station file it talks to devices already running —
+our simulators, real Modbus TCP devices or real SCPI instruments.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from socketserver import ThreadingTCPServer
 
 from simulators import plugins
-from simulators.controller.clients import ModbusRegisters, RegisterClient
+from simulators.clock import SimulatedClock
+from simulators.controller.clients import ModbusRegisters, RegisterClient, ScpiCommands
 from simulators.controller.events import DeviceInfo
 from simulators.controller.plan import Plan
 from simulators.controller.stations import Endpoint, Station, check_covers
 from simulators.launcher import Simulator
 
-__all__ = ["Connected", "open_devices"]
+__all__ = ["SIMULATED_SPEED", "Connected", "open_devices"]
 
 #: The simulator whose System serves any Modbus device profile.
 MODBUS_PLUGIN = "station"
+#: The simulator serving the SCPI instruments, and where each kind listens in it.
+SCPI_PLUGIN = "dvt_bench"
+SCPI_INDEX = {"chamber": 0, "power_supply": 1, "multimeter": 2}
+#: Simulated seconds per real second of the simulated SCPI bench.
+SIMULATED_SPEED = 500.0
 
 
 @dataclass(frozen=True)
 class Connected:
     """The plan's devices, reachable: a client and a description per device."""
 
-    clients: dict[str, RegisterClient]
+    clients: dict[str, RegisterClient | ScpiCommands]
     devices: tuple[DeviceInfo, ...]
     framing: str
+    clock_speed: float = 1.0  # how much faster than real time the devices' clock runs
 
 
 @contextmanager
@@ -42,49 +50,84 @@ def open_devices(plan: Plan, station: Station | None, framing: str | None) -> It
     if station is not None:
         check_covers(station, plan)
         endpoints = {name: _framed(station.endpoint(name), framing) for name in plan.device_names}
-        with _connected(endpoints, simulated=False) as connected:
+        with _connected(endpoints, simulated=False, speed=1.0) as connected:
             yield connected
         return
-    with _simulated(plan, framing or "custom") as endpoints, _connected(
-        endpoints, simulated=True
-    ) as connected:
-        yield connected
+    with ExitStack() as stack:
+        endpoints = stack.enter_context(_simulated_modbus(plan, framing or "custom"))
+        endpoints |= stack.enter_context(_simulated_scpi(plan, SIMULATED_SPEED))
+        ordered = {name: endpoints[name] for name in plan.device_names}
+        yield stack.enter_context(_connected(ordered, simulated=True, speed=SIMULATED_SPEED))
 
 
 def _framed(endpoint: Endpoint, framing: str | None) -> Endpoint:
-    if framing is None or framing == endpoint.framing:
+    if framing is None or framing == endpoint.framing or endpoint.protocol == "scpi":
         return endpoint
     return Endpoint(endpoint.host, endpoint.port, framing, endpoint.unit)  # type: ignore[arg-type]
 
 
 @contextmanager
-def _simulated(plan: Plan, framing: str) -> Iterator[dict[str, Endpoint]]:
-    """Serve every device of the plan from its profile on ephemeral loopback ports."""
+def _simulated_modbus(plan: Plan, framing: str) -> Iterator[dict[str, Endpoint]]:
+    """Serve every Modbus device of the plan from its profile on ephemeral loopback ports."""
+    names = [name for name in plan.device_names if name in plan.profiles]
+    if not names:
+        yield {}
+        return
     module = types.ModuleType("mfg_ctl_simulated", "The plan's devices, simulated.")
     module.System = plugins.load(MODBUS_PLUGIN).System  # type: ignore[attr-defined]
     module.servers = [  # type: ignore[attr-defined]
         (("127.0.0.1", 0), (), ThreadingTCPServer, {"profile": plan.profiles[name]})
-        for name in plan.device_names
+        for name in names
     ]
     with Simulator("simulated", module, system_type=framing, ephemeral=True) as simulator:
         yield {
             name: Endpoint(address.host, address.port, framing, plan.profiles[name].unit)  # type: ignore[arg-type]
-            for name, address in zip(plan.device_names, simulator.addresses, strict=True)
+            for name, address in zip(names, simulator.addresses, strict=True)
         }
 
 
 @contextmanager
-def _connected(endpoints: dict[str, Endpoint], simulated: bool) -> Iterator[Connected]:
-    clients: dict[str, RegisterClient] = {
-        name: ModbusRegisters(endpoint) for name, endpoint in endpoints.items()
-    }
-    framings = {endpoint.framing for endpoint in endpoints.values()}
+def _simulated_scpi(plan: Plan, speed: float) -> Iterator[dict[str, Endpoint]]:
+    """Serve the SCPI bench when the plan uses SCPI instruments."""
+    scpi = plan.scpi_devices
+    if not scpi:
+        yield {}
+        return
+    bench = Simulator(
+        SCPI_PLUGIN, plugins.load(SCPI_PLUGIN), ephemeral=True,
+        system_kwargs={"clock": SimulatedClock(speed=speed)},
+    )
+    with bench:
+        yield {
+            name: Endpoint(
+                bench.addresses[SCPI_INDEX[kind]].host, bench.addresses[SCPI_INDEX[kind]].port,
+                "custom", 1, "scpi",
+            )
+            for name, kind in scpi.items()
+        }
+
+
+@contextmanager
+def _connected(
+    endpoints: dict[str, Endpoint], simulated: bool, speed: float
+) -> Iterator[Connected]:
+    clients: dict[str, RegisterClient | ScpiCommands] = {}
+    for name, endpoint in endpoints.items():
+        clients[name] = (
+            ScpiCommands(endpoint.address) if endpoint.protocol == "scpi"
+            else ModbusRegisters(endpoint)
+        )
+    framings: set[str] = {e.framing for e in endpoints.values() if e.protocol != "scpi"}
+    framings = framings or {"scpi"}
     devices = tuple(
-        DeviceInfo(name, e.host, e.port, e.framing, e.unit, simulated)
+        DeviceInfo(name, e.host, e.port, "scpi" if e.protocol == "scpi" else e.framing, e.unit,
+                   simulated)
         for name, e in endpoints.items()
     )
     try:
-        yield Connected(clients, devices, framings.pop() if len(framings) == 1 else "mixed")
+        yield Connected(
+            clients, devices, framings.pop() if len(framings) == 1 else "mixed", speed
+        )
     finally:
         for client in clients.values():
             client.close()

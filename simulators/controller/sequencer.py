@@ -18,9 +18,11 @@ from typing import Any
 from simulators.controller.clients import (
     RefusedError,
     RegisterClient,
+    ScpiCommands,
     TransientError,
     UnreachableError,
 )
+from simulators.controller.drivers import InstrumentError, ScpiChamber, ScpiDmm, ScpiPowerSupply
 from simulators.controller.events import (
     DeviceInfo,
     Event,
@@ -31,7 +33,8 @@ from simulators.controller.events import (
     StepStarted,
     Verdict,
 )
-from simulators.controller.plan import Plan, Step
+from simulators.controller.plan import Plan
+from simulators.controller.tempco import run_sweep
 from simulators.controller.thresholds import Threshold, judge, write_detail
 
 __all__ = ["RunOutcome", "Sequencer", "select_only_failed"]
@@ -41,10 +44,11 @@ __all__ = ["RunOutcome", "Sequencer", "select_only_failed"]
 class _Step:
     """A plan step resolved once into plain fields: the hot loop reads no pydantic model."""
 
+    kind: str  # "register", "scpi" or "tempco"
     number: int
     name: str
     device: str
-    register: str
+    target: str  # the register, or the SCPI command
     is_write: bool
     write: int | None
     table: str
@@ -52,13 +56,18 @@ class _Step:
     timeout: float
     retries: int
     threshold: Threshold | None
+    source: Any  # the plan step, for kinds that need more (tempco)
 
     @classmethod
-    def of(cls, step: Step) -> _Step:
-        spec = step.register_spec
+    def of(cls, step: Any) -> _Step:
+        if step.kind == "register":
+            spec = step.register_spec
+            target, write, table, address = step.register, step.write, spec.table, spec.address
+        else:
+            target, write, table, address = getattr(step, "command", "vout"), None, "", 0
         return cls(
-            step.number, step.name, step.device, step.register, step.is_write, step.write,
-            spec.table, spec.address, step.timeout, step.retries, step.threshold,
+            step.kind, step.number, step.name, step.device, target, step.is_write, write,
+            table, address, step.timeout, step.retries, step.threshold, step,
         )
 
 
@@ -76,7 +85,7 @@ class Sequencer:
     def __init__(
         self,
         plan: Plan,
-        clients: Mapping[str, RegisterClient],
+        clients: Mapping[str, RegisterClient | ScpiCommands],
         devices: Sequence[DeviceInfo],
         observers: Iterable[Observer],
         framing: str,
@@ -84,6 +93,7 @@ class Sequencer:
         selected: Sequence[int] = (),
         parent_run_id: str | None = None,
         run_id: str | None = None,
+        clock_speed: float = 1.0,
     ) -> None:
         self.plan = plan
         self.clients = clients
@@ -93,6 +103,7 @@ class Sequencer:
         self.selected = tuple(selected)
         self.parent_run_id = parent_run_id
         self.run_id = run_id or uuid.uuid4().hex
+        self.clock_speed = clock_speed  # simulated instruments run this much faster (TempCo waits)
         self._steps = [_Step.of(step) for step in plan.steps]
 
     def emit(self, event: Event) -> None:
@@ -166,9 +177,13 @@ class Sequencer:
             "number": step.number,
             "name": step.name,
             "device": step.device,
-            "register": step.register,
-            "action": "write" if step.is_write else "read",
+            "register": step.target,
+            "action": step.source.action if step.kind != "register" else (
+                "write" if step.is_write else "read"
+            ),
         }
+        if step.kind == "tempco":
+            return self._tempco(step, common, start)
         while True:
             attempts += 1
             try:
@@ -197,16 +212,18 @@ class Sequencer:
                 )
         duration = time.perf_counter() - start
         if step.is_write:
+            detail = f"sent {step.target}" if value is None else write_detail(value, step.target)
             return StepFinished(
                 **common,
                 verdict="pass",
-                detail=write_detail(value, step.register),
+                detail=detail,
                 measured=None,
                 attempts=attempts,
                 duration_s=duration,
             )
         threshold = step.threshold
         assert threshold is not None  # a read step always has one
+        assert value is not None
         judgement = judge(threshold, value)
         return StepFinished(
             **common,
@@ -221,11 +238,49 @@ class Sequencer:
         )
 
     @staticmethod
-    def _perform(step: _Step, client: RegisterClient) -> int:
+    def _perform(step: _Step, client: Any) -> float | None:
+        if step.kind == "scpi":
+            if step.is_write:
+                client.write(step.target, step.timeout)
+                return None
+            return float(client.query(step.target, step.timeout))
         if step.write is not None:
             client.write(step.address, step.write, step.timeout)
             return step.write
-        return client.read(step.table, step.address, step.timeout)
+        return int(client.read(step.table, step.address, step.timeout))
+
+    def _tempco(self, step: _Step, common: dict[str, Any], start: float) -> StepFinished:
+        """A TempCo sweep over the three instruments the step names, as one step."""
+        plan_step = step.source
+        links: list[ScpiCommands] = []
+        for name in (plan_step.chamber, plan_step.supply, plan_step.meter):
+            link = self.clients[name]
+            if not isinstance(link, ScpiCommands):  # the plan checks this at load
+                raise TypeError(f"{name} is not a SCPI instrument")
+            links.append(link)
+        try:
+            result = run_sweep(
+                ScpiChamber(links[0].transport),
+                ScpiPowerSupply(links[1].transport),
+                ScpiDmm(links[2].transport),
+                plan_step.settings(clock_speed=self.clock_speed),
+            )
+        except InstrumentError as error:
+            return StepFinished(
+                **common, verdict="error", detail=f"instrument error: {error}", measured=None,
+                duration_s=time.perf_counter() - start,
+            )
+        settings = result.settings
+        return StepFinished(
+            **common,
+            verdict=result.verdict,
+            detail=result.detail,
+            measured=result.ppm_per_c,
+            expected=settings.expected_ppm_per_c,
+            low=settings.expected_ppm_per_c - settings.tolerance_ppm_per_c,
+            high=settings.expected_ppm_per_c + settings.tolerance_ppm_per_c,
+            duration_s=time.perf_counter() - start,
+        )
 
 
 def select_only_failed(plan: Plan, failed_numbers: Iterable[int]) -> list[int]:

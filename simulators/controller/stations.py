@@ -2,13 +2,17 @@
 
 ::
 
-    framing: custom            # default for every device: custom | modbus-tcp
+    framing: custom            # default for every Modbus device: custom | modbus-tcp
     devices:
       power_supply: {host: 127.0.0.1, port: 5020}
       dmm: {host: 10.0.0.7, port: 502, framing: modbus-tcp, unit: 3}
+      chamber: {host: 10.0.0.9, port: 5025, protocol: scpi}
 
 A plan names devices; a station says where they are. The same plan runs
 against the simulators (``stations/local.yaml``) or the real bench.
+``protocol`` is ``modbus`` (the default) or ``scpi``; a SCPI instrument takes
+no ``framing`` or ``unit`` (its :class:`Endpoint` says framing ``custom``,
+unit 1, which nothing reads).
 """
 
 from __future__ import annotations
@@ -17,16 +21,26 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from simulators.controller.plan import Plan, describe_type, read_yaml
+from simulators.controller.thresholds import FieldError
 
 __all__ = [
     "REFERENCE_PORTS",
     "Endpoint",
     "Framing",
+    "Protocol",
     "Station",
     "StationError",
     "check_covers",
@@ -36,6 +50,7 @@ __all__ = [
 ]
 
 Framing = Literal["custom", "modbus-tcp"]
+Protocol = Literal["modbus", "scpi"]
 
 #: The reference station's Modbus ports (shared/station.md).
 REFERENCE_PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
@@ -49,12 +64,13 @@ class StationError(Exception):
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where one device answers and how to speak to it."""
+    """Where one device answers and how to speak to it (framing and unit: Modbus only)."""
 
     host: str
     port: int
     framing: Framing
     unit: int = 1
+    protocol: Protocol = "modbus"
 
     @property
     def address(self) -> str:
@@ -70,7 +86,18 @@ class DeviceEntry(BaseModel):
     host: str
     port: Annotated[int, Strict(), Field(ge=1, le=65535)]
     framing: Framing | None = None
-    unit: Annotated[int, Strict(), Field(ge=1, le=247)] = 1
+    unit: Annotated[int, Strict(), Field(ge=1, le=247)] | None = None
+    protocol: Protocol = "modbus"
+
+    @model_validator(mode="after")
+    def _modbus_fields(self) -> Self:
+        if self.protocol == "scpi":
+            for name in ("framing", "unit"):
+                if getattr(self, name) is not None:
+                    raise FieldError(
+                        name, f"a SCPI instrument has no {name} (Modbus only); drop it"
+                    )
+        return self
 
     @field_validator("host")
     @classmethod
@@ -114,6 +141,7 @@ _HINTS = {
     "port": "give a TCP port, 1-65535",
     "unit": "give a Modbus unit id, 1-247",
     "framing": "give custom or modbus-tcp",
+    "protocol": "give modbus or scpi",
     "devices": "give devices: {NAME: {host: ..., port: ...}}",
 }
 
@@ -123,6 +151,8 @@ def _error_line(error: ValidationError, data: Mapping[str, Any]) -> str:
     loc = detail["loc"]
     cause = detail.get("ctx", {}).get("error")
     field = str(loc[-1]) if loc else "station"
+    if isinstance(cause, FieldError):
+        field, loc = cause.field, (*loc, cause.field)
     if isinstance(cause, ValueError):
         message = str(cause)
     elif detail["type"] == "missing":
@@ -152,7 +182,11 @@ def parse_station(text: str, source: str | Path = "<station>") -> Station:
     except ValidationError as error:
         raise StationError(f"{source}: {_error_line(error, data)}") from None
     devices = {
-        name: Endpoint(entry.host, entry.port, entry.framing or station.framing, entry.unit)
+        name: (
+            Endpoint(entry.host, entry.port, "custom", 1, "scpi")
+            if entry.protocol == "scpi"
+            else Endpoint(entry.host, entry.port, entry.framing or station.framing, entry.unit or 1)
+        )
         for name, entry in station.devices.items()
     }
     return Station(devices, Path(source), station.description)
@@ -180,11 +214,22 @@ def reference_station(
 
 
 def check_covers(station: Station, plan: Plan) -> None:
-    """StationError naming the first device ``plan`` needs that ``station`` lacks."""
+    """StationError naming the first device ``plan`` needs that ``station`` lacks or misdescribes.
+
+    A device the plan declares ``scpi:`` must be ``protocol: scpi`` in the
+    station, and every other device ``protocol: modbus``.
+    """
     for device in plan.device_names:
+        step = plan.first_step_using(device)
         if device not in station.devices:
-            step = next(step for step in plan.steps if step.device == device)
             raise StationError(
                 f"{station.path}: no device {device!r}, which {plan.path} needs "
                 f"(step {step.number} {step.name}); add it under devices: with host and port"
+            )
+        wanted = "scpi" if device in plan.scpi_devices else "modbus"
+        if station.devices[device].protocol != wanted:
+            raise StationError(
+                f"{station.path}: device {device!r} is protocol "
+                f"{station.devices[device].protocol}, but {plan.path} talks {wanted} to it "
+                f"(step {step.number} {step.name}); set protocol: {wanted} under devices: {device}"
             )

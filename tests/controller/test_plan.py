@@ -51,6 +51,12 @@ def step(base: dict[str, object], **changes: object) -> dict[str, object]:
     return {key: value for key, value in merged.items() if value is not None}
 
 
+def register_steps(plan: Plan) -> list[RegisterStep]:
+    """The plan's steps, all register steps here."""
+    assert all(isinstance(s, RegisterStep) for s in plan.steps)
+    return [s for s in plan.steps if isinstance(s, RegisterStep)]
+
+
 def error_of(text: str, source: str = SOURCE) -> str:
     with pytest.raises(PlanError) as caught:
         parse_plan(text, source)
@@ -83,7 +89,7 @@ def error_of(text: str, source: str = SOURCE) -> str:
 )
 def test_good_steps(fields, action, threshold):
     plan = parse_plan(plan_of(fields), SOURCE)
-    (only,) = plan.steps
+    (only,) = register_steps(plan)
     assert only.action == action
     assert only.is_write is (action == "write")
     assert only.threshold == threshold
@@ -119,7 +125,7 @@ def test_plan_devices_map_names_to_built_in_and_file_profiles(tmp_path):
     assert plan.device_names == ("psu", "meter", "thermocouple")
     assert plan.profiles["psu"].name == "power_supply"
     assert plan.profiles["meter"].name == "bench_dmm"
-    assert plan.steps[1].register_spec.address == 7
+    assert register_steps(plan)[1].register_spec.address == 7
 
 
 def test_steps_are_numbered_from_one_and_devices_listed_in_order_of_first_use():
@@ -142,7 +148,7 @@ def test_steps_are_numbered_from_one_and_devices_listed_in_order_of_first_use():
 def test_steps_are_immutable():
     plan = parse_plan(plan_of(SET_VOLTAGE))
     with pytest.raises(pydantic.ValidationError):
-        plan.steps[0].write = 5
+        register_steps(plan)[0].write = 5
 
 
 def test_a_step_built_in_code_resolves_against_built_in_profiles():
@@ -202,14 +208,14 @@ def test_bringup_plan_resolves_every_register():
     assert plan.device_names == ("power_supply", "actuator", "dmm", "thermocouple")
     rows = [
         (s.number, s.name, s.device, s.register_spec.table, s.register_spec.address, s.write)
-        for s in plan.steps
+        for s in register_steps(plan)
     ]
     assert rows == BRINGUP_STEPS
 
 
 def test_bringup_plan_gives_the_reference_report_on_default_readings():
     lines = []
-    for s in load_plan(BRINGUP).steps:
+    for s in register_steps(load_plan(BRINGUP)):
         if s.write is not None:
             passed, detail = True, write_detail(s.write, s.register)
         else:
@@ -359,7 +365,8 @@ BAD_STEPS = [
     ),
     (
         {"name": "read_v", "device": "dvt_bench", "query": "MEAS:VOLT?"},
-        "field register: missing; say which register the step writes or reads",
+        "field device: unknown SCPI device 'dvt_bench': declare it as devices: "
+        "{dvt_bench: {scpi: chamber|power_supply|multimeter}}",
     ),
     (
         step(READ_VOLTAGE, name="read v"),
@@ -436,15 +443,17 @@ BAD_PLANS = [
     ),
     (
         "name: p\ndevices: {psu: power_supply}\nsteps: [1]\n",
-        "device psu: give {profile: NAME_OR_PATH}, not text",
+        "device psu: give {profile: NAME_OR_PATH} or {scpi: chamber|power_supply|multimeter}, "
+        "not text",
     ),
     (
         "name: p\ndevices: {psu: {profil: power_supply}}\nsteps: [1]\n",
-        "device psu, field profil: unknown field (did you mean profile? known: profile)",
+        "device psu, field profil: unknown field (did you mean profile? known: profile, scpi)",
     ),
     (
         "name: p\ndevices: {psu: {}}\nsteps: [1]\n",
-        "device psu, field profile: missing; add profile: ...",
+        "device psu, field profile: missing; add profile: NAME_OR_PATH for a Modbus device, or "
+        "scpi: chamber|power_supply|multimeter for a SCPI instrument",
     ),
     (
         "name: p\ndevices: {'p su': {profile: dmm}}\nsteps: [1]\n",

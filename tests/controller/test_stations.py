@@ -151,7 +151,23 @@ BAD = [
     ),
     (
         "devices: {dmm: {host: h, port: 1, baud: 9600}}\n",
-        "device dmm, field baud: unknown field (known: host, port, framing, unit)",
+        "device dmm, field baud: unknown field (known: host, port, framing, unit, protocol)",
+    ),
+    (
+        "devices: {dmm: {host: h, port: 1, protocol: visa}}\n",
+        "device dmm, field protocol: 'visa' is not allowed: give modbus or scpi",
+    ),
+    (
+        "devices: {dmm: {host: h, port: 1, protocol: scpi, framing: custom}}\n",
+        "device dmm, field framing: a SCPI instrument has no framing (Modbus only); drop it",
+    ),
+    (
+        "devices: {dmm: {host: h, port: 1, protocol: scpi, unit: 1}}\n",
+        "device dmm, field unit: a SCPI instrument has no unit (Modbus only); drop it",
+    ),
+    (
+        "devices: {dmm: {host: h, port: 1, protocol: scpi, unit: 0}}\n",
+        "device dmm, field unit: 0 is not allowed: give a Modbus unit id, 1-247",
     ),
     (
         "devices: {dmm: {host: 'tcp://h', port: 1}}\n",
@@ -187,3 +203,61 @@ def test_missing_and_unreadable_files(tmp_path):
 def test_station_is_plain_data():
     station = Station({"dmm": Endpoint("h", 1, "custom")}, Path("s.yaml"))
     assert station.endpoint("dmm").unit == 1
+
+
+SCPI_STATION = """\
+framing: modbus-tcp
+devices:
+  chamber: {host: 10.0.0.9, port: 5025, protocol: scpi}
+  supply: {host: 10.0.0.9, port: 5026, protocol: scpi}
+  meter: {host: 10.0.0.9, port: 5027, protocol: scpi}
+  dmm: {host: 10.0.0.7, port: 502, protocol: modbus}
+"""
+
+SCPI_PLAN = """\
+name: p
+devices: {chamber: {scpi: chamber}, supply: {scpi: power_supply}, meter: {scpi: multimeter}}
+steps:
+  - {name: a, device: dmm, register: dc_voltage, range: [0, 1]}
+  - {name: b, tempco: {chamber: chamber, supply: supply, meter: meter}}
+"""
+
+
+def test_scpi_devices_say_protocol_scpi_and_take_no_framing():
+    station = parse_station(SCPI_STATION, SOURCE)
+    assert station.endpoint("chamber") == Endpoint("10.0.0.9", 5025, "custom", 1, "scpi")
+    assert station.endpoint("dmm") == Endpoint("10.0.0.7", 502, "modbus-tcp", 1, "modbus")
+    assert station.endpoint("dmm").protocol == "modbus"
+    assert Endpoint("h", 1, "custom").protocol == "modbus"
+    check_covers(station, parse_plan(SCPI_PLAN, "plans/p.yaml"))
+
+
+def test_check_covers_names_the_sweep_needing_a_missing_instrument():
+    station = parse_station(SCPI_STATION.replace("  supply:", "  psu:"), SOURCE)
+    with pytest.raises(StationError) as caught:
+        check_covers(station, parse_plan(SCPI_PLAN, "plans/p.yaml"))
+    assert str(caught.value) == (
+        f"{SOURCE}: no device 'supply', which plans/p.yaml needs (step 2 b); "
+        "add it under devices: with host and port"
+    )
+
+
+@pytest.mark.parametrize(
+    ("station", "message"),
+    [
+        (
+            SCPI_STATION.replace("5026, protocol: scpi", "5026"),
+            "device 'supply' is protocol modbus, but plans/p.yaml talks scpi to it (step 2 b); "
+            "set protocol: scpi under devices: supply",
+        ),
+        (
+            SCPI_STATION.replace("protocol: modbus", "protocol: scpi"),
+            "device 'dmm' is protocol scpi, but plans/p.yaml talks modbus to it (step 1 a); "
+            "set protocol: modbus under devices: dmm",
+        ),
+    ],
+)
+def test_check_covers_refuses_a_device_in_the_wrong_protocol(station, message):
+    with pytest.raises(StationError) as caught:
+        check_covers(parse_station(station, SOURCE), parse_plan(SCPI_PLAN, "plans/p.yaml"))
+    assert str(caught.value) == f"{SOURCE}: {message}"

@@ -1,0 +1,552 @@
+"""The step models of a plan, one per kind, each checked against the plan's devices.
+
+Three kinds, told apart by their keys (:func:`step_kind`):
+
+``register`` (:class:`RegisterStep`)
+    A Modbus device: ``write: 1200`` to a register, or read one and judge it by
+    one threshold.
+``scpi`` (:class:`ScpiStep`)
+    A SCPI instrument: ``write: "VOLT 5"`` sends a command; ``query:
+    "MEAS:VOLT:DC?"`` reads a number and judges it by one threshold.
+``tempco`` (:class:`TempcoStep`)
+    A TempCo sweep over a chamber, a power supply and a multimeter, judged in
+    ppm per degree Celsius.
+
+Every step has ``kind``, ``number``, ``name``, ``device``, ``devices`` (every
+device it talks to), ``timeout``, ``retries``, ``action``, ``is_write`` and
+``threshold``. Devices resolve through a :class:`DeviceCatalog` passed as the
+validation context (``{"devices": catalog, "number": n}``); a register step
+names a Modbus device (declared ``profile:`` or a built-in profile), a SCPI or
+TempCo step names instruments declared ``scpi: KIND``. Built in code without a
+catalog, SCPI device names are taken as given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from simulators.controller.tempco import TempcoSettings
+from simulators.controller.thresholds import FieldError, Number, Threshold, ThresholdFields
+from simulators.profiles import DeviceProfile, RegisterSpec, builtin_names
+from simulators.profiles import resolve_profile as _resolve_profile
+
+__all__ = [
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "MAX_COMMAND",
+    "SCPI_KINDS",
+    "STEP_KINDS",
+    "DeviceCatalog",
+    "RegisterStep",
+    "ScpiStep",
+    "Step",
+    "StepBase",
+    "TempcoSpec",
+    "TempcoStep",
+    "describe_type",
+    "step_kind",
+]
+
+DEFAULT_TIMEOUT = 1.0  # seconds per attempt
+MAX_TIMEOUT = 60.0
+DEFAULT_RETRIES = 1  # extra attempts after a timeout, bad frame or dropped connection
+MAX_RETRIES = 10
+MAX_COMMAND = 256  # characters in one SCPI command
+MAX_READINGS = 1000  # DMM readings averaged per TempCo point
+#: The instruments of the SCPI bench (doc/dvt_bench.rst) a plan device may be.
+SCPI_KINDS = ("chamber", "power_supply", "multimeter")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def describe_type(value: Any) -> str:
+    """What a YAML value is, in words, for error messages."""
+    words = {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}
+    if value is None:
+        return "nothing"
+    return words.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+
+
+def _usable_name(value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a usable name: use letters, digits, _ . - and no spaces"
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_usable_name)]
+
+Whole = Annotated[int, Strict()]
+Text = Annotated[str, Strict()]
+Action = Literal["write", "read", "query", "sweep"]
+ScpiKind = Literal["chamber", "power_supply", "multimeter"]
+
+
+class DeviceCatalog:
+    """The plan's devices by name: Modbus profiles (declared, else built-in) and SCPI kinds."""
+
+    def __init__(
+        self,
+        declared: Mapping[str, DeviceProfile] | None = None,
+        scpi: Mapping[str, str] | None = None,
+    ) -> None:
+        self.profiles: dict[str, DeviceProfile] = dict(declared or {})
+        self.scpi: dict[str, str] = dict(scpi or {})
+
+    def profile(self, device: str) -> DeviceProfile:
+        """The profile of Modbus ``device``; ValueError saying how to declare an unknown one."""
+        if device in self.scpi:
+            raise ValueError(
+                f"{device} is a SCPI instrument (scpi: {self.scpi[device]}), not a Modbus "
+                'device: talk to it with query: "..." or write: "..." instead of register:'
+            )
+        if device not in self.profiles:
+            if device not in builtin_names():
+                raise ValueError(
+                    f"unknown device {device!r}: not under the plan's devices: and not a "
+                    f"built-in profile ({', '.join(builtin_names())}); declare it as "
+                    f"devices: {{{device}: {{profile: path/to/profile.yaml}}}}"
+                )
+            self.profiles[device] = _resolve_profile(device)
+        return self.profiles[device]
+
+    def scpi_kind(self, device: str, wanted: str | None = None) -> str:
+        """The instrument kind of SCPI ``device``; ValueError unless declared (as ``wanted``)."""
+        declare = f"declare it as devices: {{{device}: {{scpi: {wanted or '|'.join(SCPI_KINDS)}}}}}"
+        if device not in self.scpi:
+            if device in self.profiles or device in builtin_names():
+                raise ValueError(
+                    f"{device} is a Modbus device, not a SCPI instrument: use "
+                    f"register: with it, or {declare}"
+                )
+            raise ValueError(f"unknown SCPI device {device!r}: {declare}")
+        kind = self.scpi[device]
+        if wanted is not None and kind != wanted:
+            raise ValueError(
+                f"{device} is a {kind}, not a {wanted}: name a device declared as scpi: {wanted}"
+            )
+        return kind
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context if isinstance(info.context, dict) else {}
+
+
+def _catalog(info: ValidationInfo) -> DeviceCatalog:
+    catalog = _context(info).get("devices")
+    return catalog if isinstance(catalog, DeviceCatalog) else DeviceCatalog()
+
+
+def _scpi_device(info: ValidationInfo, device: str, wanted: str | None = None) -> None:
+    """Check a SCPI device against the plan's catalog; nothing to check without one."""
+    catalog = _context(info).get("devices")
+    if isinstance(catalog, DeviceCatalog):
+        catalog.scpi_kind(device, wanted)
+
+
+class StepBase(BaseModel):
+    """What every step has: a name, a device, a timeout per attempt and a retry count."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClassVar[str]
+    name: Name
+    device: str
+    timeout: Number = DEFAULT_TIMEOUT
+    retries: Whole = DEFAULT_RETRIES
+    _number: int = PrivateAttr(default=0)
+
+    @property
+    def number(self) -> int:
+        """The step's place in its plan, from 1 (0 outside a plan)."""
+        return self._number
+
+    @property
+    def action(self) -> Action:
+        """What the step does on the wire, as events report it."""
+        raise NotImplementedError
+
+    @property
+    def is_write(self) -> bool:
+        """Whether the step writes rather than measures."""
+        return self.action == "write"
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """Every device the step talks to."""
+        return (self.device,)
+
+    @classmethod
+    def check_device(cls, device: str, info: ValidationInfo) -> None:
+        """ValueError unless ``device`` is one this kind of step can talk to."""
+        _catalog(info).profile(device)
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str, info: ValidationInfo) -> str:
+        cls.check_device(value, info)
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: float) -> float:
+        if not 0 < value <= MAX_TIMEOUT:
+            raise ValueError(
+                f"{value:g} s is not a usable timeout: give seconds per attempt, "
+                f"above 0 and at most {MAX_TIMEOUT:g}"
+            )
+        return value
+
+    @field_validator("retries")
+    @classmethod
+    def _check_retries(cls, value: int) -> int:
+        if not 0 <= value <= MAX_RETRIES:
+            raise ValueError(f"{value} is not allowed: give 0 to {MAX_RETRIES} extra attempts")
+        return value
+
+    @model_validator(mode="after")
+    def _place(self, info: ValidationInfo) -> Self:
+        self._number = int(_context(info).get("number", 0))
+        return self
+
+
+def _register_of(info: ValidationInfo) -> RegisterSpec | None:
+    device, register = info.data.get("device"), info.data.get("register")
+    if device is None or register is None:
+        return None  # already reported
+    return _catalog(info).profile(device).register(register)
+
+
+# ``register`` is also ABCMeta.register on every pydantic class; the field is
+# what instances see, so pydantic's warning about the shadowing is noise here.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", 'Field name "register"', UserWarning)
+
+    class RegisterStep(StepBase, ThresholdFields):
+        """Write one value to a Modbus register, or read one and judge it by one threshold."""
+
+        kind: ClassVar[str] = "register"
+        register: str
+        write: Whole | None = None
+        _spec: RegisterSpec | None = PrivateAttr(default=None)
+
+        @property
+        def register_spec(self) -> RegisterSpec:
+            """The register from the device's profile: table, address, accepted values."""
+            assert self._spec is not None, "validated steps always have their register"
+            return self._spec
+
+        @property
+        def action(self) -> Action:
+            """``write`` or ``read``."""
+            return "write" if self.write is not None else "read"
+
+        @field_validator("register")
+        @classmethod
+        def _check_register(cls, value: str, info: ValidationInfo) -> str:
+            device = info.data.get("device")
+            if device is not None:
+                profile = _catalog(info).profile(device)
+                known = [register.name for register in profile.registers]
+                if value not in known:
+                    close = difflib.get_close_matches(value, known, n=1)
+                    hint = f"did you mean {close[0]}? " if close else ""
+                    raise ValueError(
+                        f"{device} has no register {value!r} ({hint}registers: {', '.join(known)})"
+                    )
+            return value
+
+        @field_validator("write")
+        @classmethod
+        def _check_write(cls, value: int, info: ValidationInfo) -> int:
+            spec = _register_of(info)
+            if spec is None:
+                return value
+            if not spec.writable:
+                raise ValueError(
+                    f"{spec.name} is read-only ({spec.table} register): judge it with a threshold, "
+                    "or write a holding register"
+                )
+            if not (0 <= value <= 0xFFFF and spec.accepts(value)):
+                raise ValueError(
+                    f"{value} is not accepted by {spec.name} (accepted: {spec.describe_values()})"
+                )
+            return value
+
+        @model_validator(mode="after")
+        def _resolve(self, info: ValidationInfo) -> Self:
+            if self.write is not None:
+                given = self.given_thresholds()
+                if given:
+                    raise FieldError(
+                        given[0], "a write step takes no threshold: judge the value in a read step"
+                    )
+            else:
+                self._threshold = self.build_threshold()
+            self._spec = _catalog(info).profile(self.device).register(self.register)
+            return self
+
+
+def _command(value: str) -> str:
+    """A SCPI command as sent: stripped, one line, not empty, at most MAX_COMMAND characters."""
+    command = value.strip()
+    if not command:
+        raise ValueError('empty: give a SCPI command, such as query: "MEAS:VOLT:DC?"')
+    if "\n" in command or "\r" in command:
+        raise ValueError(f"{command!r} spans lines: give one command per step, on one line")
+    if len(command) > MAX_COMMAND:
+        raise ValueError(
+            f"{len(command)} characters is too long for a command: give at most {MAX_COMMAND}"
+        )
+    return command
+
+
+class ScpiStep(StepBase, ThresholdFields):
+    """Send one SCPI command (``write``), or query one number and judge it by one threshold."""
+
+    kind: ClassVar[str] = "scpi"
+    query: Text | None = None
+    write: Text | None = None
+
+    @property
+    def command(self) -> str:
+        """The query or the command, as sent (stripped)."""
+        command = self.query if self.query is not None else self.write
+        assert command is not None, "validated SCPI steps always have a command"
+        return command
+
+    @property
+    def action(self) -> Action:
+        """``write`` or ``query``."""
+        return "write" if self.write is not None else "query"
+
+    @classmethod
+    def check_device(cls, device: str, info: ValidationInfo) -> None:
+        """ValueError unless ``device`` is declared ``scpi:`` in the plan."""
+        _scpi_device(info, device)
+
+    @field_validator("query")
+    @classmethod
+    def _check_query(cls, value: str) -> str:
+        command = _command(value)
+        if not command.endswith("?"):
+            raise ValueError(
+                f"{command!r} is not a query (no ? at the end): send a command with write:"
+            )
+        return command
+
+    @field_validator("write")
+    @classmethod
+    def _check_write(cls, value: str) -> str:
+        command = _command(value)
+        if command.endswith("?"):
+            raise ValueError(
+                f"{command!r} is a query (ends with ?): read it with query: and a threshold"
+            )
+        return command
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Self:
+        if self.query is not None and self.write is not None:
+            raise FieldError("write", "give query: or write:, not both; make them two steps")
+        if self.write is not None:
+            given = self.given_thresholds()
+            if given:
+                raise FieldError(
+                    given[0], "a write step takes no threshold: judge the value in a query step"
+                )
+        elif self.query is None:
+            raise FieldError("query", 'missing; give query: "MEAS:VOLT:DC?" or write: "VOLT 5"')
+        else:
+            self._threshold = self.build_threshold()
+        return self
+
+
+class TempcoSpec(BaseModel):
+    """The devices a ``tempco:`` step sweeps with and, optionally, how (else the defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chamber: Text
+    supply: Text
+    meter: Text
+    temperatures: tuple[Number, ...] | None = None  # degrees Celsius
+    expected: Number | None = None  # ppm/C
+    tolerance: Number | None = None  # ppm/C
+    readings: Whole | None = None  # averaged per temperature
+
+    @field_validator("chamber")
+    @classmethod
+    def _check_chamber(cls, value: str, info: ValidationInfo) -> str:
+        _scpi_device(info, value, "chamber")
+        return value
+
+    @field_validator("supply")
+    @classmethod
+    def _check_supply(cls, value: str, info: ValidationInfo) -> str:
+        _scpi_device(info, value, "power_supply")
+        return value
+
+    @field_validator("meter")
+    @classmethod
+    def _check_meter(cls, value: str, info: ValidationInfo) -> str:
+        _scpi_device(info, value, "multimeter")
+        return value
+
+    @field_validator("temperatures")
+    @classmethod
+    def _check_temperatures(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(set(value)) < 2:
+            raise ValueError(
+                f"{list(value)} has fewer than two distinct temperatures: a slope needs two, "
+                "such as [-40, 25, 125]"
+            )
+        return value
+
+    @field_validator("tolerance")
+    @classmethod
+    def _check_tolerance(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(f"{value:g} is negative: give the allowed distance in ppm/C")
+        return value
+
+    @field_validator("readings")
+    @classmethod
+    def _check_readings(cls, value: int) -> int:
+        if not 1 <= value <= MAX_READINGS:
+            raise ValueError(
+                f"{value} is not allowed: give 1 to {MAX_READINGS} readings per temperature"
+            )
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        """The :class:`TempcoSettings` fields this step sets."""
+        given = {
+            "temperatures_c": self.temperatures,
+            "expected_ppm_per_c": self.expected,
+            "tolerance_ppm_per_c": self.tolerance,
+            "readings_per_point": self.readings,
+        }
+        return {key: value for key, value in given.items() if value is not None}
+
+    @model_validator(mode="after")
+    def _build_once(self) -> Self:
+        try:
+            TempcoSettings(**self.overrides())
+        except ValueError as error:  # the checks above catch what a plan can give
+            raise FieldError("tempco", f"not usable settings: {error}") from None
+        return self
+
+
+class TempcoStep(StepBase):
+    """A TempCo sweep over a chamber, a supply and a multimeter, as one step.
+
+    ``device`` is the meter (YAML gives no ``device:``); :attr:`devices` lists
+    all three. ``timeout`` bounds each instrument command of the sweep, not the
+    sweep: its waits are bounded by :class:`TempcoSettings` (chamber time).
+    ``retries`` defaults to 0: a failed sweep is not repeated.
+    """
+
+    kind: ClassVar[str] = "tempco"
+    device: str = ""
+    retries: Whole = 0
+    tempco: TempcoSpec
+
+    @property
+    def chamber(self) -> str:
+        """The chamber's plan device name."""
+        return self.tempco.chamber
+
+    @property
+    def supply(self) -> str:
+        """The power supply's plan device name."""
+        return self.tempco.supply
+
+    @property
+    def meter(self) -> str:
+        """The multimeter's plan device name (also :attr:`device`)."""
+        return self.tempco.meter
+
+    @property
+    def action(self) -> Action:
+        """Always ``sweep``."""
+        return "sweep"
+
+    @property
+    def threshold(self) -> Threshold | None:
+        """None: the sweep is judged in ppm/C by its settings."""
+        return None
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The chamber, the supply and the meter."""
+        return (self.chamber, self.supply, self.meter)
+
+    def settings(self, clock_speed: float = 1.0) -> TempcoSettings:
+        """The sweep's settings: the step's values over the defaults, at ``clock_speed``."""
+        return TempcoSettings(**self.tempco.overrides(), clock_speed=clock_speed)
+
+    @classmethod
+    def check_device(cls, device: str, info: ValidationInfo) -> None:
+        """Checked as ``tempco.meter``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _device_is_the_meter(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if "device" in data:
+            raise FieldError(
+                "device",
+                "a tempco step takes its devices from tempco: chamber, supply and "
+                "meter; drop device:",
+            )
+        spec = data.get("tempco")
+        meter = spec.get("meter") if isinstance(spec, dict) else getattr(spec, "meter", None)
+        return {**data, "device": meter if isinstance(meter, str) else ""}
+
+    @field_validator("tempco", mode="before")
+    @classmethod
+    def _check_shape(cls, value: Any) -> Any:
+        if not isinstance(value, dict | TempcoSpec):
+            raise ValueError(
+                "give tempco: {chamber: NAME, supply: NAME, meter: NAME, ...}, not "
+                + describe_type(value)
+            )
+        return value
+
+
+#: Any step.
+Step = RegisterStep | ScpiStep | TempcoStep
+#: The step model of each kind.
+STEP_KINDS: dict[str, type[Step]] = {
+    "register": RegisterStep,
+    "scpi": ScpiStep,
+    "tempco": TempcoStep,
+}
+
+
+def step_kind(raw: Mapping[str, Any]) -> str | None:
+    """Which kind of step ``raw`` is, from the keys it has; None if it says nothing."""
+    if "register" in raw:
+        return "register"
+    if "tempco" in raw:
+        return "tempco"
+    if "query" in raw or isinstance(raw.get("write"), str):
+        return "scpi"
+    return None
