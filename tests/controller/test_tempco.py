@@ -300,7 +300,8 @@ def connect(bench, backend):
     )
 
 
-@pytest.mark.parametrize("backend", ["socket", "visa"])
+# The socket transport's full default sweep runs in tests/controller/test_tempco_cli.py.
+@pytest.mark.parametrize("backend", ["visa"])
 def test_full_sweep_measures_50_ppm(bench, backend):
     chamber, psu, dmm = connect(bench, backend)
     seen: list[TempcoPoint] = []
