@@ -8,33 +8,34 @@ be reached. Every failure is one line on stderr, never a traceback.
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, cast
 
 import click
 
 from simulators import plugins
 from simulators.cli import quiet_stdout
 from simulators.client import Client
-from simulators.clock import SimulatedClock
-from simulators.controller.characterise import characterise
-from simulators.controller.connect import SIMULATED_SPEED, open_devices
-from simulators.controller.drivers import (
-    Backend,
-    InstrumentError,
-    ScpiChamber,
-    ScpiDmm,
-    ScpiPowerSupply,
-    open_transport,
+from simulators.controller.cli_support import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    FRAMINGS,
+    CommandExit,
+    Outputs,
+    db_option,
+    export,
+    fail,
+    opened_store,
 )
-from simulators.controller.events import DeviceInfo, Event
+from simulators.controller.connect import open_devices
+from simulators.controller.events import Event
 from simulators.controller.observers import ConsolePrinter, JsonlLog
 from simulators.controller.plan import Plan, PlanError, load_plan, parse_plan
-from simulators.controller.report import RunReport, render_json, render_markdown, render_text
+from simulators.controller.report import RunReport, render_text
 from simulators.controller.sequencer import Sequencer, select_only_failed
 from simulators.controller.stations import StationError, load_station, reference_station
 from simulators.controller.store import (
@@ -43,61 +44,16 @@ from simulators.controller.store import (
     RunStore,
     StoredRun,
     StoreError,
-    default_url,
 )
-from simulators.controller.tempco import TempcoSettings
+from simulators.controller.tempco_cli import tempco
 from simulators.launcher import Simulator
 from simulators.profiles import ProfileError, builtin_names, resolve_profile
 from simulators.server import ServeError
 
 __all__ = ["main"]
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-FRAMINGS = click.Choice(["custom", "modbus-tcp"])
 FAULT_KINDS = ("drift", "stuck", "delay", "crc", "drop")
 OTHER_COMMANDS = ("set", "faults", "clear_faults", "reset", "registers")
-
-
-class CommandExit(Exception):  # noqa: N818 - an exit, not an error
-    """End the command with ``message`` on stderr and ``status``."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
-    """Stop the command with one line and an exit status."""
-    raise CommandExit(message, status)
-
-
-@contextmanager
-def opened_store(url: str | None) -> Iterator[RunStore]:
-    """The run store at ``url`` (default: :func:`default_url`), closed afterwards."""
-    if url and "://" not in url:  # a plain path, as $MFG_CTL_DB takes
-        url = f"sqlite:///{Path(url).expanduser().absolute()}"
-    try:
-        store = RunStore(url or default_url())
-    except StoreError as error:
-        fail(str(error))
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-db_option = click.option(
-    "--db", "db_url", metavar="URL|PATH", help="run store (default: $MFG_CTL_DB, or your data dir)"
-)
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """Where a run's report and events go besides the console and the store."""
-
-    json_out: Path | None = None
-    md_out: Path | None = None
-    log_path: Path | None = None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -212,20 +168,11 @@ def _execute(
         if log is not None:
             log.close()
     report = RunReport.from_events(events)
-    _export(report, outputs.json_out, outputs.md_out)
+    export(report, outputs.json_out, outputs.md_out)
     if outcome.unreachable:
         fail(f"a device could not be reached; run {report.run_id[:8]} recorded", EXIT_UNREACHABLE)
     if outcome.finished.verdict != "pass":
         raise CommandExit("", EXIT_FAIL)
-
-
-def _export(report: RunReport, json_out: Path | None, md_out: Path | None) -> None:
-    for path, render in ((json_out, render_json), (md_out, render_markdown)):
-        if path is not None:
-            try:
-                path.write_text(render(report))
-            except OSError as error:
-                fail(f"cannot write {path}: {error.strerror}")
 
 
 @cli.command()
@@ -269,7 +216,7 @@ def report(run_id: str, json_out: Path | None, md_out: Path | None, db_url: str 
         stored = _stored(store, run_id)
     rebuilt = RunReport.from_stored(stored)
     click.echo(render_text(rebuilt))
-    _export(rebuilt, json_out, md_out)
+    export(rebuilt, json_out, md_out)
 
 
 @cli.command()
@@ -356,121 +303,6 @@ def simulate_fault(
 
 
 @cli.command()
-@click.option("--chamber", metavar="ADDRESS", help="host:port or VISA resource (default: simulate)")
-@click.option("--psu", metavar="ADDRESS", help="the power supply feeding the DUT")
-@click.option("--dmm", metavar="ADDRESS", help="the multimeter on the DUT output")
-@click.option("--backend", type=click.Choice(["socket", "visa"]), default="socket",
-              show_default=True, help="talk with the project's client or with PyVISA")
-@click.option("--temperatures", metavar="LIST", help="sweep, e.g. -40,0,25,85,125 (default)")
-@click.option("--expected", type=float, help="expected tempco, ppm/C (default 50)")
-@click.option("--tolerance", type=float, help="allowed deviation, ppm/C (default 5)")
-@click.option("--readings", type=click.IntRange(1, 1000), help="readings averaged per point")
-@click.option("--speed", type=click.FloatRange(min=1.0, max=2000.0), default=SIMULATED_SPEED,
-              show_default=True, help="simulated seconds per real second (simulated bench only)")
-@click.option("--json-out", type=click.Path(path_type=Path))
-@click.option("--md-out", type=click.Path(path_type=Path))
-@db_option
-def tempco(
-    *,
-    chamber: str | None,
-    psu: str | None,
-    dmm: str | None,
-    backend: str,
-    temperatures: str | None,
-    expected: float | None,
-    tolerance: float | None,
-    readings: int | None,
-    speed: float,
-    json_out: Path | None,
-    md_out: Path | None,
-    db_url: str | None,
-) -> None:
-    """Characterise the DUT's output temperature coefficient (ppm/C) over a chamber sweep.
-
-    Without --chamber/--psu/--dmm it simulates the DVT bench at --speed; it
-    records the run like any other and exits 1 when the tempco is out of limits.
-    """
-    addresses = [chamber, psu, dmm]
-    if any(addresses) and not all(addresses):
-        fail("give --chamber, --psu and --dmm together, or none to simulate the bench")
-    simulated = not any(addresses)
-    settings = _tempco_settings(
-        temperatures, expected, tolerance, readings, speed if simulated else 1.0
-    )
-    events: list[Event] = []
-    with opened_store(db_url) as store, _tempco_bench(addresses, speed) as where:
-        devices = tuple(
-            _device_info(name, address, simulated)
-            for name, address in zip(("chamber", "psu", "dmm"), where, strict=True)
-        )
-        observers: list[Callable[[Event], None]] = [events.append, ConsolePrinter(), store]
-        kind = cast("Backend", backend)
-        try:
-            with (
-                ScpiChamber(open_transport(where[0], kind)) as bench_chamber,
-                ScpiPowerSupply(open_transport(where[1], kind)) as bench_psu,
-                ScpiDmm(open_transport(where[2], kind)) as bench_dmm,
-            ):
-                result = characterise(
-                    bench_chamber, bench_psu, bench_dmm, settings,
-                    observers=observers, devices=devices,
-                )
-        except InstrumentError as error:
-            fail(str(error), EXIT_UNREACHABLE)
-    _export(RunReport.from_events(events), json_out, md_out)
-    if result is None or not result.passed:
-        raise CommandExit("", EXIT_FAIL)
-
-
-def _tempco_settings(
-    temperatures: str | None,
-    expected: float | None,
-    tolerance: float | None,
-    readings: int | None,
-    speed: float,
-) -> TempcoSettings:
-    changes: dict[str, Any] = {"clock_speed": speed}
-    if temperatures:
-        try:
-            changes["temperatures_c"] = tuple(float(t) for t in temperatures.split(","))
-        except ValueError:
-            fail(f"--temperatures takes numbers separated by commas, got {temperatures!r}")
-    for field, value in (
-        ("expected_ppm_per_c", expected),
-        ("tolerance_ppm_per_c", tolerance),
-        ("readings_per_point", readings),
-    ):
-        if value is not None:
-            changes[field] = value
-    try:
-        return TempcoSettings(**changes)
-    except ValueError as error:
-        fail(str(error))
-
-
-def _device_info(name: str, address: str, simulated: bool) -> DeviceInfo:
-    """Describe an instrument by its address (``host:port`` or a VISA resource)."""
-    host, _, port = address.rpartition(":")
-    if port.isdigit() and host:
-        return DeviceInfo(name, host, int(port), "scpi", 1, simulated)
-    return DeviceInfo(name, address, 0, "scpi", 1, simulated)
-
-
-@contextmanager
-def _tempco_bench(addresses: list[str | None], speed: float) -> Iterator[list[str]]:
-    """The three instrument addresses: given, or a simulated dvt_bench at ``speed``."""
-    if all(addresses):
-        yield [str(address) for address in addresses]
-        return
-    clock = SimulatedClock(speed=speed)
-    bench = Simulator(
-        "dvt_bench", plugins.load("dvt_bench"), ephemeral=True, system_kwargs={"clock": clock}
-    )
-    with bench:
-        yield [str(address) for address in bench.addresses]
-
-
-@cli.command()
 @click.option("--framing", type=FRAMINGS, default="custom", show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port-offset", default=0, show_default=True, type=int)
@@ -496,6 +328,9 @@ def serve(framing: str, host: str, port_offset: int) -> None:
     while not simulator.wait(0.1):
         pass
     click.echo("stopped")
+
+
+cli.add_command(tempco)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,17 +34,19 @@ from simulators.controller.steps import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     SCPI_KINDS,
-    STEP_KINDS,
     DeviceCatalog,
     Name,
     RegisterStep,
     ScpiKind,
     ScpiStep,
-    Step,
     StepBase,
+    describe_type,
+)
+from simulators.controller.tempco_step import (
+    STEP_KINDS,
+    Step,
     TempcoSpec,
     TempcoStep,
-    describe_type,
     step_kind,
 )
 from simulators.controller.thresholds import FieldError

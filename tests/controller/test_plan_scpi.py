@@ -9,7 +9,7 @@ import pydantic
 import pytest
 import yaml
 
-from simulators.controller import steps as steps_module
+from simulators.controller import tempco_step as steps_module
 from simulators.controller.plan import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
