@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
+from pathlib import Path
 
 
 def round_trips(port: int, count: int, request: bytes, answer: bytes) -> tuple[float, list[float]]:
@@ -45,3 +47,36 @@ def summary(rate: float, latencies: list[float]) -> dict[str, float]:
         "p50_us": round(ordered[len(ordered) // 2] * 1e6, 1),
         "p99_us": round(ordered[int(len(ordered) * 0.99)] * 1e6, 1),
     }
+
+
+def alternate(
+    baseline_port: int, ours_port: int, *, rounds: int, count: int, request: bytes, answer: bytes
+) -> dict[str, object]:
+    """Measure the baseline and our server in turn, ``rounds`` times; keep the best of each."""
+    baseline, ours = [], []
+    for _ in range(rounds):
+        baseline.append(round_trips(baseline_port, count, request, answer))
+        ours.append(round_trips(ours_port, count, request, answer))
+    best_base = max(baseline, key=lambda result: result[0])
+    best_ours = max(ours, key=lambda result: result[0])
+    return {
+        "baseline": summary(*best_base),
+        "ours": summary(*best_ours),
+        "ratio": round(best_ours[0] / best_base[0], 3),
+        "all_rates": {
+            "baseline": [round(rate) for rate, _ in baseline],
+            "ours": [round(rate) for rate, _ in ours],
+        },
+    }
+
+
+def publish(result: dict[str, object], path: Path, label: str, target: float) -> int:
+    """Write ``result`` as JSON, print it with the verdict; 1 when the ratio misses ``target``."""
+    text = json.dumps(result, indent=2) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(text, end="")
+    ratio = float(result["ratio"])  # type: ignore[arg-type]
+    verdict = "OK" if ratio >= target else "BELOW TARGET"
+    print(f"{label} = {ratio:.2f} (target >= {target}): {verdict}")
+    return 0 if verdict == "OK" else 1

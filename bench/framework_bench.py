@@ -10,7 +10,6 @@ and ``stop`` (to the process gone), and the exit after ``$system_stop%``.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import subprocess
@@ -19,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import round_trips, summary
+from benchlib import alternate, publish
 
 HERE = Path(__file__).resolve().parent
 REQUEST = b"*IDN?\n"
@@ -61,39 +60,29 @@ def main() -> int:
     start_s, output = cli("-s", "dut", "--ephemeral-ports", "start", env=env)
     ours_port = first_port(output)
     try:
-        ours, baseline = [], []
-        for _ in range(options.rounds):
-            baseline.append(round_trips(bare_port, options.round_trips, REQUEST, REPLY))
-            ours.append(round_trips(ours_port, options.round_trips, REQUEST, REPLY))
+        measured = alternate(
+            bare_port, ours_port, rounds=options.rounds, count=options.round_trips,
+            request=REQUEST, answer=REPLY,
+        )
     finally:
         stop_s, _ = cli("-s", "dut", "stop", env=env)
         bare.kill()
         bare.wait()
-    best_ours = max(ours, key=lambda result: result[0])
-    best_base = max(baseline, key=lambda result: result[0])
     exit_s = _exit_after_system_stop(env)
     result = {
         "benchmark": "dut *IDN? round trips, one TCP connection",
         "round_trips": options.round_trips,
         "rounds": options.rounds,
-        "baseline_bare_socketserver": summary(*best_base),
-        "dut": summary(*best_ours),
-        "ratio": round(best_ours[0] / best_base[0], 3),
+        "baseline_bare_socketserver": measured["baseline"],
+        "dut": measured["ours"],
+        "ratio": measured["ratio"],
         "target_ratio": TARGET_RATIO,
         "start_to_ready_ms": round(start_s * 1e3, 1),
         "stop_ms": round(stop_s * 1e3, 1),
         "exit_after_system_stop_ms": round(exit_s * 1e3, 1),
-        "all_rates": {
-            "baseline": [round(r) for r, _ in baseline],
-            "dut": [round(r) for r, _ in ours],
-        },
+        "all_rates": measured["all_rates"],
     }
-    options.json_out.parent.mkdir(parents=True, exist_ok=True)
-    options.json_out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    verdict = "OK" if result["ratio"] >= TARGET_RATIO else "BELOW TARGET"
-    print(f"dut/baseline = {result['ratio']:.2f} (target >= {TARGET_RATIO}): {verdict}")
-    return 0 if verdict == "OK" else 1
+    return publish(result, options.json_out, "dut/baseline", TARGET_RATIO)
 
 
 def _exit_after_system_stop(env: dict[str, str]) -> float:

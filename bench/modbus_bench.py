@@ -10,7 +10,6 @@ request (function 0x04) and reading the 11-byte answer.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import struct
@@ -20,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import round_trips, summary
+from benchlib import alternate, publish
 
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 4.0
@@ -66,37 +65,26 @@ def main() -> int:
     ours_port = int(started.stdout.split("127.0.0.1:", 1)[1].split()[0])
     try:
         wait_for(pymodbus_port)
-        ours, baseline = [], []
-        for _ in range(options.rounds):
-            baseline.append(round_trips(pymodbus_port, options.round_trips, REQUEST, ANSWER))
-            ours.append(round_trips(ours_port, options.round_trips, REQUEST, ANSWER))
+        measured = alternate(
+            pymodbus_port, ours_port, rounds=options.rounds, count=options.round_trips,
+            request=REQUEST, answer=ANSWER,
+        )
     finally:
         subprocess.run([sys.executable, "-m", "simulators", "-s", "dmm", "stop"],
                        env=env, check=False, capture_output=True, timeout=60)
         baseline_server.kill()
         baseline_server.wait()
-    best_ours = max(ours, key=lambda result: result[0])
-    best_base = max(baseline, key=lambda result: result[0])
     result = {
         "benchmark": "read one input register (0x04), modbus-tcp, one TCP connection",
         "round_trips": options.round_trips,
         "rounds": options.rounds,
-        "baseline_pymodbus_server": summary(*best_base),
-        "dmm_modbus_tcp": summary(*best_ours),
-        "ratio": round(best_ours[0] / best_base[0], 2),
+        "baseline_pymodbus_server": measured["baseline"],
+        "dmm_modbus_tcp": measured["ours"],
+        "ratio": measured["ratio"],
         "target_ratio": TARGET_RATIO,
-        "all_rates": {
-            "baseline": [round(rate) for rate, _ in baseline],
-            "ours": [round(rate) for rate, _ in ours],
-        },
+        "all_rates": measured["all_rates"],
     }
-    options.json_out.parent.mkdir(parents=True, exist_ok=True)
-    options.json_out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    verdict = "OK" if result["ratio"] >= TARGET_RATIO else "BELOW TARGET"
-    print(f"ours/pymodbus = {result['ratio']:.2f} (target >= {TARGET_RATIO}): {verdict}")
-    return 0 if verdict == "OK" else 1
-
+    return publish(result, options.json_out, "ours/pymodbus", TARGET_RATIO)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -129,7 +129,9 @@ def _start(options: argparse.Namespace, names: list[str]) -> int:
             try:
                 instance = runtime.spawn(_forwarded(options, name), key)
             except runtime.LaunchError as error:
-                print(f"error: {name}: {error}", file=sys.stderr)
+                # Name the simulator, unless its own message already does.
+                where = "" if f"'{name}'" in str(error) else f"{name}: "
+                print(f"error: {where}{error}", file=sys.stderr)
                 status = EXIT_ERROR
                 continue
             print(f"{name} started (pid {instance.pid})")

@@ -92,9 +92,13 @@ class Simulator:
                 system = self._build_system(kwargs)
                 host = SystemHost(system, self.request_stop)
                 self.systems.append(system)
-                for role, address in (("listening", entry.listening), ("sending", entry.sending)):
+                roles: tuple[tuple[Role, tuple[str, int] | None], ...] = (
+                    ("listening", entry.listening),
+                    ("sending", entry.sending),
+                )
+                for role, address in roles:
                     if address is not None:
-                        self._bind(host, role, address, entry)  # type: ignore[arg-type]
+                        self._bind(host, role, address, entry)
         except BaseException:
             self._close_servers()
             self._servers.clear()

@@ -274,8 +274,8 @@ class _SendingUDPHandler(socketserver.BaseRequestHandler):
         messages: queue.Queue[bytes] = queue.Queue(SEND_QUEUE_SIZE)
         host.subscribe(messages)
         try:
-            wait = max(1.0, 2 * system.sampling_time / _clock_speed(system))
-            return messages.get(timeout=wait)
+            # A bound, not a pace: a Publisher samples as soon as someone subscribes.
+            return messages.get(timeout=max(1.0, 2 * system.sampling_time))
         except queue.Empty:
             return b""
         finally:
@@ -296,12 +296,6 @@ def _send(sock: socket.socket, replies: list[bytes], stopping: threading.Event) 
         if reply:
             sock.sendall(reply)
     return True
-
-
-def _clock_speed(system: object) -> float:
-    clock = getattr(system, "clock", None)
-    speed = getattr(clock, "speed", 1.0)
-    return float(speed) if speed else 1.0
 
 
 def _split_datagram(data: bytes) -> list[bytes | Command]:

@@ -37,7 +37,12 @@ from simulators.controller.observers import ConsolePrinter, JsonlLog
 from simulators.controller.plan import Plan, PlanError, load_plan, parse_plan
 from simulators.controller.report import RunReport, render_text
 from simulators.controller.sequencer import Sequencer, select_only_failed
-from simulators.controller.stations import StationError, load_station, reference_station
+from simulators.controller.stations import (
+    Framing,
+    StationError,
+    load_station,
+    reference_station,
+)
 from simulators.controller.store import (
     AmbiguousRunId,
     RunNotFound,
@@ -77,7 +82,7 @@ def run(
     *,
     plan_path: Path,
     station_path: Path | None,
-    framing: str | None,
+    framing: Framing | None,
     only_failed: bool,
     json_out: Path | None,
     md_out: Path | None,
@@ -130,7 +135,7 @@ def _execute(
     plan: Plan,
     store: RunStore,
     station_path: Path | None,
-    framing: str | None,
+    framing: Framing | None,
     *,
     selected: list[int],
     parent: str | None,
@@ -231,7 +236,7 @@ def replay(
     *,
     run_id: str,
     station_path: Path | None,
-    framing: str | None,
+    framing: Framing | None,
     json_out: Path | None,
     md_out: Path | None,
     db_url: str | None,

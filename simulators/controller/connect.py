@@ -17,10 +17,11 @@ from socketserver import ThreadingTCPServer
 
 from simulators import plugins
 from simulators.clock import SimulatedClock
+from simulators.common import ServerSpec
 from simulators.controller.clients import ModbusRegisters, RegisterClient, ScpiCommands
 from simulators.controller.events import DeviceInfo
 from simulators.controller.plan import Plan
-from simulators.controller.stations import Endpoint, Station, check_covers
+from simulators.controller.stations import Endpoint, Framing, Station, check_covers
 from simulators.launcher import Simulator
 
 __all__ = ["SIMULATED_SPEED", "Connected", "open_devices"]
@@ -45,7 +46,9 @@ class Connected:
 
 
 @contextmanager
-def open_devices(plan: Plan, station: Station | None, framing: str | None) -> Iterator[Connected]:
+def open_devices(
+    plan: Plan, station: Station | None, framing: Framing | None
+) -> Iterator[Connected]:
     """Connect the plan's devices; simulate them here when there is no station."""
     if station is not None:
         check_covers(station, plan)
@@ -60,28 +63,28 @@ def open_devices(plan: Plan, station: Station | None, framing: str | None) -> It
         yield stack.enter_context(_connected(ordered, simulated=True, speed=SIMULATED_SPEED))
 
 
-def _framed(endpoint: Endpoint, framing: str | None) -> Endpoint:
+def _framed(endpoint: Endpoint, framing: Framing | None) -> Endpoint:
     if framing is None or framing == endpoint.framing or endpoint.protocol == "scpi":
         return endpoint
-    return Endpoint(endpoint.host, endpoint.port, framing, endpoint.unit)  # type: ignore[arg-type]
+    return Endpoint(endpoint.host, endpoint.port, framing, endpoint.unit)
 
 
 @contextmanager
-def _simulated_modbus(plan: Plan, framing: str) -> Iterator[dict[str, Endpoint]]:
+def _simulated_modbus(plan: Plan, framing: Framing) -> Iterator[dict[str, Endpoint]]:
     """Serve every Modbus device of the plan from its profile on ephemeral loopback ports."""
     names = [name for name in plan.device_names if name in plan.profiles]
     if not names:
         yield {}
         return
     module = types.ModuleType("mfg_ctl_simulated", "The plan's devices, simulated.")
-    module.System = plugins.load(MODBUS_PLUGIN).System  # type: ignore[attr-defined]
-    module.servers = [  # type: ignore[attr-defined]
+    servers: list[ServerSpec] = [
         (("127.0.0.1", 0), (), ThreadingTCPServer, {"profile": plan.profiles[name]})
         for name in names
     ]
+    vars(module).update(System=plugins.load(MODBUS_PLUGIN).System, servers=servers)
     with Simulator("simulated", module, system_type=framing, ephemeral=True) as simulator:
         yield {
-            name: Endpoint(address.host, address.port, framing, plan.profiles[name].unit)  # type: ignore[arg-type]
+            name: Endpoint(address.host, address.port, framing, plan.profiles[name].unit)
             for name, address in zip(names, simulator.addresses, strict=True)
         }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from simulators.controller.events import (
     DeviceInfo,
@@ -105,7 +106,7 @@ def _from_stored(stored: StoredRun) -> RunReport:
     steps = tuple(
         StepLine(
             number=s.number, name=s.name, device=s.device, register=s.register, action=s.action,
-            verdict=s.verdict,  # type: ignore[arg-type]
+            verdict=cast("Verdict", s.verdict),
             detail=s.detail, measured=s.measured, expected=s.expected, low=s.low, high=s.high,
             attempts=s.attempts, duration_s=s.duration_s,
         )
