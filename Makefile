@@ -45,7 +45,7 @@ lint: $(STAMP_DEV)
 
 unit: $(STAMP_DEV)
 	rm -f .coverage .coverage.*
-	$(BIN)/coverage run -m pytest -q
+	$(BIN)/coverage run -m pytest -q -n 2  # both cores; tests use ephemeral ports and own dirs
 	$(BIN)/coverage combine -q
 	$(BIN)/coverage report --fail-under=95
 

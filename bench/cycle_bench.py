@@ -30,7 +30,7 @@ from simulators.controller.connect import open_devices
 from simulators.controller.events import Event, StepFinished
 from simulators.controller.plan import load_plan
 from simulators.controller.sequencer import Sequencer
-from simulators.controller.stations import Endpoint, Station
+from simulators.controller.stations import Endpoint, Framing, Station
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -52,7 +52,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}
 
 
-def run_cycles(station: Station, cycles: int, framing: str) -> dict[str, Any]:
+def run_cycles(station: Station, cycles: int, framing: Framing) -> dict[str, Any]:
     """Run the plan ``cycles`` times on persistent connections; return the timing figures."""
     plan = load_plan(PLAN)
     steps: list[float] = []
