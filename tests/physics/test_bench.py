@@ -5,6 +5,7 @@ import math
 import pytest
 
 from simulators.physics import MAX_SUBSTEPS_PER_TICK, BenchModel, BenchParams, plan_substeps
+from simulators.physics.thermal import Chamber
 
 THETA_TOTAL = 15.0 + 5.0  # C/W, junction to chamber air
 
@@ -120,7 +121,35 @@ def test_substep_plan_is_bounded():
     assert length == pytest.approx(0.01)
     count, length = plan_substeps(1e9, 100.0)
     assert count == MAX_SUBSTEPS_PER_TICK
-    assert length == pytest.approx(1e4)
+    assert length == pytest.approx(1e9 / MAX_SUBSTEPS_PER_TICK)
+
+
+def test_one_long_jump_costs_bounded_work(monkeypatch):
+    """Ten minutes of simulated time in one request: a bounded number of sub-steps.
+
+    A simulated clock at 500x jumps minutes between two queries when the
+    machine is busy; at 100 Hz that was 60,000 sub-steps inside one request.
+    """
+    bench = powered_bench()
+    bench.chamber_setpoint_c = 125.0
+    calls = []
+    original = Chamber.tick
+    monkeypatch.setattr(Chamber, "tick", lambda self, dt: (calls.append(dt), original(self, dt)))
+    bench.tick(600.0)
+    assert 0 < len(calls) <= MAX_SUBSTEPS_PER_TICK
+    assert sum(calls) == pytest.approx(600.0)
+
+
+def test_a_long_jump_lands_where_many_short_ticks_do():
+    jumped, stepped = powered_bench(), powered_bench()
+    for bench in (jumped, stepped):
+        bench.chamber_setpoint_c = 85.0
+    jumped.tick(600.0)
+    for _ in range(600):
+        stepped.tick(1.0)
+    assert jumped.chamber_air_c == pytest.approx(stepped.chamber_air_c, abs=1e-9)
+    assert jumped.case_c == pytest.approx(stepped.case_c, abs=1e-3)
+    assert jumped.dut_output_voltage_v == pytest.approx(stepped.dut_output_voltage_v, abs=1e-8)
 
 
 def test_huge_tick_is_bounded_and_lands_on_the_steady_state():
