@@ -179,12 +179,21 @@ def cpu_us(cpu_s: float, units: int) -> float:
 
 
 def alternate(
-    servers: list[Served], *, count: int, chunk: int, request: bytes, answer: bytes
+    servers: list[Served],
+    *,
+    count: int,
+    chunk: int,
+    request: bytes,
+    answer: bytes,
+    shares: dict[str, float] | None = None,
 ) -> dict[str, dict[str, float]]:
-    """About ``count`` round trips to each server on one connection each, ``chunk`` at a time.
+    """About ``count`` round trips to each server on one connection each, ``chunk`` per turn.
 
-    Connections are opened and warmed up first; only the chunks are measured,
-    so connecting is not counted. Figures per server: see :meth:`Tally.figures`.
+    A server with a share below 1 gets that fraction of the round trips, in
+    proportionally shorter turns: a slow server then costs no more wall time,
+    and still uses plenty of clock ticks of CPU. Connections are opened and
+    warmed up first; only the turns are measured, so connecting is not
+    counted. Figures per server: see :meth:`Tally.figures`.
     """
     chunk = max(1, min(chunk, count))
     with ExitStack() as stack:
@@ -192,8 +201,9 @@ def alternate(
         for server in servers:
             sock = stack.enter_context(connect(server.port))
             round_trips(sock, 300, request, answer)  # warm-up
+            turn = max(1, round(chunk * (shares or {}).get(server.name, 1.0)))
             workloads[server.name] = Workload(
-                server.pid, partial(round_trips, sock, chunk, request, answer)
+                server.pid, partial(round_trips, sock, turn, request, answer)
             )
         tallies = interleave(workloads, max(1, count // chunk))
     return {name: tally.figures() for name, tally in tallies.items()}

@@ -103,7 +103,7 @@ def _alive(pid: int) -> bool:
 def arguments() -> argparse.ArgumentParser:
     """The command line; ``--json-out`` defaults to the untracked bench/out/."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--round-trips", type=positive, default=20000, help="per server")
+    parser.add_argument("--round-trips", type=positive, default=100000, help="per server")
     parser.add_argument(
         "--chunk", type=positive, default=1000, help="round trips per turn; the servers take turns"
     )

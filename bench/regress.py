@@ -40,15 +40,17 @@ class Gate:
     name: str
     ours: str  # what was measured, for the printed line
     limit: float  # the most ours/floor may be
+    per: str = "request"  # what one unit of our work is
 
 
-#: Ratios measured on the reference 2-core VM (pinned to one CPU, 2026-11-29): dut 1.5-2.2,
-#: Modbus DMM 2.9-3.8, station 6.9-9.2 per plan step, quiet and under two busy processes.
-#: Each limit is about 1.5 times the middle of its range (doc/benchmarks.rst).
+#: Ratios measured on the reference 2-core VM on 2026-11-29 (pinned to one CPU, other sessions'
+#: test suites running, with and without two extra busy processes): dut 1.7-2.2, Modbus DMM
+#: 3.4-4.1, station 6.8-10.6 per plan step. Each limit is about 1.5 times the middle of its
+#: range and well above its top (doc/benchmarks.rst has the runs).
 GATES = (
     Gate("dut", "dut *IDN?", 3.0),
-    Gate("dmm_modbus_tcp", "Modbus-TCP DMM register read", 5.0),
-    Gate("station_cycle", "station per plan step", 12.0),
+    Gate("dmm_modbus_tcp", "Modbus-TCP DMM register read", 5.5),
+    Gate("station_cycle", "station under the 11-step plan", 14.0, per="step"),
 )
 
 
@@ -114,8 +116,8 @@ def check(gate: Gate, options: argparse.Namespace) -> dict[str, Any]:
     best = min(tries, key=lambda figure: figure.ratio)
     passed = best.ratio <= gate.limit
     print(
-        f"  {gate.ours}: {best.ours_us:.2f} us CPU/request vs the bare socketserver's"
-        f" {best.floor_us:.2f} us = x{best.ratio:.2f} (limit x{gate.limit}):"
+        f"  {gate.ours}: {best.ours_us:.2f} us CPU/{gate.per} vs the bare socketserver's"
+        f" {best.floor_us:.2f} us/request = x{best.ratio:.2f} (limit x{gate.limit}):"
         f" {'ok' if passed else 'REGRESSION'}"
     )
     print("    not gated: " + ", ".join(f"{key} {value}" for key, value in best.extra.items()))
@@ -133,7 +135,7 @@ def check(gate: Gate, options: argparse.Namespace) -> dict[str, Any]:
 def arguments() -> argparse.ArgumentParser:
     """The command line; ``--json-out`` defaults to the untracked bench/out/."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--round-trips", type=positive, default=60000, help="per server")
+    parser.add_argument("--round-trips", type=positive, default=100000, help="per server")
     parser.add_argument("--chunk", type=positive, default=1000, help="round trips per turn")
     parser.add_argument("--cycles", type=positive, default=2000, help="plan cycles for the station")
     parser.add_argument(
