@@ -104,15 +104,15 @@ class Tally:
     cpu_s: float = 0.0
     latencies: list[float] = field(default_factory=list)  # seconds, one per unit
 
-    def figures(self, unit: str = "request") -> dict[str, float]:
-        """Rate, latency percentiles (microseconds) and server CPU per unit."""
+    def figures(self) -> dict[str, float]:
+        """Requests made, their rate, latency percentiles (microseconds), server CPU per request."""
         ordered = sorted(self.latencies) or [0.0]
         return {
-            f"{unit}s": self.units,
-            f"{unit}s_per_s": round(self.units / self.wall_s) if self.wall_s > 0 else 0,
+            "requests": self.units,
+            "requests_per_s": round(self.units / self.wall_s) if self.wall_s > 0 else 0,
             "p50_us": round(ordered[len(ordered) // 2] * 1e6, 1),
             "p99_us": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e6, 1),
-            f"cpu_us_per_{unit}": cpu_us(self.cpu_s, self.units),
+            "cpu_us_per_request": cpu_us(self.cpu_s, self.units),
         }
 
 
@@ -255,6 +255,15 @@ def parse_started(name: str, output: str) -> Served:
     if pid is None or not ports:
         raise RuntimeError(f"no pid or listening port in {output!r}")
     return Served(name, int(pid.group(1)), tuple(int(port) for port in ports))
+
+
+def guarded(main: Callable[[], int]) -> int:
+    """Run a benchmark's ``main``; a measurement that cannot be made is one line and exit 1."""
+    try:
+        return main()
+    except (OSError, RuntimeError, ValueError, AssertionError, subprocess.SubprocessError) as error:
+        print(f"{Path(sys.argv[0]).name}: {error}", file=sys.stderr)
+        return 1
 
 
 def write_result(result: dict[str, object], path: Path) -> None:

@@ -33,6 +33,7 @@ from benchlib import (
     add_cpu_option,
     connect,
     cpu_us,
+    guarded,
     interleave,
     parse_started,
     pin,
@@ -252,4 +253,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guarded(main))

@@ -24,6 +24,7 @@ from benchlib import (
     OUT,
     add_cpu_option,
     alternate,
+    guarded,
     parse_started,
     pin,
     positive,
@@ -127,4 +128,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guarded(main))

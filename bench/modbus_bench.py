@@ -31,6 +31,7 @@ from benchlib import (
     Served,
     add_cpu_option,
     alternate,
+    guarded,
     parse_started,
     pin,
     positive,
@@ -148,4 +149,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guarded(main))

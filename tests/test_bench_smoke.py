@@ -148,3 +148,26 @@ def test_a_figure_over_its_limit_is_measured_again_and_fails_only_twice(
     monkeypatch.setitem(regress.MEASURES, "dut", lambda _options: regress.Figure(12.0, 10.0, {}))
     under = regress.check(gate, options)
     assert (under["passed"], under["measurements"]) == (True, 1)
+
+
+@pytest.mark.parametrize(
+    ("script", "arguments", "complaint"),
+    [
+        ("framework_bench", ["--round-trips", "0"], "'0' is not a whole number above zero"),
+        ("framework_bench", ["--cpu", "4096"], "'4096': give one of the CPUs"),
+        ("regress", ["--gate", "speed"], "invalid choice: 'speed'"),
+    ],
+)
+def test_bad_arguments_get_one_line_and_exit_2(
+    script: str, arguments: list[str], complaint: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / f"{script}.py"), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert complaint in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
