@@ -44,7 +44,7 @@ class Gate:
 
 
 #: Ratios measured on the reference 2-core VM on 2026-11-29 (pinned to one CPU, other sessions'
-#: test suites running, with and without two extra busy processes): dut 1.6-2.4, Modbus DMM
+#: test suites running, with and without two extra busy processes): dut 1.6-2.5, Modbus DMM
 #: 3.2-4.5, station 6.8-10.6 per plan step. Each limit is about 1.5 times the middle of its
 #: range and a quarter or more above its top (doc/benchmarks.rst has the runs).
 GATES = (
