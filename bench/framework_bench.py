@@ -1,104 +1,96 @@
-"""Framework benchmark: dut ``*IDN?`` round trips against a bare socketserver, same run.
+"""Framework benchmark: the dut's ``*IDN?`` round trips against a bare socketserver, same run.
 
-Both servers run in their own process; the client is a raw blocking socket in
-this one. Also measures ``discos-simulator start`` (to every port accepting)
-and ``stop`` (to the process gone), and the exit after ``$system_stop%``.
+Both servers run in their own process (the dut as ``discos-simulator -s dut
+start`` starts it); the client is a raw blocking socket in this one. Reported
+per server: server CPU time per request (from /proc), the wall rate and
+its latencies, and their ratios to the bare floor. Also times
+``discos-simulator start`` (to every port accepting), ``stop`` (to the process
+gone) and the exit after ``$system_stop%``.
 
-    python bench/framework_bench.py [--round-trips N] [--json-out FILE]
+    python bench/framework_bench.py [--round-trips N] [--chunk N] [--cpu CPU|any] [--json-out FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import socket
-import subprocess
 import sys
-import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
-from benchlib import alternate, publish
+from benchlib import (
+    OUT,
+    add_cpu_option,
+    alternate,
+    guarded,
+    parse_started,
+    pin,
+    positive,
+    print_servers,
+    ratios_to_floor,
+    simulator_cli,
+    simulator_env,
+    start_bare,
+    stop_process,
+    write_result,
+)
 
-HERE = Path(__file__).resolve().parent
 REQUEST = b"*IDN?\n"
 REPLY = b"SIMULATORS,DUT-1000,SN0001,1.0\n"
-TARGET_RATIO = 0.7
+FLOOR = "bare_socketserver"
 
 
-def cli(*arguments: str, env: dict[str, str]) -> tuple[float, str]:
-    """Run discos-simulator; return its wall time and output."""
-    start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", "simulators", *arguments],
-        capture_output=True, text=True, env=env, check=True, timeout=60,
-    )
-    return time.perf_counter() - start, result.stdout
-
-
-def first_port(output: str) -> int:
-    """The first ``host:port`` the start command printed."""
-    for line in output.splitlines():
-        words = line.split()
-        if words and words[0].startswith("127.0.0.1:"):
-            return int(words[0].rsplit(":", 1)[1])
-    raise RuntimeError(f"no address in {output!r}")
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--round-trips", type=int, default=20000)
-    parser.add_argument("--rounds", type=int, default=3, help="alternate the servers this often")
-    parser.add_argument("--json-out", type=Path, default=HERE / "results" / "framework.json")
-    options = parser.parse_args()
-
-    env = dict(os.environ)
-    env["DISCOS_SIMULATORS_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="bench-runtime-")
-    bare = subprocess.Popen([sys.executable, str(HERE / "bare_server.py")], stdout=subprocess.PIPE)
-    assert bare.stdout is not None
-    bare_port = int(bare.stdout.readline())
-    start_s, output = cli("-s", "dut", "--ephemeral-ports", "start", env=env)
-    ours_port = first_port(output)
-    try:
-        measured = alternate(
-            bare_port, ours_port, rounds=options.rounds, count=options.round_trips,
-            request=REQUEST, answer=REPLY,
-        )
-    finally:
-        stop_s, _ = cli("-s", "dut", "stop", env=env)
-        bare.kill()
-        bare.wait()
-    exit_s = _exit_after_system_stop(env)
-    result = {
-        "benchmark": "dut *IDN? round trips, one TCP connection",
-        "round_trips": options.round_trips,
-        "rounds": options.rounds,
-        "baseline_bare_socketserver": measured["baseline"],
-        "dut": measured["ours"],
-        "ratio": measured["ratio"],
-        "target_ratio": TARGET_RATIO,
-        "start_to_ready_ms": round(start_s * 1e3, 1),
-        "stop_ms": round(stop_s * 1e3, 1),
-        "exit_after_system_stop_ms": round(exit_s * 1e3, 1),
-        "all_rates": measured["all_rates"],
-    }
-    return publish(result, options.json_out, "dut/baseline", TARGET_RATIO)
+def measure(round_trips: int, chunk: int, *, cli_timings: bool = True) -> dict[str, Any]:
+    """Run the benchmark (the start/stop timings optional); return its result."""
+    with simulator_env() as env:
+        with ExitStack() as stack:
+            bare_process, bare = start_bare(REPLY)
+            stack.callback(stop_process, bare_process)
+            start_s, output = simulator_cli("-s", "dut", "--ephemeral-ports", "start", env=env)
+            try:
+                servers = alternate(
+                    [bare, parse_started("dut", output)],
+                    count=round_trips,
+                    chunk=chunk,
+                    request=REQUEST,
+                    answer=REPLY,
+                )
+            finally:
+                stop_s, _ = simulator_cli("-s", "dut", "stop", env=env)
+        result: dict[str, Any] = {
+            "benchmark": "dut *IDN? round trips, one TCP connection",
+            "round_trips": round_trips,
+            "chunk": chunk,
+            "floor": FLOOR,
+            "servers": servers,
+            "ratios_to_floor": ratios_to_floor(servers, FLOOR),
+        }
+        if cli_timings:
+            result["start_to_ready_ms"] = round(start_s * 1e3, 1)
+            result["stop_ms"] = round(stop_s * 1e3, 1)
+            result["exit_after_system_stop_ms"] = round(_exit_after_system_stop(env) * 1e3, 1)
+    return result
 
 
 def _exit_after_system_stop(env: dict[str, str]) -> float:
     """Time from sending ``$system_stop%`` to the simulator process being gone."""
-    _, output = cli("-s", "dut", "--ephemeral-ports", "start", env=env)
-    pid = int(output.split("pid ", 1)[1].split(")", 1)[0])
-    port = first_port(output)
-    bystander = socket.create_connection(("127.0.0.1", port))  # stays connected throughout
-    with socket.create_connection(("127.0.0.1", port)) as sock:
-        start = time.perf_counter()
-        sock.sendall(b"$system_stop%")
-        while _alive(pid) and time.perf_counter() - start < 5:
-            time.sleep(0.001)
-        elapsed = time.perf_counter() - start
-    bystander.close()
-    return elapsed
+    _, output = simulator_cli("-s", "dut", "--ephemeral-ports", "start", env=env)
+    dut = parse_started("dut", output)
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", dut.port)),  # a bystander, connected throughout
+            socket.create_connection(("127.0.0.1", dut.port)) as sock,
+        ):
+            start = time.perf_counter()
+            sock.sendall(b"$system_stop%")
+            while _alive(dut.pid) and time.perf_counter() - start < 30:
+                time.sleep(0.001)
+            return time.perf_counter() - start
+    finally:
+        if _alive(dut.pid):
+            simulator_cli("-s", "dut", "stop", env=env)
 
 
 def _alive(pid: int) -> bool:
@@ -109,5 +101,31 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def arguments() -> argparse.ArgumentParser:
+    """The command line; ``--json-out`` defaults to the untracked bench/out/."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--round-trips", type=positive, default=100000, help="per server")
+    parser.add_argument(
+        "--chunk", type=positive, default=1000, help="round trips per turn; the servers take turns"
+    )
+    parser.add_argument("--json-out", type=Path, default=OUT / "framework.json")
+    add_cpu_option(parser)
+    return parser
+
+
+def main() -> int:
+    options = arguments().parse_args()
+    cpu = pin(options.cpu)
+    result = measure(options.round_trips, options.chunk)
+    print_servers(result["benchmark"], result["servers"], FLOOR)
+    print(
+        f"  start {result['start_to_ready_ms']} ms, stop {result['stop_ms']} ms,"
+        f" exit after $system_stop% {result['exit_after_system_stop_ms']} ms"
+    )
+    result["pinned_cpu"] = cpu
+    write_result(result, options.json_out)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(guarded(main))
