@@ -108,6 +108,7 @@ def test_send_signal_refuses_a_process_that_is_not_the_expected_one(sleep):
 
 def test_a_record_with_a_reused_pid_is_stale_and_removed(run_dir, sleep):
     real = runtime.record("dut", sleep.pid, ADDRESSES)
+    assert real.start_time is not None
     for forged in (replace(real, start_time=real.start_time - 1), replace(real, command=["x"])):
         runtime.write(forged)
         assert runtime.read("dut") is None
