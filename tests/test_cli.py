@@ -247,6 +247,7 @@ def test_start_with_a_port_in_use_fails_cleanly_and_leaves_nothing_running(cli, 
     assert "started" not in out
     assert records(run_dir) == []
     no_traceback((run_dir / f"dut+{offset}.log").read_text())
+    no_traceback((run_dir / f"dut+{offset}.out").read_text())
 
     status, out, _ = cli("-s", "dut", "--port-offset", str(offset), "status")
     assert status == 3
