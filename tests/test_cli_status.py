@@ -160,6 +160,36 @@ def test_a_port_held_by_one_of_our_simulators_is_named(cli: Cli, running, run_di
     assert records(run_dir) == [f"dmm+{offset}.json"]
 
 
+def test_the_owner_of_a_port_is_found_by_port_transport_and_host(running):
+    pid = running("dmm+7", "custom", (("127.0.0.1", 5028, "tcp"),))
+    wildcard = running("dut+7", "clean", (("0.0.0.0", 6007, "tcp"), ("::1", 6009, "udp")))
+    found = {
+        (host, port, transport): getattr(runtime.owner_of(host, port, transport), "pid", None)
+        for host, port, transport in [
+            ("127.0.0.1", 5028, "tcp"),
+            ("localhost", 5028, "tcp"),
+            ("0.0.0.0", 5028, "tcp"),  # binding every interface clashes with any
+            ("127.0.0.1", 5028, "udp"),
+            ("127.0.0.1", 5029, "tcp"),
+            ("10.0.0.1", 5028, "tcp"),
+            ("127.0.0.1", 6007, "tcp"),  # held on every interface
+            ("::1", 6009, "udp"),
+            ("127.0.0.1", 6009, "udp"),
+        ]
+    }
+    assert found == {
+        ("127.0.0.1", 5028, "tcp"): pid,
+        ("localhost", 5028, "tcp"): pid,
+        ("0.0.0.0", 5028, "tcp"): pid,
+        ("127.0.0.1", 5028, "udp"): None,
+        ("127.0.0.1", 5029, "tcp"): None,
+        ("10.0.0.1", 5028, "tcp"): None,
+        ("127.0.0.1", 6007, "tcp"): wildcard,
+        ("::1", 6009, "udp"): wildcard,
+        ("127.0.0.1", 6009, "udp"): None,
+    }
+
+
 def test_a_background_start_names_the_simulator_that_holds_its_port(cli: Cli, run_dir):
     offset = free_offset()
     status, out, err = cli("-s", "dmm", "--port-offset", str(offset), "start")

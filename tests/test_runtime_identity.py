@@ -103,6 +103,14 @@ def test_send_signal_refuses_a_process_that_is_not_the_expected_one(sleep):
     assert sleep.wait(WAIT) == -signal.SIGTERM
 
 
+def test_nothing_is_signalled_or_recorded_for_a_process_that_is_gone():
+    process = subprocess.Popen(["true"])
+    process.wait(WAIT)
+    assert not proc.send_signal(process.pid, Identity(1, ["true"]), signal.SIGTERM)
+    with pytest.raises(runtime.LaunchError, match=f"process {process.pid} is not running"):
+        runtime.record("dut", process.pid, ADDRESSES)
+
+
 # -- records ------------------------------------------------------------------------------
 
 

@@ -168,3 +168,13 @@ def test_a_failed_start_still_reports_the_simulators_own_error(
     assert len(err.splitlines()) == 1
     assert "unknown type 'bogus'" in log_text(run_dir, "dut")  # the log keeps the history
     assert runtime.instances() == []
+
+
+def test_a_log_file_that_cannot_be_opened_is_one_error_line(
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+):
+    where = tmp_path / "missing" / "dut.log"
+    argv = ("-s", "dut", "--ephemeral-ports", "--log-file", str(where), "--foreground", "start")
+    status, out, err = cli(*argv)
+    assert (status, out) == (1, "")
+    assert err == f"error: cannot open log file {where}: No such file or directory\n"
