@@ -103,6 +103,15 @@ OPTIONS: list[tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = [
 ]
 
 
+#: Where an option means something narrower for one subcommand: (command, flag) -> help.
+HELP_FOR_COMMAND = {
+    ("stop", "--port-offset"): "the copy started with --port-offset N (default 0)",
+    ("status", "--port-offset"): "the copy started with --port-offset N (default 0)",
+    ("list", "--host"): "show addresses on HOST (default 127.0.0.1)",
+    ("list", "--port-offset"): "show ports shifted by N (default 0)",
+}
+
+
 def program_version() -> str:
     """Return the installed version, or the package's own when it is not installed."""
     try:
@@ -138,4 +147,6 @@ def _add_options(parser: argparse.ArgumentParser, command: str | None) -> None:
             settings["default"] = argparse.SUPPRESS
             if command not in shown:
                 settings["help"] = argparse.SUPPRESS
+            elif (command, flags[-1]) in HELP_FOR_COMMAND:
+                settings["help"] = HELP_FOR_COMMAND[command, flags[-1]]
         parser.add_argument(*flags, **settings)

@@ -103,6 +103,12 @@ def test_each_command_has_its_own_help(capsys, command, says, shows, hides):
         assert option not in text, option
 
 
+def test_stop_and_status_say_what_the_port_offset_selects(capsys):
+    for command in ("stop", "status"):
+        text = " ".join(help_of(capsys, command).split())
+        assert "--port-offset N the copy started with --port-offset N" in text
+
+
 def test_the_main_help_lists_the_commands_and_exit_statuses(capsys):
     text = " ".join(help_of(capsys).split())
     for command in ("list", "start", "stop", "status"):
