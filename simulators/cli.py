@@ -14,6 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType, ModuleType
+from typing import TextIO
 
 from simulators import plugins, runtime
 from simulators.cli_parser import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, parser
@@ -143,9 +144,9 @@ def _forwarded(options: argparse.Namespace, name: str) -> list[str]:
     return arguments
 
 
-def _print_addresses(instance: runtime.Instance) -> None:
+def _print_addresses(instance: runtime.Instance, out: TextIO | None = None) -> None:
     for address, endpoint in zip(instance.addresses, instance.endpoints(), strict=True):
-        print(f"  {endpoint}  {address['transport']} {address['role']}")
+        print(f"  {endpoint}  {address['transport']} {address['role']}", file=out)
 
 
 def _serve(options: argparse.Namespace, name: str) -> int:
@@ -178,20 +179,21 @@ def _serve(options: argparse.Namespace, name: str) -> int:
         for a in simulator.addresses
     ]
     instance = runtime.record(key, os.getpid(), addresses, _effective_type(module, options.type))
-    runtime.write(instance)
-    try:
-        print(f"{name} serving (pid {instance.pid})", flush=True)
-        _print_addresses(instance)
-        sys.stdout.flush()
-        logger.info(
-            "%s serving (pid %d) on %s", name, instance.pid, ", ".join(instance.endpoints())
-        )
-        with output_to_log(options.log_file is not None):
+    # With a log file, what the simulator prints goes to the log from before it is
+    # recorded (a client may connect as soon as it is): only these lines reach stdout.
+    with output_to_log(options.log_file is not None) as console:
+        runtime.write(instance)
+        try:
+            print(f"{name} serving (pid {instance.pid})", file=console)
+            _print_addresses(instance, console)
+            console.flush()
+            served = ", ".join(instance.endpoints())
+            logger.info("%s serving (pid %d) on %s", name, instance.pid, served)
             while not simulator.wait(0.05):
                 pass
-    finally:
-        simulator.stop()
-        runtime.remove(key, pid=instance.pid, start_time=instance.start_time)
+        finally:
+            simulator.stop()
+            runtime.remove(key, pid=instance.pid, start_time=instance.start_time)
     logger.info("%s stopped (pid %d)", name, instance.pid)
     print(f"{name} stopped", flush=True)
     return EXIT_OK

@@ -39,9 +39,11 @@ def identity(pid: int) -> Identity | None:
     fields = status.rsplit(")", 1)[-1].split()
     if len(fields) < 20 or fields[0] == "Z":
         return None
+    # Empty while the process execs or exits (and for kernel threads): no arguments yet.
     if command.endswith(b"\0"):
         command = command[:-1]
-    return Identity(int(fields[19]), [os.fsdecode(part) for part in command.split(b"\0")])
+    arguments = [os.fsdecode(part) for part in command.split(b"\0")] if command else []
+    return Identity(int(fields[19]), arguments)
 
 
 def send_signal(pid: int, expected: Identity, signum: int) -> bool:

@@ -183,7 +183,7 @@ def record(
 ) -> Instance:
     """Describe live process ``pid`` serving ``addresses`` (raises LaunchError if it is gone)."""
     found = identity(pid)
-    if found is None:
+    if found is None or not found.command:
         raise LaunchError(f"process {pid} is not running")
     return Instance(key, pid, addresses, found.start_time, found.command, system_type)
 

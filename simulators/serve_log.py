@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from simulators import runtime
 
@@ -126,17 +127,20 @@ class LogStream(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def output_to_log(enabled: bool) -> Iterator[None]:
-    """While inside, send ``sys.stdout`` and ``sys.stderr`` to the log (when ``enabled``)."""
+def output_to_log(enabled: bool) -> Iterator[TextIO]:
+    """While inside, send ``sys.stdout`` and ``sys.stderr`` to the log (when ``enabled``).
+
+    Yields the stdout to print to the console meanwhile.
+    """
     if not enabled:
-        yield
+        yield sys.stdout
         return
     saved = sys.stdout, sys.stderr
     out = LogStream(logging.getLogger("simulators.stdout"), logging.WARNING)
     err = LogStream(logging.getLogger("simulators.stderr"), logging.ERROR)
     sys.stdout, sys.stderr = out, err
     try:
-        yield
+        yield saved[0]
     finally:
         sys.stdout, sys.stderr = saved
         out.flush()

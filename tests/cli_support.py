@@ -21,11 +21,13 @@ from collections.abc import Callable, Iterator
 from importlib.metadata import EntryPoint
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from simulators import plugins, runtime
 from simulators.cli import main
+from simulators.proc import identity
 
 PY = sys.executable
 #: The dut's ports (doc/reference_station.rst): TCP listening, TCP sending, UDP listening.
@@ -97,6 +99,17 @@ def wait_until(condition: Callable[[], bool], timeout: float = WAIT) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def launched(*command: str, **popen: Any) -> subprocess.Popen[bytes]:
+    """Start ``command``; return once it has exec'd (its /proc command line is set).
+
+    Right after ``Popen`` returns, the child may still be inside exec, with an
+    empty command line: a record taken then would never match the process.
+    """
+    process: subprocess.Popen[bytes] = subprocess.Popen(list(command), **popen)
+    assert wait_until(lambda: bool(getattr(identity(process.pid), "command", None))), command
+    return process
 
 
 def ask(host: str, port: int, line: bytes = b"*IDN?\n") -> str:

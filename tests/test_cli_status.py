@@ -19,6 +19,7 @@ from tests.cli_support import (
     WAIT,
     cli,
     free_offset,
+    launched,
     one_error_line,
     records,
     run_dir,
@@ -39,7 +40,7 @@ def running() -> Iterator[Callable[..., int]]:
     def record(
         key: str, system_type: str | None = None, served: tuple[tuple[str, int, str], ...] = ()
     ) -> int:
-        process = subprocess.Popen(["sleep", "60"])
+        process = launched("sleep", "60")
         processes.append(process)
         addresses: list[dict[str, str | int]] = [
             {"role": "listening", "transport": transport, "host": host, "port": port}

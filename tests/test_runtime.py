@@ -16,6 +16,7 @@ import pytest
 
 from simulators import runtime
 from simulators.runtime import Instance, LaunchError
+from tests.cli_support import launched
 
 PY = sys.executable
 WAIT = 5.0
@@ -38,7 +39,7 @@ def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def live_pid() -> Iterator[int]:
     """The pid of a live child process (killed afterwards)."""
-    process = subprocess.Popen([PY, "-c", "import time; time.sleep(60)"])
+    process = launched(PY, "-c", "import time; time.sleep(60)")
     yield process.pid
     process.kill()
     process.wait(WAIT)
@@ -169,7 +170,7 @@ def test_terminate_an_already_dead_process(run_dir, zombie_pid):
 
 
 def test_terminate_stops_a_process_with_sigterm(run_dir):
-    process = subprocess.Popen([PY, "-c", "import time; time.sleep(60)"])
+    process = launched(PY, "-c", "import time; time.sleep(60)")
     try:
         instance = runtime.record("dut", process.pid, ADDRESSES)
         runtime.write(instance)

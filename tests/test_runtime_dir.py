@@ -19,6 +19,7 @@ import pytest
 from simulators import runtime
 from simulators.cli import main
 from simulators.runtime import RuntimeDirError
+from tests.cli_support import launched
 
 WAIT = 5.0
 ADDRESSES: list[dict[str, str | int]] = [
@@ -39,7 +40,7 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
 
 @pytest.fixture
 def sleeper() -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(["sleep", "60"])
+    process = launched("sleep", "60")
     yield process
     process.kill()
     process.wait(WAIT)

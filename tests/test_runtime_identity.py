@@ -22,7 +22,16 @@ import pytest
 from simulators import proc, runtime
 from simulators.proc import Identity
 from simulators.runtime import Instance
-from tests.cli_support import cli, free_offset, gone, records, run_dir, started_pid, wait_until
+from tests.cli_support import (
+    cli,
+    free_offset,
+    gone,
+    launched,
+    records,
+    run_dir,
+    started_pid,
+    wait_until,
+)
 
 pytestmark = pytest.mark.usefixtures("run_dir")
 __all__ = ["cli", "run_dir"]  # fixtures, imported for pytest
@@ -36,7 +45,7 @@ ADDRESSES: list[dict[str, str | int]] = [
 @pytest.fixture
 def sleep() -> Iterator[subprocess.Popen[bytes]]:
     """An unrelated program: ``sleep 60``."""
-    process = subprocess.Popen(["sleep", "60"])
+    process = launched("sleep", "60")
     yield process
     process.kill()
     process.wait(WAIT)
@@ -75,7 +84,7 @@ def test_identity_of_a_live_process(sleep):
 def test_identity_reads_a_name_with_spaces_and_parentheses(tmp_path, sleep):
     odd = tmp_path / "a) b (c"
     shutil.copy(shutil.which("sleep") or "/bin/sleep", odd)
-    process = subprocess.Popen([str(odd), "60"])
+    process = launched(str(odd), "60")
     try:
         found = proc.identity(process.pid)
         assert found is not None
@@ -157,6 +166,16 @@ def test_terminate_never_signals_a_process_that_is_not_the_recorded_one(run_dir,
     assert not runtime.terminate(forged, timeout=0.2)
     assert sleep.poll() is None
     assert records(run_dir) == []
+
+
+@pytest.mark.parametrize("pid", [0, -1, 2**22 + 1])
+def test_a_record_with_a_pid_that_names_no_process_signals_nothing(run_dir, pid):
+    # kill(0, ...) and kill(-1, ...) would reach a whole process group or every process
+    forged = Instance("dut", pid, ADDRESSES, 1, ["python"])
+    runtime.write(forged)
+    assert runtime.read("dut") is None
+    assert not runtime.terminate(forged, timeout=0.2)
+    assert not proc.send_signal(pid, Identity(1, ["python"]), signal.SIGTERM)
 
 
 def test_terminate_checks_again_before_sigkill(run_dir, stubborn, monkeypatch):

@@ -8,6 +8,7 @@ prints before it serves, which is where a failed start's one-line error is read.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import struct
 import sys
@@ -144,14 +145,17 @@ def test_what_a_serving_simulator_prints_goes_to_the_bounded_log(
     (info / "entry_points.txt").write_text(
         "[simulators.plugins]\nfailing = failing_sim_for_log_tests\n"
     )
-    monkeypatch.setenv("PYTHONPATH", str(site))
+    python_path = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(python_path))
     monkeypatch.syspath_prepend(str(site))  # so this process finds it too
     status, out, err = cli("-s", "failing", "--ephemeral-ports", "start")
     assert (status, err) == (0, ""), out
     port = addresses(out)[0][1]
     with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as client:
         client.sendall(b"x")  # socketserver prints the traceback to stderr
-        assert wait_until(lambda: "boom: a bug in the plugin" in log_text(run_dir, "failing"))
+        assert wait_until(
+            lambda: "boom: a bug in the plugin" in log_text(run_dir, "failing"), timeout=15.0
+        )
     assert "Traceback" in log_text(run_dir, "failing")
     assert "boom" not in (run_dir / "failing.out").read_text()
     assert cli("-s", "failing", "stop")[0] == 0
