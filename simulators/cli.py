@@ -1,71 +1,40 @@
 """``discos-simulator``: list, start, stop and show the status of simulators.
 
-A thin shell: it parses arguments and calls :mod:`simulators.plugins`,
-:mod:`simulators.launcher` and :mod:`simulators.runtime`. Every failure is one
-line on stderr and a non-zero exit status, never a traceback.
+A thin shell: it parses arguments (:mod:`simulators.cli_parser`) and calls
+:mod:`simulators.plugins`, :mod:`simulators.launcher` and
+:mod:`simulators.runtime`. Every failure is one line on stderr and a non-zero
+exit status, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
+from types import FrameType, ModuleType
+from typing import TextIO
 
 from simulators import plugins, runtime
-from simulators.launcher import DEFAULT_HOST, ServeError, Simulator
+from simulators.cli_parser import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, parser
+from simulators.launcher import BindError, ServeError, Simulator, bind_warning, check_host
+from simulators.serve_log import logger, logging_for, output_to_log
 
-__all__ = ["main"]
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_NOT_RUNNING = 3  # status: as LSB init scripts report a stopped service
+__all__ = ["main", "quiet_stdout"]
 
 
 class CliError(Exception):
     """A failure to report as one line."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="discos-simulator",
-        description="Run simulated instruments on real sockets.",
-        epilog="examples: discos-simulator list; discos-simulator -s dut start; "
-        "discos-simulator -s power_supply -t modbus-tcp start; discos-simulator status",
-    )
-    parser.add_argument("command", choices=["list", "start", "stop", "status"])
-    parser.add_argument("-s", "--system", metavar="NAME", help="the simulator (default: all)")
-    parser.add_argument("-t", "--type", metavar="TYPE", help="the simulator's type, if it has any")
-    parser.add_argument(
-        "--host", default=DEFAULT_HOST, help=f"address to serve on (default {DEFAULT_HOST})"
-    )
-    parser.add_argument(
-        "--port-offset", type=int, default=0, metavar="N", help="add N to every port"
-    )
-    parser.add_argument(
-        "--ephemeral-ports", action="store_true", help="let the OS choose every port (printed)"
-    )
-    parser.add_argument(
-        "--foreground", action="store_true", help="serve in this process until SIGTERM/SIGINT"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    options = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if options.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    options = parser().parse_args(argv)
     status = EXIT_ERROR
     try:
-        status = _run(options)
+        with logging_for(options.verbose, options.log_file):
+            status = _run(options)
     except (CliError, plugins.PluginError, ServeError, runtime.LaunchError) as error:
         print(f"error: {error}", file=sys.stderr)
     except KeyboardInterrupt:
@@ -76,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(options: argparse.Namespace) -> int:
+    if options.command in ("list", "start"):
+        check_host(options.host)
     if options.command == "list":
         return _list(options)
     if options.system:
@@ -95,26 +66,39 @@ def quiet_stdout() -> None:
 
 
 def _list(options: argparse.Namespace) -> int:
+    host = f"[{options.host}]" if ":" in options.host else options.host
     for name in plugins.discover():
         try:
             module = plugins.load(name)
         except plugins.PluginError as error:
             print(f"{name:<14} (cannot load: {error})")
             continue
-        served = []
-        host = f"[{options.host}]" if ":" in options.host else options.host
+        details = []
+        types = plugins.types(module)
+        if types is not None:
+            listed = [f"{kind} (default)" if kind == types[1] else kind for kind in types[0]]
+            details.append(f"types: {', '.join(listed)}")
         for entry in plugins.entries(module):
             for role, address in (("listening", entry.listening), ("sending", entry.sending)):
                 if address is not None:
                     port = address[1] + options.port_offset if address[1] else 0
-                    served.append(f"{host}:{port}/{entry.transport} {role}")
+                    details.append(f"{host}:{port}/{entry.transport} {role}")
         print(f"{name:<14} {plugins.describe(module)}")
-        for line in served:
+        for line in details:
             print(f"{'':<14}   {line}")
     return EXIT_OK
 
 
+def _effective_type(module: ModuleType, requested: str | None) -> str | None:
+    """The type a start with ``-t requested`` serves: the default when none is given."""
+    types = plugins.types(module)
+    return None if types is None else requested or types[1]
+
+
 def _start(options: argparse.Namespace, names: list[str]) -> int:
+    warning = bind_warning(options.host)
+    if warning is not None:
+        print(warning, file=sys.stderr)
     if options.foreground:
         if not options.system:
             raise CliError("--foreground serves one simulator: add -s NAME")
@@ -124,6 +108,16 @@ def _start(options: argparse.Namespace, names: list[str]) -> int:
         key = runtime.instance_key(name, options.port_offset)
         instance = runtime.read(key)
         if instance is not None:
+            wanted = _effective_type(plugins.load(name), options.type)
+            if instance.system_type != wanted:
+                print(
+                    f"error: {name} is already running with -t {instance.system_type} "
+                    f"(pid {instance.pid}); stop it first or use --port-offset to run "
+                    "another copy",
+                    file=sys.stderr,
+                )
+                status = EXIT_ERROR
+                continue
             print(f"{name} is already running (pid {instance.pid})")
         else:
             try:
@@ -150,9 +144,9 @@ def _forwarded(options: argparse.Namespace, name: str) -> list[str]:
     return arguments
 
 
-def _print_addresses(instance: runtime.Instance) -> None:
+def _print_addresses(instance: runtime.Instance, out: TextIO | None = None) -> None:
     for address, endpoint in zip(instance.addresses, instance.endpoints(), strict=True):
-        print(f"  {endpoint}  {address['transport']} {address['role']}")
+        print(f"  {endpoint}  {address['transport']} {address['role']}", file=out)
 
 
 def _serve(options: argparse.Namespace, name: str) -> int:
@@ -161,41 +155,64 @@ def _serve(options: argparse.Namespace, name: str) -> int:
     running = runtime.read(key)
     if running is not None and running.pid != os.getpid():
         raise CliError(f"{name} is already running (pid {running.pid}); stop it first")
+    module = plugins.load(name)
     simulator = Simulator(
         name,
-        plugins.load(name),
+        module,
         system_type=options.type,
         host=options.host,
         port_offset=options.port_offset,
         ephemeral=options.ephemeral_ports,
     )
-    simulator.start()
+    try:
+        simulator.start()
+    except BindError as error:
+        raise CliError(_named_clash(error) or str(error)) from None
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:
         simulator.request_stop()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    instance = runtime.Instance(
-        key,
-        os.getpid(),
-        [
-            {"role": a.role, "transport": a.transport, "host": a.host, "port": a.port}
-            for a in simulator.addresses
-        ],
-    )
-    runtime.write(instance)
-    try:
-        print(f"{name} serving (pid {instance.pid})", flush=True)
-        _print_addresses(instance)
-        sys.stdout.flush()
-        while not simulator.wait(0.05):
-            pass
-    finally:
-        simulator.stop()
-        runtime.remove(key, pid=instance.pid)
+    addresses: list[dict[str, str | int]] = [
+        {"role": a.role, "transport": a.transport, "host": a.host, "port": a.port}
+        for a in simulator.addresses
+    ]
+    instance = runtime.record(key, os.getpid(), addresses, _effective_type(module, options.type))
+    # With a log file, what the simulator prints goes to the log from before it is
+    # recorded (a client may connect as soon as it is): only these lines reach stdout.
+    with output_to_log(options.log_file is not None) as console:
+        runtime.write(instance)
+        try:
+            print(f"{name} serving (pid {instance.pid})", file=console)
+            _print_addresses(instance, console)
+            console.flush()
+            served = ", ".join(instance.endpoints())
+            logger.info("%s serving (pid %d) on %s", name, instance.pid, served)
+            while not simulator.wait(0.05):
+                pass
+        finally:
+            simulator.stop()
+            runtime.remove(key, pid=instance.pid, start_time=instance.start_time)
+    logger.info("%s stopped (pid %d)", name, instance.pid)
     print(f"{name} stopped", flush=True)
     return EXIT_OK
+
+
+def _named_clash(error: BindError) -> str | None:
+    """Name the simulator of ours that holds the port a bind found in use, if any."""
+    if not error.in_use:
+        return None
+    owner = runtime.owner_of(error.host, error.port, error.transport)
+    if owner is None or owner.pid == os.getpid():
+        return None
+    host = f"[{error.host}]" if ":" in error.host else error.host
+    shift = f" --port-offset {owner.port_offset}" if owner.port_offset else ""
+    return (
+        f"port {host}:{error.port}/{error.transport} is already in use by simulator "
+        f"{owner.name} (pid {owner.pid}); stop it (discos-simulator -s {owner.name}{shift} stop) "
+        "or use --port-offset N"
+    )
 
 
 def _targets(options: argparse.Namespace, names: list[str]) -> dict[str, runtime.Instance | None]:
@@ -215,13 +232,36 @@ def _targets(options: argparse.Namespace, names: list[str]) -> dict[str, runtime
     return dict(sorted(targets.items()))
 
 
+def _other_copies(key: str) -> str:
+    """Say which copies of ``key``'s simulator run with another port offset, if any."""
+    name = runtime.Instance(key, 0, []).name
+    copies = [
+        (
+            f"with --port-offset {other.port_offset}"
+            if other.port_offset
+            else "without --port-offset"
+        )
+        + f": pid {other.pid}"
+        for other in runtime.instances()
+        if other.name == name and other.key != key
+    ]
+    if not copies:
+        return ""
+    if len(copies) == 1:
+        return f" (a copy runs {copies[0]})"
+    return f" (copies run {'; '.join(copies)})"
+
+
+def _offset_words(port_offset: int) -> str:
+    return f"with --port-offset {port_offset}" if port_offset else "without --port-offset"
+
+
 def _stop(options: argparse.Namespace, names: list[str]) -> int:
     for key, instance in _targets(options, names).items():
-        if instance is None:
+        if instance is None or not runtime.terminate(instance):
             if options.system:
-                print(f"{key} is not running")
+                print(f"{key} already stopped{_other_copies(key)}")
             continue
-        runtime.terminate(instance)
         print(f"{key} stopped")
     return EXIT_OK
 
@@ -230,7 +270,8 @@ def _status(options: argparse.Namespace, names: list[str]) -> int:
     status = EXIT_OK
     for key, instance in _targets(options, names).items():
         if instance is None:
-            print(f"{key} stopped")
+            hint = _other_copies(key) if options.system else ""
+            print(f"{key} stopped{hint}")
             status = EXIT_NOT_RUNNING
             continue
         print(f"{key} running (pid {instance.pid})")

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import ipaddress
 import logging
 import threading
 from dataclasses import dataclass
@@ -19,12 +21,63 @@ from simulators import plugins
 from simulators.common import BaseSystem, ListeningSystem, MultiTypeSystem, SendingSystem, Shared
 from simulators.server import POLL_INTERVAL, Role, ServeError, SystemHost, make_server
 
-__all__ = ["DEFAULT_HOST", "Address", "ServeError", "Simulator"]
+__all__ = [
+    "DEFAULT_HOST",
+    "Address",
+    "BindError",
+    "ServeError",
+    "Simulator",
+    "bind_warning",
+    "check_host",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Where simulators listen unless told otherwise: never all interfaces by default.
 DEFAULT_HOST = "127.0.0.1"
+
+
+class BindError(ServeError):
+    """An address could not be bound; says which, and whether it was already in use."""
+
+    def __init__(self, message: str, host: str, port: int, transport: str, in_use: bool) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
+        self.transport = transport
+        self.in_use = in_use
+
+
+def check_host(host: str) -> None:
+    """Refuse an empty host: binding ``''`` would silently serve every interface."""
+    if not host.strip():
+        raise ServeError(
+            "--host is empty: give an address such as 127.0.0.1 (this machine only) "
+            "or 0.0.0.0 (every interface)"
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (127.0.0.0/8, ::1 or localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip())
+    except ValueError:
+        return False  # a name other than localhost may resolve to anything
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def bind_warning(host: str) -> str | None:
+    """Return the warning to print before serving on ``host``, or None for a loopback address."""
+    if is_loopback(host):
+        return None
+    return (
+        f"warning: serving on {host}: custom commands ($system_*) are unauthenticated; anyone "
+        "who can reach these ports can inject faults or stop the simulator"
+    )
 
 
 @dataclass(frozen=True)
@@ -80,6 +133,7 @@ class Simulator:
         """Build the Systems and bind every address; on any failure nothing stays bound."""
         if self._started:
             raise ServeError(f"{self.name} is already started")
+        check_host(self.host)
         shared: dict[int, Any] = {}  # id(Shared) -> the object this start built
         try:
             for entry in plugins.entries(self.module):
@@ -141,7 +195,14 @@ class Simulator:
         port = 0 if self.ephemeral or address[1] == 0 else address[1] + self.port_offset
         if not (self.ephemeral or address[1] == 0) and not 1 <= port <= 65535:
             raise ServeError(f"port {address[1]} + offset {self.port_offset} is out of range")
-        server = make_server(host, role, (self.host, port), entry.server_type)
+        try:
+            server = make_server(host, role, (self.host, port), entry.server_type)
+        except ServeError as error:
+            cause = error.__context__  # the OSError make_server turned into a message
+            in_use = (
+                isinstance(cause, OSError) and cause.errno == errno.EADDRINUSE
+            ) or "already in use" in str(error)
+            raise BindError(str(error), self.host, port, entry.transport, in_use) from None
         self._servers.append(server)
         bound_host, bound_port = server.server_address[:2]
         self.addresses.append(Address(role, entry.transport, str(bound_host), int(bound_port)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import re
 import socketserver
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -22,15 +23,19 @@ from types import ModuleType
 from typing import Any
 
 import simulators.devices
+from simulators.common import MultiTypeSystem
 
 __all__ = [
     "ENTRY_POINT_GROUP",
     "PluginError",
     "PluginInfo",
     "ServerEntry",
+    "describe",
     "discover",
     "load",
+    "plain_text",
     "started_with_all",
+    "types",
 ]
 
 logger = logging.getLogger(__name__)
@@ -163,5 +168,40 @@ def started_with_all() -> list[str]:
 
 
 def describe(module: ModuleType) -> str:
-    """Return the first line of a plugin's docstring: its one-line description."""
-    return (module.__doc__ or "").strip().split("\n", 1)[0]
+    """Return the first line of a plugin's docstring, as plain text: its one-line description."""
+    return plain_text((module.__doc__ or "").strip().split("\n", 1)[0])
+
+
+def types(module: ModuleType) -> tuple[list[str], str] | None:
+    """Return a plugin's ``-t`` types and its default type, or None if it has no types.
+
+    A module's ``System`` has types when it is a
+    :class:`~simulators.common.MultiTypeSystem`; nothing is built to find out.
+    """
+    system = getattr(module, "System", None)
+    if not (isinstance(system, type) and issubclass(system, MultiTypeSystem)):
+        return None
+    return list(system.systems), system.default
+
+
+_ROLE = re.compile(r":[\w:.+-]+:`(?:([^`<]*?)\s*<[^`>]*>|(~?)\.?([^`]*))`")
+_LITERAL = re.compile(r"``(.+?)``")
+_LINK = re.compile(r"`([^`<]+?)(?:\s*<[^`>]*>)?`__?")
+
+
+def plain_text(text: str) -> str:
+    """Strip reStructuredText markup from docstring text shown to users.
+
+    ````x```` becomes ``x``; ``:class:`X``` becomes ``X`` (``:role:`~a.b.X``` becomes
+    ``X``, ``:doc:`text <target>``` becomes ``text``); ```text <url>`_`` becomes ``text``.
+    """
+
+    def role(match: re.Match[str]) -> str:
+        titled, short, target = match.groups()
+        if titled:
+            return str(titled)
+        return str(target).rsplit(".", 1)[-1] if short else str(target)
+
+    text = _ROLE.sub(role, text)
+    text = _LITERAL.sub(r"\1", text)
+    return _LINK.sub(r"\1", text)

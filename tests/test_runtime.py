@@ -6,10 +6,8 @@ import json
 import os
 import signal
 import socket
-import stat
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ import pytest
 
 from simulators import runtime
 from simulators.runtime import Instance, LaunchError
+from tests.cli_support import launched
 
 PY = sys.executable
 WAIT = 5.0
@@ -40,7 +39,7 @@ def run_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def live_pid() -> Iterator[int]:
     """The pid of a live child process (killed afterwards)."""
-    process = subprocess.Popen([PY, "-c", "import time; time.sleep(60)"])
+    process = launched(PY, "-c", "import time; time.sleep(60)")
     yield process.pid
     process.kill()
     process.wait(WAIT)
@@ -92,33 +91,7 @@ def gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z"
 
 
-# -- where ------------------------------------------------------------------------------
-
-
-def test_runtime_dir_from_the_environment_variable_first(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
-    monkeypatch.setenv(runtime.ENV_RUNTIME_DIR, str(tmp_path / "mine" / "deeper"))
-    path = runtime.runtime_dir()
-    assert path == tmp_path / "mine" / "deeper"
-    assert path.is_dir()
-    assert not (tmp_path / "xdg").exists()
-
-
-def test_runtime_dir_under_xdg_runtime_dir(tmp_path, monkeypatch):
-    monkeypatch.delenv(runtime.ENV_RUNTIME_DIR, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "xdg"))
-    path = runtime.runtime_dir()
-    assert path == tmp_path / "xdg" / "discos-simulators"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o700
-
-
-def test_runtime_dir_falls_back_to_the_temporary_directory(tmp_path, monkeypatch):
-    monkeypatch.delenv(runtime.ENV_RUNTIME_DIR, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", "")
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    path = runtime.runtime_dir()
-    assert path == tmp_path / f"discos-simulators-{os.getuid()}"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o700
+# -- keys ------------------------------------------------------------------------------
 
 
 def test_instance_key():
@@ -136,7 +109,8 @@ def test_endpoints_bracket_ipv6_hosts():
 
 
 def test_write_read_remove_round_trip(run_dir, live_pid):
-    instance = Instance("dut+7", live_pid, ADDRESSES)
+    instance = runtime.record("dut+7", live_pid, ADDRESSES, "clean")
+    assert instance.system_type == "clean"
     runtime.write(instance)
     assert sorted(p.name for p in run_dir.iterdir()) == ["dut+7.json"]  # no temporary left
     assert runtime.read("dut+7") == instance
@@ -158,8 +132,8 @@ def test_read_of_nothing_or_garbage_is_none(run_dir):
 
 
 def test_a_record_of_a_dead_process_is_removed_on_read(run_dir, dead_pid, live_pid):
-    runtime.write(Instance("dut", dead_pid, ADDRESSES))
-    runtime.write(Instance("live", live_pid, ADDRESSES))
+    runtime.write(Instance("dut", dead_pid, ADDRESSES, 1, ["python"]))
+    runtime.write(runtime.record("live", live_pid, ADDRESSES))
     assert runtime.read("dut") is None
     assert not (run_dir / "dut.json").exists()
     assert [instance.key for instance in runtime.instances()] == ["live"]
@@ -167,7 +141,7 @@ def test_a_record_of_a_dead_process_is_removed_on_read(run_dir, dead_pid, live_p
 
 def test_a_record_of_a_zombie_is_removed_on_read(run_dir, zombie_pid):
     # kill(pid, 0) alone would call a zombie alive
-    runtime.write(Instance("dut", zombie_pid, ADDRESSES))
+    runtime.write(Instance("dut", zombie_pid, ADDRESSES, 1, ["python"]))
     assert runtime.read("dut") is None
     assert not (run_dir / "dut.json").exists()
 
@@ -189,18 +163,18 @@ def test_remove_with_a_pid_removes_only_a_matching_record(run_dir, live_pid):
 
 def test_terminate_an_already_dead_process(run_dir, zombie_pid):
     # a zombie: it has exited, and its pid cannot belong to anyone else yet
-    instance = Instance("dut", zombie_pid, ADDRESSES)
+    instance = Instance("dut", zombie_pid, ADDRESSES, 1, ["python"])
     runtime.write(instance)
-    runtime.terminate(instance, timeout=1.0)
+    assert not runtime.terminate(instance, timeout=1.0)  # nothing to signal
     assert not (run_dir / "dut.json").exists()
 
 
 def test_terminate_stops_a_process_with_sigterm(run_dir):
-    process = subprocess.Popen([PY, "-c", "import time; time.sleep(60)"])
+    process = launched(PY, "-c", "import time; time.sleep(60)")
     try:
-        instance = Instance("dut", process.pid, ADDRESSES)
+        instance = runtime.record("dut", process.pid, ADDRESSES)
         runtime.write(instance)
-        runtime.terminate(instance, timeout=WAIT)
+        assert runtime.terminate(instance, timeout=WAIT)
         assert process.wait(WAIT) == -signal.SIGTERM
         assert not (run_dir / "dut.json").exists()
     finally:
@@ -210,15 +184,15 @@ def test_terminate_stops_a_process_with_sigterm(run_dir):
 
 
 def test_terminate_kills_a_process_that_ignores_sigterm(run_dir, sleeper):
-    instance = Instance("dut", sleeper.pid, ADDRESSES)
+    instance = runtime.record("dut", sleeper.pid, ADDRESSES)
     runtime.write(instance)
-    runtime.terminate(instance, timeout=0.2)
+    assert runtime.terminate(instance, timeout=0.2)
     assert sleeper.wait(WAIT) == -signal.SIGKILL
     assert not (run_dir / "dut.json").exists()
 
 
 def test_terminate_leaves_a_newer_record_alone(run_dir, zombie_pid, live_pid):
-    runtime.write(Instance("dut", live_pid, ADDRESSES))  # the key was reused meanwhile
+    runtime.write(runtime.record("dut", live_pid, ADDRESSES))  # the key was reused meanwhile
     runtime.terminate(Instance("dut", zombie_pid, ADDRESSES), timeout=1.0)
     assert runtime.read("dut") is not None
 
@@ -264,7 +238,9 @@ def test_spawn_kills_a_process_that_is_never_ready(run_dir, monkeypatch, tmp_pat
     script.write_text('#!/bin/sh\necho $$ > "$0.pid"\nexec sleep 60\n')
     script.chmod(0o755)
     monkeypatch.setattr(sys, "executable", str(script))
-    with pytest.raises(LaunchError, match=r"not ready after 0\.3 s; see .*hangs\.log"):
+    with pytest.raises(
+        LaunchError, match=r"not ready after 0\.3 s; see .*hangs\.out and .*hangs\.log"
+    ):
         runtime.spawn([], "hangs", timeout=0.3)
     pid = int((tmp_path / "hangs.pid").read_text())
     assert gone(pid)
@@ -275,13 +251,15 @@ def test_spawn_waits_until_every_tcp_port_accepts(run_dir, monkeypatch, tmp_path
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     record = {"key": "deaf", "pid": 0, "addresses": [dict(ADDRESSES[0], port=closed_port)]}
+    identity = "from simulators.proc import identity; me = identity(os.getpid())"
     # records itself as serving a port nobody listens on, then never binds it
     script = tmp_path / "deaf"
     script.write_text(
         f"#!{PY}\n"
         "import json, os, time\n"
+        f"{identity}\n"
         f"record = {record!r}\n"
-        "record['pid'] = os.getpid()\n"
+        "record.update(pid=os.getpid(), start_time=me.start_time, command=me.command)\n"
         f"with open({str(run_dir / 'deaf.json')!r}, 'w') as out:\n"
         "    json.dump(record, out)\n"
         "print('recorded', flush=True)\n"
@@ -291,5 +269,5 @@ def test_spawn_waits_until_every_tcp_port_accepts(run_dir, monkeypatch, tmp_path
     monkeypatch.setattr(sys, "executable", str(script))
     with pytest.raises(LaunchError, match=r"not ready after 1 s"):
         runtime.spawn([], "deaf", timeout=1.0)
-    assert "recorded" in (run_dir / "deaf.log").read_text()
+    assert "recorded" in (run_dir / "deaf.out").read_text()
     assert not (run_dir / "deaf.json").exists()  # the killed process's record is gone
