@@ -20,8 +20,7 @@ commands that reach running devices (``simulate-fault``; ``run`` and
 ``127.0.0.1:``, ``"127.0.0.1", `` or ``port=`` becomes port + N, in commands
 and in the output they document. ``nc`` is ``tests/data/netcat_stand_in.py``,
 which behaves like OpenBSD netcat for these exchanges, so the examples run on
-machines without netcat, without waiting out ``-q1`` each time. The simulated
-clock runs 10x faster (``SIMULATORS_CLOCK_SPEED``), which only paces telemetry.
+machines without netcat, without waiting out ``-q1`` each time.
 """
 
 from __future__ import annotations
@@ -211,8 +210,6 @@ class Session:
             "DISCOS_SIMULATORS_RUNTIME_DIR": str(runtime),
             "MFG_CTL_DB": str(home / "runs.db"),
             "XDG_DATA_HOME": str(home / "data"),
-            # Telemetry 10x faster: `timeout 1 nc ... | head -n 3` has room on a loaded machine.
-            "SIMULATORS_CLOCK_SPEED": "10",
         }
         self.env.pop("DOCS_NETCAT_LINES", None)
 
