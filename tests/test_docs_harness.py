@@ -7,7 +7,7 @@ The pages follow a few conventions, so that their examples can be checked:
   checked for output. A line ``...`` stands for any number of lines, ``...``
   inside a line for any text. Pids, durations and telemetry times vary and are
   compared by their shape.
-* A command must exit 0, unless its comment says ``exit N``.
+* A command must exit 0, unless its comment says ``exit N`` or ``exit status N``.
 * A ``.. code-block:: python`` block between them runs as a script; a
   ``print(...)  # text`` line must print ``text``.
 
@@ -46,7 +46,7 @@ COMMAND_TIMEOUT = 120.0
 #: ``mfg-ctl`` commands that reach devices already running (with --station, or always).
 REACHES_RUNNING = re.compile(r"\bmfg-ctl\s+(simulate-fault|run|replay)\b")
 PORT_AFTER = re.compile(r'(127\.0\.0\.1(?::|\s+|",\s*)|\bport=)(\d{4,5})\b')
-EXIT = re.compile(r"\s#\s.*\bexit (\d+)\b")
+EXIT = re.compile(r"\s#\s.*\bexit (?:status )?(\d+)\b")
 PRINT_COMMENT = re.compile(r"^\s*print\(.*\)\s+#\s?(.*)$")
 #: What varies from run to run, and the shape it is compared by.
 VARYING = [
@@ -304,7 +304,7 @@ Title
    $ discos-simulator -s dut start   # a comment
    dut started (pid 48213)
      127.0.0.1:6000  tcp listening
-   $ mfg-ctl run plans/x.yaml --station stations/local.yaml   # step 9 fails, exit 1
+   $ mfg-ctl run plans/x.yaml --station stations/local.yaml   # step 9 fails, exit status 1
    ...
     9 FAIL check: measured 4000, ...
    ...
