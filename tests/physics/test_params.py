@@ -1,4 +1,4 @@
-"""Parameter dataclasses: defaults equal dvt_defaults.yaml, mappings, validation."""
+"""Parameter dataclasses: defaults equal the design's dvt_defaults.yaml, mappings, validation."""
 
 import copy
 import math
@@ -6,10 +6,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+import simulators.devices.dvt_bench
 from simulators.physics import BenchParams, ChamberParams, LdoParams, ThermalParams
 
-# dvt_defaults.yaml as the YAML loader returns it.
+#: The DVT bench defaults of the project's design (a copy kept with the tests).
+DESIGN_DEFAULTS = Path(__file__).resolve().parent.parent / "data" / "dvt_defaults.yaml"
+
+# tests/data/dvt_defaults.yaml as the YAML loader returns it.
 DVT_DEFAULTS: dict[str, Any] = {
     "physics": {
         "update_rate_hz": 100.0,
@@ -45,14 +50,17 @@ def test_defaults_equal_dvt_defaults():
     assert BenchParams.from_mapping({}) == BenchParams()
 
 
-def test_defaults_equal_the_shared_yaml_file():
-    yaml = pytest.importorskip("yaml")
-    path = Path("/work/shared/dvt_defaults.yaml")
-    if not path.exists():
-        pytest.skip("shared dvt_defaults.yaml not present")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def test_defaults_equal_the_design_defaults_file():
+    """tests/data/dvt_defaults.yaml is the design's copy; the literal above must agree."""
+    data = yaml.safe_load(DESIGN_DEFAULTS.read_text(encoding="utf-8"))
     assert data == DVT_DEFAULTS
     assert BenchParams.from_mapping(data) == BenchParams()
+
+
+def test_the_shipped_bench_profile_has_the_design_values():
+    """The package's dvt_bench profile is a copy of the design defaults, value for value."""
+    shipped = Path(simulators.devices.dvt_bench.__file__).parent / "profile.yaml"
+    assert yaml.safe_load(shipped.read_text(encoding="utf-8")) == DVT_DEFAULTS
 
 
 def test_mapping_values_reach_the_fields():
