@@ -17,7 +17,7 @@ from rich.text import Text
 
 from simulators.controller.events import Event, RunFinished, RunStarted, StepFinished, StepStarted
 from simulators.controller.report import RunReport, render_text
-from simulators.controller.report.render import MARKS, header_text, summary_text
+from simulators.controller.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
 
 __all__ = ["ConsolePrinter", "JsonlLog"]
 
@@ -27,7 +27,7 @@ _STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow"}
 class ConsolePrinter:
     """Prints the station report; on a terminal, with colour and a progress line meanwhile.
 
-    Piped, it prints exactly the text of shared/station.md once the run ends.
+    Piped, it prints exactly the report of doc/reference_station.rst once the run ends.
     """
 
     def __init__(self, stream: IO[str] | None = None, live: bool | None = None) -> None:
@@ -62,7 +62,8 @@ class ConsolePrinter:
         for step in report.steps:
             line = Text(f"{step.number:>{width}} ")
             line.append(MARKS[step.verdict], style=_STYLE[step.verdict])
-            line.append(f" {step.name}: {step.detail}")
+            marker = f" {TEARDOWN_MARK}" if step.teardown else ""
+            line.append(f"{marker} {step.name}: {step.detail}")
             self.console.print(line)
         self.console.print(Text(summary_text(report)))
 

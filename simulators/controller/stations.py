@@ -17,6 +17,7 @@ unit 1, which nothing reads).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ __all__ = [
 Framing = Literal["custom", "modbus-tcp"]
 Protocol = Literal["modbus", "scpi"]
 
-#: The reference station's Modbus ports (shared/station.md).
+#: The reference station's Modbus ports (doc/reference_station.rst).
 REFERENCE_PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
 
 _HOST = re.compile(r"[A-Za-z0-9_.:%-]+")
@@ -126,6 +127,24 @@ class Station:
     devices: Mapping[str, Endpoint]
     path: Path
     description: str = ""
+
+    def shifted(self, offset: int) -> Station:
+        """The same station with every port moved by ``offset`` (``--port-offset``).
+
+        StationError naming the device when a shifted port leaves 1-65535.
+        """
+        if offset == 0:
+            return self
+        devices = {}
+        for name, endpoint in self.devices.items():
+            port = endpoint.port + offset
+            if not 1 <= port <= 65535:
+                raise StationError(
+                    f"{self.path}: device {name}: port {endpoint.port} + offset {offset} = {port} "
+                    "is out of range (1-65535); give a smaller --port-offset"
+                )
+            devices[name] = dataclasses.replace(endpoint, port=port)
+        return Station(devices, self.path, self.description)
 
     def endpoint(self, device: str) -> Endpoint:
         """Where ``device`` is; StationError naming the file if the station lacks it."""

@@ -133,3 +133,21 @@ def free_offset() -> int:
                 sock.close()
         return offset
     raise AssertionError("no free port offset found")
+
+
+def shown_store(db: Path) -> str:
+    """How ``mfg-ctl`` names a store file on stderr: ``~`` for the home folder."""
+    home = str(Path.home())
+    path = str(db)
+    return "~" + path[len(home) :] if path.startswith(home + "/") else path
+
+
+def stderr_of_a_run(err: str, db: Path, devices: str = "simulated in-process") -> str:
+    """Check a run's stderr is its context line and its closing line; return the run id."""
+    lines = err.splitlines()
+    assert lines[0] == f"devices: {devices}", err
+    store = re.escape(shown_store(db))
+    match = re.fullmatch(rf"run ([0-9a-f]{{8}}) recorded in {store}", lines[-1])
+    assert match, err
+    assert len(lines) == 2, err
+    return match[1]

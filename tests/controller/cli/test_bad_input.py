@@ -20,6 +20,8 @@ from tests.controller.cli.support import (
     closed_port,
     no_runs,
     run_id_of,
+    shown_store,
+    stderr_of_a_run,
     write_station,
 )
 
@@ -104,7 +106,7 @@ def test_an_unwritable_event_log_is_one_line_and_records_nothing(ctl: Ctl, tmp_p
 
 
 def test_a_closed_port_is_exit_3_with_the_reason_and_the_run_recorded(
-    ctl: Ctl, tmp_path: Path
+    ctl: Ctl, tmp_path: Path, isolated: Path
 ) -> None:
     port = closed_port()
     ports = dict.fromkeys(("power_supply", "dmm", "actuator", "thermocouple"), port)
@@ -120,7 +122,11 @@ def test_a_closed_port_is_exit_3_with_the_reason_and_the_run_recorded(
         "; aborted after 1 step(s); first failure: 1 set_supply_voltage"
     )
     run_id = run_id_of(tmp_path / "r.json")
-    assert result.err == f"error: a device could not be reached; run {run_id[:8]} recorded\n"
+    assert result.err == (
+        f"devices: {station}\n"
+        f"error: a device could not be reached; run {run_id[:8]} recorded in "
+        f"{shown_store(isolated)}\n"
+    )
     row = ctl("runs").lines[1]
     assert row.split()[:4] == [run_id[:8], "station_bringup", "aborted", "0/11"]
     assert json.loads((tmp_path / "r.json").read_text())["devices"][0]["simulated"] is False
@@ -155,17 +161,21 @@ def test_usage_errors_exit_2(ctl: Ctl) -> None:
     assert ctl("runs", "--limit", "0").status == 2
 
 
-def test_an_unwritable_export_is_a_usage_error_after_the_report(ctl: Ctl, tmp_path: Path) -> None:
+def test_an_unwritable_export_is_a_usage_error_after_the_report(
+    ctl: Ctl, tmp_path: Path, isolated: Path
+) -> None:
     """Every step passed: exit 1 ("a step failed") would be a lie; the path is the user's."""
     out = tmp_path / "no" / "such" / "dir" / "r.json"
     result = ctl("run", BRINGUP, "--json-out", out)
     assert_bringup_report(result.lines)
-    assert result.err == f"error: cannot write {out}: No such file or directory\n"
+    *run_lines, error = result.err.splitlines()
+    stderr_of_a_run("\n".join(run_lines), isolated)
+    assert error == f"error: cannot write {out}: No such file or directory"
     assert result.status == 2
 
 
 def test_ctrl_c_records_the_run_as_aborted(
-    ctl: Ctl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ctl: Ctl, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated: Path
 ) -> None:
     real_read = clients.ModbusRegisters.read
 
@@ -177,7 +187,8 @@ def test_ctrl_c_records_the_run_as_aborted(
     monkeypatch.setattr(clients.ModbusRegisters, "read", read)
     result = ctl("run", BRINGUP, "--log", tmp_path / "events.jsonl")
     assert result.status == 130
-    assert re.fullmatch(r"error: interrupted: run [0-9a-f]{8} recorded as aborted\n", result.err)
+    ended = rf"error: interrupted: run [0-9a-f]{{8}} recorded as aborted in {shown_store(isolated)}"
+    assert re.fullmatch(rf"devices: simulated in-process\n{ended}\n", result.err)
     assert result.lines[0] == "Plan: station_bringup [ABORTED]"
     assert result.lines[-1].endswith("; aborted after 10 step(s)")
     row = ctl("runs").lines[1]

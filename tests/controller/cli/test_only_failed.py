@@ -19,6 +19,7 @@ from tests.controller.cli.support import (
     assert_bringup_report,
     closed_port,
     run_id_of,
+    stderr_of_a_run,
     write_station,
 )
 
@@ -33,7 +34,7 @@ def test_a_wrong_reading_fails_step_9_and_only_failed_reruns_it(
 
     first = ctl("run", BRINGUP, "--station", station.path, "--json-out", tmp_path / "1.json")
     assert first.status == 1
-    assert first.err == ""
+    first_id = stderr_of_a_run(first.err, isolated, devices=str(station.path))
     expected = ["Plan: station_bringup [FAIL]", *REPORT[1:9], DMM_FAIL, *REPORT[10:12]]
     assert first.lines[:-1] == expected
     assert re.fullmatch(r"10/11 passed in \d+\.\d{3}s" + re.escape(FIRST_FAILURE), first.lines[-1])
@@ -48,6 +49,9 @@ def test_a_wrong_reading_fails_step_9_and_only_failed_reruns_it(
         tmp_path / "2.json",
     )
     assert again.status == 1
+    rerun_line, rest = again.err.split("\n", 1)
+    assert rerun_line == f"re-running the 1 step(s) that did not pass in run {first_id}"
+    stderr_of_a_run(rest, isolated, devices=str(station.path))
     assert again.lines[:-1] == ["Plan: station_bringup [FAIL]", DMM_FAIL.lstrip()]
     assert re.fullmatch(r"0/1 passed in \d+\.\d{3}s" + re.escape(FIRST_FAILURE), again.lines[-1])
 
@@ -150,13 +154,19 @@ def test_only_failed_without_a_previous_run_is_a_usage_error(ctl: Ctl) -> None:
     )
 
 
-def test_only_failed_when_the_failed_steps_left_the_plan(ctl: Ctl, tmp_path: Path) -> None:
+def test_only_failed_after_the_plan_text_changed_is_refused(ctl: Ctl, tmp_path: Path) -> None:
+    """Results of one plan text are never re-run against another (renamed steps included)."""
     plan = tmp_path / "plan.yaml"
     text = (ROOT / BRINGUP).read_text().replace("expected: 5000", "expected: 4000")
     plan.write_text(text)
-    assert ctl("run", plan).status == 1
+    first = ctl("run", plan, "--json-out", tmp_path / "r.json")
+    assert first.status == 1
     plan.write_text(text.replace("check_dmm_dc_voltage", "check_dmm_voltage"))
     result = ctl("run", plan, "--only-failed")
     assert result.status == 2
-    gone = rf"error: the steps that failed in run [0-9a-f]{{8}} are no longer in {plan}\n"
-    assert re.fullmatch(gone, result.err)
+    assert result.out == ""
+    run_id = run_id_of(tmp_path / "r.json")[:8]
+    assert result.err == (
+        f"error: the last run of station_bringup (run {run_id}) used a different plan text and "
+        "no recorded run used this one: run it once without --only-failed\n"
+    )

@@ -20,16 +20,17 @@ from tests.controller.cli.support import (
     WAIT,
     Ctl,
     assert_bringup_report,
+    stderr_of_a_run,
 )
 
 # -- the bring-up report -----------------------------------------------------------------
 
 
-def test_the_bringup_prints_the_station_report(ctl: Ctl) -> None:
+def test_the_bringup_prints_the_station_report(ctl: Ctl, isolated: Path) -> None:
     result = ctl("run", BRINGUP)
     assert result.status == 0
     assert_bringup_report(result.lines)
-    assert result.err == ""
+    stderr_of_a_run(result.err, isolated)
 
 
 def test_modbus_tcp_framing_gives_the_same_verdicts(ctl: Ctl, tmp_path: Path) -> None:
@@ -110,7 +111,7 @@ def test_a_real_process_prints_the_report_and_exits_0(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert_bringup_report(done.stdout.splitlines())
-    assert done.stderr == ""
+    stderr_of_a_run(done.stderr, tmp_path / "runs.db")
 
 
 def test_a_terminal_sees_the_same_lines(tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_report_reprints_what_the_run_printed(ctl: Ctl, station: Served, tmp_pat
     again = ctl("report", run_id[:6])
     assert again.status == 0
     assert again.out == run.out
-    assert again.err == ""
+    assert again.err == f"devices: {station.path}\n"
 
     json_out, md_out = tmp_path / "again.json", tmp_path / "again.md"
     exported = ctl("report", run_id, "--json-out", json_out, "--md-out", md_out)

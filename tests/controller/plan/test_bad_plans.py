@@ -47,7 +47,7 @@ BAD_PLANS = [
     ("name: my plan\nsteps: [1]\n", "field name: 'my plan' is not a usable name"),
     (
         "name: p\nowner: me\nsteps: [1]\n",
-        "field owner: unknown field (known: description, devices, name, steps)",
+        "field owner: unknown field (known: description, devices, name, steps, teardown)",
     ),
     (
         "name: p\nsteps: [hello]\n",
