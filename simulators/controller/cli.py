@@ -83,7 +83,7 @@ def runs(plan_name: str | None, limit: int, db_url: str | None) -> None:
             for run in found
         }
     if not found:
-        click.echo("no recorded runs" + (f" of plan {plan_name!r}" if plan_name else ""))
+        click.echo("no recorded runs" + (f" of plan {clip(plan_name)}" if plan_name else ""))
         return
     header = f"{'run':<8}  {'plan':<24} {'verdict':<8} {'passed':>7}  {'started (UTC)':<19}"
     click.echo(header + "  re-run of")

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from simulators.controller.safe_yaml import read_yaml
 from simulators.controller.steps import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
@@ -52,7 +52,7 @@ from simulators.controller.tempco_step import (
     step_kind,
 )
 from simulators.controller.thresholds import FieldError
-from simulators.controller.wording import clip_text
+from simulators.controller.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
 from simulators.profiles import resolve_profile as _resolve_profile
 
@@ -81,38 +81,6 @@ __all__ = [
 
 class PlanError(Exception):
     """A plan is missing or invalid; the one-line message names the file, step and field."""
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping."""
-
-
-def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, str | int | float) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice", key_node.start_mark
-            )
-        if isinstance(key, str | int | float):
-            seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_yaml(text: str, source: str, error: type[Exception]) -> Any:
-    """Parse YAML, refusing repeated keys; ``error`` carries one line naming ``source``."""
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark or problem.context_mark
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise error(f"{source}: not valid YAML{at}: {problem.problem}") from None
-    except yaml.YAMLError as problem:  # e.g. a control character
-        raise error(f"{source}: not valid YAML: {str(problem).splitlines()[0]}") from None
 
 
 class DeviceRef(BaseModel):
@@ -220,7 +188,7 @@ def _pick_error(
     elif loc and loc[0] == "tempco":  # tempco.temperatures, not temperatures
         field = ".".join(str(part) for part in loc if not isinstance(part, int))
     else:
-        field = str(loc[-1] if loc else "")
+        field = clip_text(str(loc[-1] if loc else ""))
     if isinstance(cause, ValueError):
         message = str(cause)
     elif detail["type"] == "missing":
@@ -234,7 +202,7 @@ def _pick_error(
         message = f"unknown field ({hint}known: {', '.join(sorted(fields))})"
     else:
         given = detail["input"]
-        shown = str(given).lower() if isinstance(given, bool) else repr(given)
+        shown = str(given).lower() if isinstance(given, bool) else clip(given)
         message = f"{shown}: {detail['msg'][:1].lower()}{detail['msg'][1:]}"
     return loc, field, message
 
@@ -250,7 +218,7 @@ def _declared_profiles(header: PlanHeader, base: Path, source: str) -> dict[str,
         try:
             profiles[name] = _resolve_profile(where)
         except ProfileError as error:
-            problem = " ".join(str(error).split())  # a YAML error spans lines
+            problem = clip_text(" ".join(str(error).split()), 200)  # a YAML error spans lines
             raise PlanError(f"{source}: device {name}, field profile: {problem}") from None
     return profiles
 
@@ -299,18 +267,19 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
         header = PlanHeader.model_validate(data)
     except ValidationError as error:
         loc, field, message = _pick_error(error, data, PlanHeader)
+        shown = [clip_text(str(part)) for part in loc]
         if loc[0] == "devices" and len(loc) > 2:
-            where = f"device {loc[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
+            where = f"device {shown[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
         elif loc[0] == "devices" and len(loc) == 2 and field in DeviceRef.model_fields:
-            where = f"device {loc[1]}, field {field}"  # profile and scpi, both or neither
+            where = f"device {shown[1]}, field {field}"  # profile and scpi, both or neither
         elif loc[0] == "devices" and len(loc) == 2:
-            where = f"device {loc[1]}"
+            where = f"device {shown[1]}"
             given = describe_type(data["devices"][loc[1]])
             message = (
                 f"give {{profile: NAME_OR_PATH}} or {{scpi: {'|'.join(SCPI_KINDS)}}}, not {given}"
             )
         else:
-            where = f"field {loc[0]}"
+            where = f"field {shown[0]}"
         raise PlanError(f"{source}: {where}: {message}") from None
     scpi = {name: ref.scpi for name, ref in header.devices.items() if ref.scpi is not None}
     catalog = DeviceCatalog(_declared_profiles(header, path.parent, str(source)), scpi)

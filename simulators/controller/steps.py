@@ -44,6 +44,7 @@ from simulators.controller.thresholds import FieldError, Number, ThresholdFields
 from simulators.controller.wording import (
     CUSTOM_PREFIX,
     clip,
+    clip_text,
     control_character,
     describe_type,
 )
@@ -73,7 +74,13 @@ SCPI_KINDS = ("chamber", "power_supply", "multimeter")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
+#: The longest name of a plan, step or device.
+MAX_NAME = 100
+
+
 def _usable_name(value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise ValueError(f"{clip(value)} is too long for a name: use at most {MAX_NAME} characters")
     if not _NAME.fullmatch(value):
         raise ValueError(
             f"{clip(value)} is not a usable name: use letters, digits, _ . - and no spaces"
@@ -112,14 +119,15 @@ class DeviceCatalog:
                 raise ValueError(
                     f"unknown device {clip(device)}: not under the plan's devices: and not a "
                     f"built-in profile ({', '.join(builtin_names())}); declare it as "
-                    f"devices: {{{device}: {{profile: path/to/profile.yaml}}}}"
+                    f"devices: {{{clip_text(device)}: {{profile: path/to/profile.yaml}}}}"
                 )
             self.profiles[device] = _resolve_profile(device)
         return self.profiles[device]
 
     def scpi_kind(self, device: str, wanted: str | None = None) -> str:
         """The instrument kind of SCPI ``device``; ValueError unless declared (as ``wanted``)."""
-        declare = f"declare it as devices: {{{device}: {{scpi: {wanted or '|'.join(SCPI_KINDS)}}}}}"
+        kinds = wanted or "|".join(SCPI_KINDS)
+        declare = f"declare it as devices: {{{clip_text(device)}: {{scpi: {kinds}}}}}"
         if device not in self.scpi:
             if device in self.profiles or device in builtin_names():
                 raise ValueError(

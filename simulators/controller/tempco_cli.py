@@ -46,6 +46,7 @@ from simulators.controller.report import RunReport
 from simulators.controller.sequencer import Terminated
 from simulators.controller.store import RunStore, StoreError
 from simulators.controller.tempco import TempcoResult, TempcoSettings
+from simulators.controller.wording import clip
 from simulators.launcher import Simulator
 
 __all__ = ["tempco"]
@@ -197,7 +198,7 @@ def _tempco_settings(
         try:
             changes["temperatures_c"] = tuple(float(t) for t in temperatures.split(","))
         except ValueError:
-            fail(f"--temperatures takes numbers separated by commas, got {temperatures!r}")
+            fail(f"--temperatures takes numbers separated by commas, got {clip(temperatures)}")
     for field, value in (
         ("expected_ppm_per_c", expected),
         ("tolerance_ppm_per_c", tolerance),

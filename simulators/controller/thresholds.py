@@ -25,6 +25,8 @@ from typing import Annotated, Any, NamedTuple
 
 from pydantic import AllowInfNan, BaseModel, PrivateAttr, Strict, field_validator
 
+from simulators.controller.wording import clip
+
 __all__ = [
     "EPSILON",
     "THRESHOLD_FIELDS",
@@ -230,7 +232,7 @@ class ThresholdFields(BaseModel):
     @classmethod
     def _check_range_shape(cls, value: Any) -> Any:
         if not isinstance(value, list | tuple) or len(value) != 2:
-            raise ValueError(f"{value!r} is not a range: write range: [low, high]")
+            raise ValueError(f"{clip(value)} is not a range: write range: [low, high]")
         return value
 
     @field_validator("range")

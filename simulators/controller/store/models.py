@@ -203,7 +203,9 @@ class AmbiguousRunId(StoreError, LookupError):  # noqa: N818 - the CLI's name fo
     def __init__(self, prefix: str, matches: tuple[str, ...]) -> None:
         """Name the prefix and (up to five of) the runs it matches."""
         shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
-        super().__init__(f"run id {prefix!r} is ambiguous: it matches {shown}; type more of the id")
+        super().__init__(
+            f"run id {prefix!r:.40} is ambiguous: it matches {shown}; type more of the id"
+        )
         self.prefix = prefix
         self.matches = matches
 

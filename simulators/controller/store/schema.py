@@ -50,6 +50,7 @@ __all__ = [
     "busy_timeout",
     "open_engine",
     "prepare_schema",
+    "schema_ready",
     "set_wal",
 ]
 
@@ -185,6 +186,20 @@ def _sqlite_begin(conn: Connection) -> None:
     """Start writes with BEGIN IMMEDIATE so a busy writer waits instead of failing."""
     immediate = conn.get_execution_options().get("mfg_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def schema_ready(conn: Connection) -> bool:
+    """Whether the database already holds this version's tables (nothing to write to open it).
+
+    Read-only: a store that another process is writing to opens at once for
+    reading; anything else (new, older, foreign, damaged) goes through
+    :func:`prepare_schema` in a write transaction.
+    """
+    tables = set(inspect(conn).get_table_names())
+    if not set(Base.metadata.tables) <= tables:
+        return False
+    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
+    return version == SCHEMA_VERSION
 
 
 def prepare_schema(conn: Connection, where: str) -> None:

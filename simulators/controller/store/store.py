@@ -46,7 +46,13 @@ from simulators.controller.store.models import (
     TestRun,
     plan_hash,
 )
-from simulators.controller.store.schema import busy_timeout, open_engine, prepare_schema, set_wal
+from simulators.controller.store.schema import (
+    busy_timeout,
+    open_engine,
+    prepare_schema,
+    schema_ready,
+    set_wal,
+)
 
 __all__ = ["RunStore", "default_url"]
 
@@ -81,8 +87,11 @@ class RunStore:
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
         try:
-            with writer.begin() as conn:
-                prepare_schema(conn, self.url)
+            with self._engine.connect() as conn:
+                ready = schema_ready(conn)
+            if not ready:
+                with writer.begin() as conn:
+                    prepare_schema(conn, self.url)
             if self._engine.dialect.name == "sqlite":
                 set_wal(self._engine, wait)
         except StoreError:
@@ -253,7 +262,9 @@ class RunStore:
                 .limit(6)
             ).all()
             if not matches:
-                raise RunNotFound(f"no recorded run has an id starting {ref!r}; see the run list")
+                raise RunNotFound(
+                    f"no recorded run has an id starting {ref!r:.40}; see the run list"
+                )
             if len(matches) > 1 and ref not in matches:
                 raise AmbiguousRunId(ref, tuple(matches))
             run = session.get_one(TestRun, ref if ref in matches else matches[0])
