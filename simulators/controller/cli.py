@@ -107,7 +107,7 @@ def _stored(store: RunStore, run_id: str) -> StoredRun:
         fail(str(error), EXIT_STORE)
 
 
-@cli.command()
+@cli.command(short_help="Print or export the report of a recorded run.")
 @click.argument("run_id")
 @click.option("--json-out", type=click.Path(path_type=Path), help="write the report as JSON")
 @click.option("--md-out", type=click.Path(path_type=Path), help="write it as Markdown")
@@ -124,7 +124,7 @@ def report(run_id: str, json_out: Path | None, md_out: Path | None, db_url: str 
         fail("; ".join(problems))
 
 
-@cli.command()
+@cli.command(short_help="List the device profiles and their registers.")
 @click.argument("name", required=False)
 def devices(name: str | None) -> None:
     """List the device profiles and their registers (all, or NAME)."""
@@ -189,7 +189,7 @@ def simulate_fault(
         raise CommandExit("", EXIT_FAIL)
 
 
-@cli.command()
+@cli.command(short_help="Serve the reference station's devices until Ctrl-C.")
 @click.option("--framing", type=FRAMINGS, default="custom", show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @port_offset_option

@@ -163,7 +163,7 @@ def _load_plan(path: Path) -> Plan:
         fail(str(error))
 
 
-@click.command()
+@click.command(short_help="Run again the exact plan text of a recorded run.")
 @click.argument("run_id")
 @station_option
 @port_offset_option

@@ -52,7 +52,7 @@ from simulators.launcher import Simulator
 __all__ = ["tempco"]
 
 
-@click.command()
+@click.command(short_help="Characterise the DUT's temperature coefficient.")
 @click.option("--chamber", metavar="ADDRESS", help="host:port or VISA resource (default: simulate)")
 @click.option("--psu", metavar="ADDRESS", help="the power supply feeding the DUT")
 @click.option("--dmm", metavar="ADDRESS", help="the multimeter on the DUT output")

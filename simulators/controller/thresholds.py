@@ -4,7 +4,7 @@
 (``expected`` + ``tolerance`` | ``expected`` + ``tolerance_pct`` | ``range``);
 :meth:`ThresholdFields.build_threshold` turns it into a :data:`Threshold`.
 
-The wording is a contract (shared/station.md); every detail is the text the
+The wording is a contract (doc/reference_station.rst); every detail is the text the
 report prints after the step's name::
 
     wrote 1200 to voltage_setpoint

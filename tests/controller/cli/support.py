@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[3]
 BRINGUP = "plans/station_bringup.yaml"
 WAIT = 10.0  # seconds: the bound on every wait for a process or a run
 
-#: shared/station.md, "The 11-step bring-up" (the summary's duration varies).
+#: doc/reference_station.rst, "The 11-step bring-up" (the summary's duration varies).
 REPORT = """\
 Plan: station_bringup [PASS]
  1 ok set_supply_voltage: wrote 1200 to voltage_setpoint

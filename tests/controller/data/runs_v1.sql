@@ -89,7 +89,7 @@ CREATE TABLE test_runs (
 	PRIMARY KEY (id), 
 	FOREIGN KEY(parent_run_id) REFERENCES test_runs (id) ON DELETE SET NULL
 );
-INSERT INTO "test_runs" VALUES('9223e34ab01b489db78eaf34b28e24d5','station_bringup','plans/station_bringup.yaml','# Bring-up of the reference station (shared/station.md, "The 11-step bring-up").
+INSERT INTO "test_runs" VALUES('9223e34ab01b489db78eaf34b28e24d5','station_bringup','plans/station_bringup.yaml','# Bring-up of the reference station (doc/reference_station.rst, "The 11-step bring-up").
 #
 # Powers the supply to 12.00 V with a 500 mA limit, checks its readbacks,
 # moves the actuator to 500 and checks it arrived, then checks the DMM and
@@ -100,7 +100,7 @@ INSERT INTO "test_runs" VALUES('9223e34ab01b489db78eaf34b28e24d5','station_bring
 #   mfg-ctl run plans/station_bringup.yaml
 #
 # Every step name, value and threshold here is part of the contract: the
-# report lines in station.md (and tests outside the project) depend on them.
+# report lines in doc/reference_station.rst (and tests outside the project) depend on them.
 name: station_bringup
 description: Bring-up of the reference station
 
@@ -164,7 +164,7 @@ steps:
     register: cold_junction
     range: [2300, 2700]
 ','custom','passed','2026-11-29 21:05:34.623174','2026-11-29 21:05:34.669003',4.58377120000932336552e-02,11,11,0,0,NULL,NULL,'[]','vm',14357);
-INSERT INTO "test_runs" VALUES('41f62c7444ca4021b5ea2e83dd852fdb','station_bringup','plans/failing_bringup.yaml','# Bring-up of the reference station (shared/station.md, "The 11-step bring-up").
+INSERT INTO "test_runs" VALUES('41f62c7444ca4021b5ea2e83dd852fdb','station_bringup','plans/failing_bringup.yaml','# Bring-up of the reference station (doc/reference_station.rst, "The 11-step bring-up").
 #
 # Powers the supply to 12.00 V with a 500 mA limit, checks its readbacks,
 # moves the actuator to 500 and checks it arrived, then checks the DMM and
@@ -175,7 +175,7 @@ INSERT INTO "test_runs" VALUES('41f62c7444ca4021b5ea2e83dd852fdb','station_bring
 #   mfg-ctl run plans/station_bringup.yaml
 #
 # Every step name, value and threshold here is part of the contract: the
-# report lines in station.md (and tests outside the project) depend on them.
+# report lines in doc/reference_station.rst (and tests outside the project) depend on them.
 name: station_bringup
 description: Bring-up of the reference station
 

@@ -142,7 +142,7 @@ BRINGUP_STEPS = [
     (11, "check_thermocouple_cold_junction", "thermocouple", "input", 110, None),
 ]
 
-#: The step lines of the reference report (shared/station.md).
+#: The step lines of the reference report (doc/reference_station.rst).
 BRINGUP_REPORT = """\
  1 ok set_supply_voltage: wrote 1200 to voltage_setpoint
  2 ok set_supply_current_limit: wrote 500 to current_limit
