@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,8 @@ from simulators.controller.report import RunReport, render_text
 from simulators.controller.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
 
 __all__ = ["ConsolePrinter", "JsonlLog"]
+
+log = logging.getLogger(__name__)
 
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow"}
 
@@ -83,8 +86,11 @@ class JsonlLog:
             self.close()
 
     def close(self) -> None:
-        """Close the file (again is harmless)."""
-        self._file.close()
+        """Close the file (again is harmless; a failing last flush was reported already)."""
+        try:
+            self._file.close()
+        except OSError:
+            log.debug("closing %s failed", self.path)
 
 
 def _encode(value: object) -> object:

@@ -259,29 +259,30 @@ def _execute(
             raise
         interrupted(stop, sequencer.run_id, store)
     except ObserverError as error:
-        _observer_failed(error, store, outputs)
+        _observer_failed(error, store, log)
     finally:
         if log is not None:
             log.close()
     _finish(outcome, RunReport.from_events(events), store, outputs)
 
 
-def _observer_failed(error: ObserverError, store: RunStore, outputs: Outputs) -> NoReturn:
-    """The store (or the event log, or stdout) failed mid-run: the run was stopped and torn down."""
+def _observer_failed(error: ObserverError, store: RunStore, log: JsonlLog | None) -> NoReturn:
+    """The store, the event log or stdout failed mid-run: the run was stopped and torn down."""
     if isinstance(error.error, BrokenPipeError):
         raise error.error  # the reader of stdout went away (| head)
-    store.try_mark_aborted(error.run_id)
-    if isinstance(error.error, StoreError):
+    run_id = error.run_id[:8]
+    if error.observer is store:
+        store.try_mark_aborted(error.run_id)
         fail(
-            f"the run store failed, so run {error.run_id[:8]} was stopped after its teardown "
-            f"steps: {error.error}",
+            f"the run store failed, so run {run_id} was stopped after its teardown steps: "
+            f"{error.error}",
             EXIT_STORE,
         )
     reason = getattr(error.error, "strerror", None) or error.error
-    ending = recorded(error.run_id, store, "recorded as aborted")
+    what = f"the event log {log.path}" if log is not None and error.observer is log else "stdout"
     fail(
-        f"cannot write the event log {outputs.log_path}: {reason}; run {error.run_id[:8]} was "
-        f"stopped after its teardown steps and {ending}",
+        f"cannot write {what}: {reason}; run {run_id} was stopped after its teardown steps "
+        f"and recorded as aborted in {store.where}",
         EXIT_STORE,
     )
 

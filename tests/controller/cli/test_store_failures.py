@@ -8,6 +8,7 @@ test with ``$MFG_CTL_DB_BUSY_TIMEOUT``): the next step cannot be recorded.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from simulators.controller import clients
 from simulators.controller.events import RunStarted
 from simulators.controller.store import RunStore
 from simulators.modbus_client import ModbusClient
-from tests.controller.cli.support import BRINGUP, ROOT, WAIT, Ctl, Served
+from tests.controller.cli.support import BRINGUP, ROOT, WAIT, Ctl, Served, shown_store
 
 TEARDOWN = """
 teardown:
@@ -125,3 +126,38 @@ def test_runs_and_report_answer_while_the_store_cannot_be_written(
     reported = ctl("report", "dead")
     assert reported.status == 0, reported.err
     assert reported.lines[0] == "Plan: station_bringup [RUNNING]"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_an_event_log_on_a_full_disk_stops_the_run_with_exit_4(
+    ctl: Ctl, station: Served, tmp_path: Path, isolated: Path
+) -> None:
+    plan = tmp_path / "bringup.yaml"
+    plan.write_text((ROOT / BRINGUP).read_text() + TEARDOWN)
+    result = ctl("run", plan, "--station", station.path, "--log", "/dev/full")
+    assert result.status == 4
+    _, error = result.err.splitlines()
+    assert re.fullmatch(
+        r"error: cannot write the event log /dev/full: No space left on device; run "
+        r"([0-9a-f]{8}) was stopped after its teardown steps and recorded as aborted in "
+        + re.escape(shown_store(isolated)),
+        error,
+    ), error
+    assert result.lines == [  # nothing ran but the teardown: the log failed at the start
+        "Plan: station_bringup [ABORTED]",
+        "12 ok [teardown] supply_output_off: wrote 0 to output_enable",
+        "1/12 passed in " + result.lines[-1].split(" passed in ")[1],
+    ]
+    assert ctl("runs").lines[1].split()[2:4] == ["aborted", "1/12"]
+
+
+def test_a_busy_timeout_that_is_not_a_number_is_one_line(
+    ctl: Ctl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MFG_CTL_DB_BUSY_TIMEOUT", "soon")
+    result = ctl("runs")
+    assert (result.status, result.out) == (2, "")
+    assert result.err == (
+        "error: MFG_CTL_DB_BUSY_TIMEOUT='soon' is not a number of seconds; unset it or give "
+        "e.g. 30\n"
+    )
