@@ -43,7 +43,7 @@ class ConsolePrinter:
     def __call__(self, event: Event) -> None:
         self._events.append(event)
         if isinstance(event, RunStarted):
-            self._total = len(event.selected_steps) or event.step_count
+            self._total = event.step_count  # the steps this run executes, teardown included
             if self.live:
                 self._status = self.console.status(f"{event.plan_name}: starting")
                 self._status.start()
