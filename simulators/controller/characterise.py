@@ -26,6 +26,7 @@ from simulators.controller.events import (
     StepStarted,
     Verdict,
 )
+from simulators.controller.sequencer import Terminated
 from simulators.controller.tempco import TempcoPoint, TempcoResult, TempcoSettings, run_sweep
 
 __all__ = ["PLAN_NAME", "characterise"]
@@ -44,14 +45,17 @@ def characterise(
     observers: Iterable[Observer],
     devices: Sequence[DeviceInfo],
     framing: str = "scpi",
+    run_id: str | None = None,
+    devices_from: str = "",
 ) -> TempcoResult | None:
     """Run the sweep, emitting one step per temperature and one for the fit.
 
     Returns the result, or None when an instrument failed (the failure is the
-    last step, an ``error`` with the reason, and the run is recorded).
+    last step, an ``error`` with the reason, and the run is recorded). Ctrl-C
+    or SIGTERM end the run as aborted and are raised again.
     """
     listeners = list(observers)
-    run_id = uuid.uuid4().hex
+    run_id = run_id or uuid.uuid4().hex
     steps = len(settings.temperatures_c) + 1
     start = time.perf_counter()
 
@@ -60,8 +64,19 @@ def characterise(
             observer(event)
 
     text = yaml.safe_dump({"tempco": asdict(settings)}, sort_keys=False)
-    emit(RunStarted(run_id, PLAN_NAME, "<mfg-ctl tempco>", text, tuple(devices), framing,
-                    datetime.now(UTC), steps))
+    emit(
+        RunStarted(
+            run_id,
+            PLAN_NAME,
+            "<mfg-ctl tempco>",
+            text,
+            tuple(devices),
+            framing,
+            datetime.now(UTC),
+            steps,
+            devices_from=devices_from,
+        )
+    )
     finished: list[StepFinished] = []
     step_start = [time.perf_counter()]
 
@@ -76,9 +91,18 @@ def characterise(
     ) -> None:
         expected, low, high = limits if limits is not None else (None, None, None)
         result = StepFinished(
-            run_id=run_id, number=number, name=name, device=DEVICE, register="vout",
-            action="sweep", verdict=verdict, detail=detail, measured=measured,
-            expected=expected, low=low, high=high,
+            run_id=run_id,
+            number=number,
+            name=name,
+            device=DEVICE,
+            register="vout",
+            action="sweep",
+            verdict=verdict,
+            detail=detail,
+            measured=measured,
+            expected=expected,
+            low=low,
+            high=high,
             duration_s=time.perf_counter() - step_start[0],
         )
         finished.append(result)
@@ -98,20 +122,25 @@ def characterise(
         name = _point_name(point.setpoint_c)
         step(len(finished) + 1, name, "pass", detail, measured=point.vout_v)
 
-    emit(StepStarted(run_id, 1, _point_name(settings.temperatures_c[0]), DEVICE,
-                     datetime.now(UTC)))
+    emit(StepStarted(run_id, 1, _point_name(settings.temperatures_c[0]), DEVICE, datetime.now(UTC)))
     result: TempcoResult | None = None
     try:
         result = run_sweep(chamber, psu, dmm, settings, on_point=on_point)
     except InstrumentError as error:
         step(len(finished) + 1, "instrument", "error", f"instrument error: {error}")
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         emit(_finished(run_id, finished, start, aborted=True))
         raise
     if result is not None:
         expected, band = settings.expected_ppm_per_c, settings.tolerance_ppm_per_c
-        step(steps, "tempco", result.verdict, result.detail, measured=result.ppm_per_c,
-             limits=(expected, expected - band, expected + band))
+        step(
+            steps,
+            "tempco",
+            result.verdict,
+            result.detail,
+            measured=result.ppm_per_c,
+            limits=(expected, expected - band, expected + band),
+        )
     emit(_finished(run_id, finished, start, aborted=result is None))
     return result
 
@@ -128,7 +157,8 @@ def _finished(run_id: str, steps: list[StepFinished], start: float, aborted: boo
     if any(s.verdict == "fail" for s in steps):
         verdict = "fail"
     return RunFinished(
-        run_id, verdict,
+        run_id,
+        verdict,
         passed=sum(s.verdict == "pass" for s in steps),
         failed=sum(s.verdict == "fail" for s in steps),
         errors=sum(s.verdict == "error" for s in steps),

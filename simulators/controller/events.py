@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 __all__ = [
+    "SIMULATED_HERE",
     "Event",
     "Observer",
     "RunFinished",
@@ -25,6 +26,9 @@ __all__ = [
 #: ``pass`` and ``fail`` judge a measurement; ``error`` means no trustworthy
 #: measurement was made (timeout, dropped connection, device exception).
 Verdict = Literal["pass", "fail", "error"]
+
+#: Where the devices of a run were when ``mfg-ctl`` served them itself.
+SIMULATED_HERE = "simulated in-process"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,17 @@ class RunStarted:
     step_count: int  # the steps this run executes (all, or those selected)
     parent_run_id: str | None = None  # the run an --only-failed re-run repeats
     selected_steps: tuple[int, ...] = ()  # the plan's step numbers this run executes
+    #: Where the devices were: SIMULATED_HERE or the station file as given ("" = unsaid).
+    devices_from: str = ""
+
+    @property
+    def where(self) -> str:
+        """Where the devices were, said even when the caller did not say it."""
+        if self.devices_from:
+            return self.devices_from
+        if all(device.simulated for device in self.devices):
+            return SIMULATED_HERE
+        return "a station file"
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ class StepFinished:
     attempts: int = 1
     duration_s: float = 0.0
     finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    teardown: bool = False  # one of the plan's teardown steps, which always run
 
 
 @dataclass(frozen=True)
@@ -99,7 +115,7 @@ class RunFinished:
     duration_s: float
     finished_at: datetime
     first_failure: str | None = None  # "9 check_dmm_dc_voltage"
-    aborted: bool = False  # stopped before every step ran (Ctrl-C, unreachable device)
+    aborted: bool = False  # stopped before every step ran (Ctrl-C, unreachable device, store)
 
 
 Event = RunStarted | StepStarted | StepFinished | RunFinished

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -17,9 +18,11 @@ from rich.text import Text
 
 from simulators.controller.events import Event, RunFinished, RunStarted, StepFinished, StepStarted
 from simulators.controller.report import RunReport, render_text
-from simulators.controller.report.render import MARKS, header_text, summary_text
+from simulators.controller.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
 
 __all__ = ["ConsolePrinter", "JsonlLog"]
+
+log = logging.getLogger(__name__)
 
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow"}
 
@@ -27,7 +30,7 @@ _STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow"}
 class ConsolePrinter:
     """Prints the station report; on a terminal, with colour and a progress line meanwhile.
 
-    Piped, it prints exactly the text of shared/station.md once the run ends.
+    Piped, it prints exactly the report of doc/reference_station.rst once the run ends.
     """
 
     def __init__(self, stream: IO[str] | None = None, live: bool | None = None) -> None:
@@ -40,7 +43,7 @@ class ConsolePrinter:
     def __call__(self, event: Event) -> None:
         self._events.append(event)
         if isinstance(event, RunStarted):
-            self._total = len(event.selected_steps) or event.step_count
+            self._total = event.step_count  # the steps this run executes, teardown included
             if self.live:
                 self._status = self.console.status(f"{event.plan_name}: starting")
                 self._status.start()
@@ -62,7 +65,8 @@ class ConsolePrinter:
         for step in report.steps:
             line = Text(f"{step.number:>{width}} ")
             line.append(MARKS[step.verdict], style=_STYLE[step.verdict])
-            line.append(f" {step.name}: {step.detail}")
+            marker = f" {TEARDOWN_MARK}" if step.teardown else ""
+            line.append(f"{marker} {step.name}: {step.detail}")
             self.console.print(line)
         self.console.print(Text(summary_text(report)))
 
@@ -82,8 +86,11 @@ class JsonlLog:
             self.close()
 
     def close(self) -> None:
-        """Close the file (again is harmless)."""
-        self._file.close()
+        """Close the file (again is harmless; a failing last flush was reported already)."""
+        try:
+            self._file.close()
+        except OSError:
+            log.debug("closing %s failed", self.path)
 
 
 def _encode(value: object) -> object:

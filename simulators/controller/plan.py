@@ -1,6 +1,8 @@
 """Test plans: named steps against named devices, all checked before anything runs.
 
-A plan is YAML: a ``name``, optional ``devices`` and ``steps``. A device is a
+A plan is YAML: a ``name``, optional ``devices``, ``steps`` and optional
+``teardown`` steps (of the same kinds, run after the others however the run
+ends: pass, failure, abort or interrupt). A device is a
 Modbus device described by a profile (``{profile: NAME_OR_PATH}``; built-in
 profiles need no declaration) or an instrument of the SCPI bench
 (``{scpi: chamber|power_supply|multimeter}``). A Modbus register step writes
@@ -27,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from simulators.controller.safe_yaml import read_yaml
 from simulators.controller.steps import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
@@ -50,6 +52,7 @@ from simulators.controller.tempco_step import (
     step_kind,
 )
 from simulators.controller.thresholds import FieldError
+from simulators.controller.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
 from simulators.profiles import resolve_profile as _resolve_profile
 
@@ -78,38 +81,6 @@ __all__ = [
 
 class PlanError(Exception):
     """A plan is missing or invalid; the one-line message names the file, step and field."""
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key given twice in one mapping."""
-
-
-def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if isinstance(key, str | int | float) and key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice", key_node.start_mark
-            )
-        if isinstance(key, str | int | float):
-            seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
-
-
-def read_yaml(text: str, source: str, error: type[Exception]) -> Any:
-    """Parse YAML, refusing repeated keys; ``error`` carries one line naming ``source``."""
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark or problem.context_mark
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise error(f"{source}: not valid YAML{at}: {problem.problem}") from None
-    except yaml.YAMLError as problem:  # e.g. a control character
-        raise error(f"{source}: not valid YAML: {str(problem).splitlines()[0]}") from None
 
 
 class DeviceRef(BaseModel):
@@ -144,6 +115,7 @@ class PlanHeader(BaseModel):
     description: str = ""
     devices: dict[Name, DeviceRef] = {}
     steps: list[Any]
+    teardown: list[Any] = []
 
     @field_validator("steps")
     @classmethod
@@ -165,24 +137,32 @@ class Plan:
     text: str
     #: SCPI instruments, by plan device name: chamber, power_supply or multimeter.
     scpi_devices: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: Steps that always run after the others, numbered after them.
+    teardown: tuple[Step, ...] = ()
+
+    @property
+    def all_steps(self) -> tuple[Step, ...]:
+        """The steps, then the teardown steps."""
+        return self.steps + self.teardown
 
     @property
     def device_names(self) -> tuple[str, ...]:
-        """The devices the steps talk to, in order of first use."""
-        return tuple(dict.fromkeys(device for step in self.steps for device in step.devices))
+        """The devices the steps (teardown included) talk to, in order of first use."""
+        return tuple(dict.fromkeys(device for step in self.all_steps for device in step.devices))
 
     def first_step_using(self, device: str) -> Step:
-        """The first step that talks to ``device``; KeyError if none."""
-        for step in self.steps:
+        """The first step (teardown included) that talks to ``device``; KeyError if none."""
+        for step in self.all_steps:
             if device in step.devices:
                 return step
         raise KeyError(device)
 
     def step(self, number: int) -> Step:
-        """The step numbered ``number`` (from 1); KeyError if none."""
-        if not 1 <= number <= len(self.steps):
+        """The step numbered ``number`` (from 1, teardown steps last); KeyError if none."""
+        steps = self.all_steps
+        if not 1 <= number <= len(steps):
             raise KeyError(number)
-        return self.steps[number - 1]
+        return steps[number - 1]
 
 
 #: The models of nested mappings, for their field names in errors.
@@ -208,7 +188,7 @@ def _pick_error(
     elif loc and loc[0] == "tempco":  # tempco.temperatures, not temperatures
         field = ".".join(str(part) for part in loc if not isinstance(part, int))
     else:
-        field = str(loc[-1] if loc else "")
+        field = clip_text(str(loc[-1] if loc else ""))
     if isinstance(cause, ValueError):
         message = str(cause)
     elif detail["type"] == "missing":
@@ -222,7 +202,7 @@ def _pick_error(
         message = f"unknown field ({hint}known: {', '.join(sorted(fields))})"
     else:
         given = detail["input"]
-        shown = str(given).lower() if isinstance(given, bool) else repr(given)
+        shown = str(given).lower() if isinstance(given, bool) else clip(given)
         message = f"{shown}: {detail['msg'][:1].lower()}{detail['msg'][1:]}"
     return loc, field, message
 
@@ -238,14 +218,20 @@ def _declared_profiles(header: PlanHeader, base: Path, source: str) -> dict[str,
         try:
             profiles[name] = _resolve_profile(where)
         except ProfileError as error:
-            problem = " ".join(str(error).split())  # a YAML error spans lines
+            problem = clip_text(" ".join(str(error).split()), 200)  # a YAML error spans lines
             raise PlanError(f"{source}: device {name}, field profile: {problem}") from None
     return profiles
 
 
-def _parse_step(raw: Any, number: int, catalog: DeviceCatalog, source: str) -> Step:
+def _parse_step(
+    raw: Any, number: int, catalog: DeviceCatalog, source: str, teardown: int = 0
+) -> Step:
+    """Validate one step; ``teardown`` is its place among the teardown steps (0: a main step)."""
     name = raw.get("name") if isinstance(raw, dict) else None
-    where = f"{source}: step {number}" + (f" ({name})" if isinstance(name, str) and name else "")
+    label = f"teardown step {teardown}" if teardown else f"step {number}"
+    where = f"{source}: {label}" + (
+        f" ({clip_text(name)})" if isinstance(name, str) and name else ""
+    )
     if not isinstance(raw, dict):
         raise PlanError(
             f"{where}: a step is a mapping of fields (name, device, register, ...), "
@@ -259,7 +245,9 @@ def _parse_step(raw: Any, number: int, catalog: DeviceCatalog, source: str) -> S
         )
     model = STEP_KINDS[kind]
     try:
-        return model.model_validate(raw, context={"devices": catalog, "number": number})
+        return model.model_validate(
+            raw, context={"devices": catalog, "number": number, "teardown": bool(teardown)}
+        )
     except ValidationError as error:
         loc, field, message = _pick_error(error, raw, model)
         if loc and isinstance(loc[-1], int) and loc[0] != "tempco":  # range: [1, "x"]
@@ -279,33 +267,47 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
         header = PlanHeader.model_validate(data)
     except ValidationError as error:
         loc, field, message = _pick_error(error, data, PlanHeader)
+        shown = [clip_text(str(part)) for part in loc]
         if loc[0] == "devices" and len(loc) > 2:
-            where = f"device {loc[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
+            where = f"device {shown[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
         elif loc[0] == "devices" and len(loc) == 2 and field in DeviceRef.model_fields:
-            where = f"device {loc[1]}, field {field}"  # profile and scpi, both or neither
+            where = f"device {shown[1]}, field {field}"  # profile and scpi, both or neither
         elif loc[0] == "devices" and len(loc) == 2:
-            where = f"device {loc[1]}"
+            where = f"device {shown[1]}"
             given = describe_type(data["devices"][loc[1]])
             message = (
                 f"give {{profile: NAME_OR_PATH}} or {{scpi: {'|'.join(SCPI_KINDS)}}}, not {given}"
             )
         else:
-            where = f"field {loc[0]}"
+            where = f"field {shown[0]}"
         raise PlanError(f"{source}: {where}: {message}") from None
     scpi = {name: ref.scpi for name, ref in header.devices.items() if ref.scpi is not None}
     catalog = DeviceCatalog(_declared_profiles(header, path.parent, str(source)), scpi)
     steps: list[Step] = []
     numbers: dict[str, int] = {}
-    for number, raw in enumerate(header.steps, start=1):
-        step = _parse_step(raw, number, catalog, str(source))
+    raws = [(raw, 0) for raw in header.steps]
+    raws += [(raw, place) for place, raw in enumerate(header.teardown, start=1)]
+    for number, (raw, teardown) in enumerate(raws, start=1):
+        step = _parse_step(raw, number, catalog, str(source), teardown)
         if step.name in numbers:
+            label = f"teardown step {teardown}" if teardown else f"step {number}"
             raise PlanError(
-                f"{source}: step {number} ({step.name}), field name: already the name of step "
+                f"{source}: {label} ({step.name}), field name: already the name of step "
                 f"{numbers[step.name]}; give every step its own name"
             )
         numbers[step.name] = number
         steps.append(step)
-    return Plan(header.name, header.description, tuple(steps), catalog.profiles, path, text, scpi)
+    main = tuple(step for step in steps if not step.teardown)
+    return Plan(
+        header.name,
+        header.description,
+        main,
+        catalog.profiles,
+        path,
+        text,
+        scpi,
+        tuple(step for step in steps if step.teardown),
+    )
 
 
 def load_plan(path: str | Path) -> Plan:

@@ -1,9 +1,19 @@
 """Run a plan's steps in order, judge them, and tell the observers.
 
-The sequencer performs every register operation through a
-:class:`~simulators.controller.clients.RegisterClient`, retries what is worth
-retrying, and emits one event per thing that happened — it never prints and
-never writes files; observers do.
+The sequencer performs every step through the plan's device clients
+(:mod:`simulators.controller.step_runner`) and emits one event per thing that
+happened — it never prints and never writes files; observers do.
+
+How a run ends, whatever happens:
+
+* the main steps run in order until the last, an unreachable device (or one
+  speaking the other Modbus framing), Ctrl-C / SIGTERM, or an observer that
+  fails (the run store cannot write);
+* the plan's ``teardown:`` steps then always run, each on its own (a failing
+  one does not stop the next), so a supply left on is switched off;
+* ``RunFinished`` goes to every observer that still works;
+* an interrupt is raised again; else an observer's failure is raised as
+  :class:`ObserverError`; else the :class:`RunOutcome` is returned.
 """
 
 from __future__ import annotations
@@ -13,16 +23,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from simulators.controller.clients import (
-    RefusedError,
-    RegisterClient,
-    ScpiCommands,
-    TransientError,
-    UnreachableError,
-)
-from simulators.controller.drivers import InstrumentError, ScpiChamber, ScpiDmm, ScpiPowerSupply
+from simulators.controller.clients import RegisterClient, ScpiCommands
 from simulators.controller.events import (
     DeviceInfo,
     Event,
@@ -34,41 +36,27 @@ from simulators.controller.events import (
     Verdict,
 )
 from simulators.controller.plan import Plan
-from simulators.controller.tempco import run_sweep
-from simulators.controller.thresholds import Threshold, judge, write_detail
+from simulators.controller.step_runner import ResolvedStep, StepOutcome, perform_step
 
-__all__ = ["RunOutcome", "Sequencer", "select_only_failed"]
+__all__ = ["ObserverError", "RunOutcome", "Sequencer", "Terminated", "select_only_failed"]
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
-    """A plan step resolved once into plain fields: the hot loop reads no pydantic model."""
+class Terminated(BaseException):
+    """The process was asked to terminate (SIGTERM): handled like Ctrl-C, exit status 143."""
 
-    kind: str  # "register", "scpi" or "tempco"
-    number: int
-    name: str
-    device: str
-    target: str  # the register, or the SCPI command
-    is_write: bool
-    write: int | None
-    table: str
-    address: int
-    timeout: float
-    retries: int
-    threshold: Threshold | None
-    source: Any  # the plan step, for kinds that need more (tempco)
 
-    @classmethod
-    def of(cls, step: Any) -> _Step:
-        if step.kind == "register":
-            spec = step.register_spec
-            target, write, table, address = step.register, step.write, spec.table, spec.address
-        else:
-            target, write, table, address = getattr(step, "command", "vout"), None, "", 0
-        return cls(
-            step.kind, step.number, step.name, step.device, target, step.is_write, write,
-            table, address, step.timeout, step.retries, step.threshold, step,
-        )
+class ObserverError(Exception):
+    """An observer failed during a run: the run was stopped, torn down and ended as aborted.
+
+    ``error`` is what the observer raised (a ``StoreError`` when the run store
+    could not write); ``run_id`` names the run.
+    """
+
+    def __init__(self, run_id: str, observer: Observer, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.run_id = run_id
+        self.observer = observer
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -94,6 +82,7 @@ class Sequencer:
         parent_run_id: str | None = None,
         run_id: str | None = None,
         clock_speed: float = 1.0,
+        devices_from: str = "",
     ) -> None:
         self.plan = plan
         self.clients = clients
@@ -104,47 +93,84 @@ class Sequencer:
         self.parent_run_id = parent_run_id
         self.run_id = run_id or uuid.uuid4().hex
         self.clock_speed = clock_speed  # simulated instruments run this much faster (TempCo waits)
-        self._steps = [_Step.of(step) for step in plan.steps]
+        self.devices_from = devices_from  # where the devices are, for the report
+        self._steps = [ResolvedStep.of(step) for step in plan.steps]
+        self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
+        self._failure: ObserverError | None = None
 
     def emit(self, event: Event) -> None:
-        """Give ``event`` to every observer, in order."""
-        for observer in self.observers:
-            observer(event)
+        """Give ``event`` to every working observer, in order.
+
+        An observer that raises is dropped (it gets nothing more) and the run
+        stops at the next step boundary; the others keep hearing everything.
+        """
+        for observer in list(self.observers):
+            try:
+                observer(event)
+            except Exception as error:  # any observer failure stops the run
+                self.observers.remove(observer)
+                if self._failure is None:
+                    self._failure = ObserverError(self.run_id, observer, error)
 
     def run(self) -> RunOutcome:
-        """Run the selected steps (all by default) and return how it ended."""
+        """Run the selected steps (all by default), then the teardown; return how it ended."""
         steps = [s for s in self._steps if not self.selected or s.number in self.selected]
+        planned = len(steps) + len(self._teardown)
         start = time.perf_counter()
-        self.emit(
-            RunStarted(
-                run_id=self.run_id,
-                plan_name=self.plan.name,
-                plan_path=str(self.plan.path),
-                plan_text=self.plan.text,
-                devices=self.devices,
-                framing=self.framing,
-                started_at=datetime.now(UTC),
-                step_count=len(steps),
-                parent_run_id=self.parent_run_id,
-                selected_steps=self.selected,
-            )
-        )
         results: list[StepFinished] = []
         unreachable = False
+        interrupt: BaseException | None = None
         try:
+            self.emit(self._started(planned))
             for step in steps:
-                result = self._run_step(step)
-                results.append(result)
-                self.emit(result)
-                if result.verdict == "error" and result.detail.startswith("unreachable:"):
+                if self._failure is not None:
+                    break
+                outcome = self._step(step)
+                results.append(outcome.finished)
+                if outcome.aborts:
                     unreachable = True
                     break
-        except KeyboardInterrupt:
-            self.emit(self._finished(results, len(steps), start, aborted=True))
-            raise
-        finished = self._finished(results, len(steps), start, aborted=unreachable)
+        except (KeyboardInterrupt, Terminated) as stop:
+            interrupt = stop
+        interrupt = self._tear_down(results) or interrupt
+        aborted = unreachable or interrupt is not None or self._failure is not None
+        finished = self._finished(results, planned, start, aborted=aborted)
         self.emit(finished)
+        if interrupt is not None:
+            raise interrupt
+        if self._failure is not None:
+            raise self._failure
         return RunOutcome(finished, unreachable)
+
+    def _started(self, planned: int) -> RunStarted:
+        return RunStarted(
+            run_id=self.run_id,
+            plan_name=self.plan.name,
+            plan_path=str(self.plan.path),
+            plan_text=self.plan.text,
+            devices=self.devices,
+            framing=self.framing,
+            started_at=datetime.now(UTC),
+            step_count=planned,
+            parent_run_id=self.parent_run_id,
+            selected_steps=self.selected,
+            devices_from=self.devices_from,
+        )
+
+    def _step(self, step: ResolvedStep) -> StepOutcome:
+        self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
+        outcome = perform_step(step, self.clients, self.run_id, self.clock_speed)
+        self.emit(outcome.finished)
+        return outcome
+
+    def _tear_down(self, results: list[StepFinished]) -> BaseException | None:
+        """Run every teardown step; a second interrupt stops them (and is returned)."""
+        for step in self._teardown:
+            try:
+                results.append(self._step(step).finished)
+            except (KeyboardInterrupt, Terminated) as stop:
+                return stop
+        return None
 
     def _finished(
         self, results: list[StepFinished], planned: int, start: float, aborted: bool
@@ -165,121 +191,6 @@ class Sequencer:
             finished_at=datetime.now(UTC),
             first_failure=f"{failures[0].number} {failures[0].name}" if failures else None,
             aborted=aborted or len(results) < planned,
-        )
-
-    def _run_step(self, step: _Step) -> StepFinished:
-        self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
-        client = self.clients[step.device]
-        start = time.perf_counter()
-        attempts = 0
-        common: dict[str, Any] = {
-            "run_id": self.run_id,
-            "number": step.number,
-            "name": step.name,
-            "device": step.device,
-            "register": step.target,
-            "action": step.source.action if step.kind != "register" else (
-                "write" if step.is_write else "read"
-            ),
-        }
-        if step.kind == "tempco":
-            return self._tempco(step, common, start)
-        while True:
-            attempts += 1
-            try:
-                value = self._perform(step, client)
-                break
-            except TransientError as error:
-                client.close()  # reconnect on the next attempt
-                if attempts > step.retries:
-                    return StepFinished(
-                        **common,
-                        verdict="error",
-                        detail=f"{error} (after {attempts} attempt{'s' * (attempts > 1)})",
-                        measured=None,
-                        attempts=attempts,
-                        duration_s=time.perf_counter() - start,
-                    )
-            except (RefusedError, UnreachableError) as error:
-                kind = "unreachable" if isinstance(error, UnreachableError) else "refused"
-                return StepFinished(
-                    **common,
-                    verdict="error",
-                    detail=f"{kind}: {error}",
-                    measured=None,
-                    attempts=attempts,
-                    duration_s=time.perf_counter() - start,
-                )
-        duration = time.perf_counter() - start
-        if step.is_write:
-            detail = f"sent {step.target}" if value is None else write_detail(value, step.target)
-            return StepFinished(
-                **common,
-                verdict="pass",
-                detail=detail,
-                measured=None,
-                attempts=attempts,
-                duration_s=duration,
-            )
-        threshold = step.threshold
-        assert threshold is not None  # a read step always has one
-        assert value is not None
-        judgement = judge(threshold, value)
-        return StepFinished(
-            **common,
-            verdict="pass" if judgement.passed else "fail",
-            detail=judgement.detail,
-            measured=value,
-            expected=getattr(threshold, "expected", None),
-            low=threshold.low,
-            high=threshold.high,
-            attempts=attempts,
-            duration_s=duration,
-        )
-
-    @staticmethod
-    def _perform(step: _Step, client: Any) -> float | None:
-        if step.kind == "scpi":
-            if step.is_write:
-                client.write(step.target, step.timeout)
-                return None
-            return float(client.query(step.target, step.timeout))
-        if step.write is not None:
-            client.write(step.address, step.write, step.timeout)
-            return step.write
-        return int(client.read(step.table, step.address, step.timeout))
-
-    def _tempco(self, step: _Step, common: dict[str, Any], start: float) -> StepFinished:
-        """A TempCo sweep over the three instruments the step names, as one step."""
-        plan_step = step.source
-        links: list[ScpiCommands] = []
-        for name in (plan_step.chamber, plan_step.supply, plan_step.meter):
-            link = self.clients[name]
-            if not isinstance(link, ScpiCommands):  # the plan checks this at load
-                raise TypeError(f"{name} is not a SCPI instrument")
-            links.append(link)
-        try:
-            result = run_sweep(
-                ScpiChamber(links[0].transport),
-                ScpiPowerSupply(links[1].transport),
-                ScpiDmm(links[2].transport),
-                plan_step.settings(clock_speed=self.clock_speed),
-            )
-        except InstrumentError as error:
-            return StepFinished(
-                **common, verdict="error", detail=f"instrument error: {error}", measured=None,
-                duration_s=time.perf_counter() - start,
-            )
-        settings = result.settings
-        return StepFinished(
-            **common,
-            verdict=result.verdict,
-            detail=result.detail,
-            measured=result.ppm_per_c,
-            expected=settings.expected_ppm_per_c,
-            low=settings.expected_ppm_per_c - settings.tolerance_ppm_per_c,
-            high=settings.expected_ppm_per_c + settings.tolerance_ppm_per_c,
-            duration_s=time.perf_counter() - start,
         )
 
 

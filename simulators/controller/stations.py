@@ -17,6 +17,7 @@ unit 1, which nothing reads).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ from pydantic import (
     model_validator,
 )
 
-from simulators.controller.plan import Plan, describe_type, read_yaml
+from simulators.controller.plan import Plan, describe_type
+from simulators.controller.safe_yaml import read_yaml
 from simulators.controller.thresholds import FieldError
+from simulators.controller.wording import clip, clip_text
 
 __all__ = [
     "REFERENCE_PORTS",
@@ -52,7 +55,7 @@ __all__ = [
 Framing = Literal["custom", "modbus-tcp"]
 Protocol = Literal["modbus", "scpi"]
 
-#: The reference station's Modbus ports (shared/station.md).
+#: The reference station's Modbus ports (doc/reference_station.rst).
 REFERENCE_PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
 
 _HOST = re.compile(r"[A-Za-z0-9_.:%-]+")
@@ -103,9 +106,9 @@ class DeviceEntry(BaseModel):
     @classmethod
     def _check_host(cls, value: str) -> str:
         if not _HOST.fullmatch(value):
-            raise ValueError(f"{value!r} is not a host: give a name or an IP address")
+            raise ValueError(f"{clip(value)} is not a host: give a name or an IP address")
         if value.count(":") == 1:
-            raise ValueError(f"{value!r}: give the port separately, as port:")
+            raise ValueError(f"{clip(value)}: give the port separately, as port:")
         return value
 
 
@@ -127,11 +130,30 @@ class Station:
     path: Path
     description: str = ""
 
+    def shifted(self, offset: int) -> Station:
+        """The same station with every port moved by ``offset`` (``--port-offset``).
+
+        StationError naming the device when a shifted port leaves 1-65535.
+        """
+        if offset == 0:
+            return self
+        devices = {}
+        for name, endpoint in self.devices.items():
+            port = endpoint.port + offset
+            if not 1 <= port <= 65535:
+                raise StationError(
+                    f"{self.path}: device {name}: port {endpoint.port} + offset {offset} = {port} "
+                    "is out of range (1-65535); give a smaller --port-offset"
+                )
+            devices[name] = dataclasses.replace(endpoint, port=port)
+        return Station(devices, self.path, self.description)
+
     def endpoint(self, device: str) -> Endpoint:
         """Where ``device`` is; StationError naming the file if the station lacks it."""
         if device not in self.devices:
             raise StationError(
-                f"{self.path}: no device {device!r} (devices: {', '.join(self.devices)}); "
+                f"{self.path}: no device {clip(device)} "
+                f"(devices: {clip_text(', '.join(self.devices), 200)}); "
                 f"add it under devices: with host and port"
             )
         return self.devices[device]
@@ -150,7 +172,7 @@ def _error_line(error: ValidationError, data: Mapping[str, Any]) -> str:
     detail = error.errors()[0]
     loc = detail["loc"]
     cause = detail.get("ctx", {}).get("error")
-    field = str(loc[-1]) if loc else "station"
+    field = clip_text(str(loc[-1])) if loc else "station"
     if isinstance(cause, FieldError):
         field, loc = cause.field, (*loc, cause.field)
     if isinstance(cause, ValueError):
@@ -161,12 +183,12 @@ def _error_line(error: ValidationError, data: Mapping[str, Any]) -> str:
         known = DeviceEntry.model_fields if len(loc) > 1 else StationFile.model_fields
         message = f"unknown field (known: {', '.join(known)})"
     else:
-        message = f"{detail['input']!r} is not allowed: {_HINTS.get(field, detail['msg'])}"
+        message = f"{clip(detail['input'])} is not allowed: {_HINTS.get(field, detail['msg'])}"
     if len(loc) == 2 and loc[0] == "devices":
         given = describe_type(data["devices"][loc[1]])
-        return f"device {loc[1]}: give {{host: ..., port: ...}}, not {given}"
+        return f"device {clip_text(str(loc[1]))}: give {{host: ..., port: ...}}, not {given}"
     if len(loc) > 2:
-        return f"device {loc[1]}, field {field}: {message}"
+        return f"device {clip_text(str(loc[1]))}, field {field}: {message}"
     return f"field {field}: {message}"
 
 

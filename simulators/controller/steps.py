@@ -41,6 +41,13 @@ from pydantic import (
 )
 
 from simulators.controller.thresholds import FieldError, Number, ThresholdFields
+from simulators.controller.wording import (
+    CUSTOM_PREFIX,
+    clip,
+    clip_text,
+    control_character,
+    describe_type,
+)
 from simulators.profiles import DeviceProfile, RegisterSpec, builtin_names
 from simulators.profiles import resolve_profile as _resolve_profile
 
@@ -67,18 +74,16 @@ SCPI_KINDS = ("chamber", "power_supply", "multimeter")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
-def describe_type(value: Any) -> str:
-    """What a YAML value is, in words, for error messages."""
-    words = {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}
-    if value is None:
-        return "nothing"
-    return words.get(type(value), "a number" if isinstance(value, int | float) else "a value")
+#: The longest name of a plan, step or device.
+MAX_NAME = 100
 
 
 def _usable_name(value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise ValueError(f"{clip(value)} is too long for a name: use at most {MAX_NAME} characters")
     if not _NAME.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a usable name: use letters, digits, _ . - and no spaces"
+            f"{clip(value)} is not a usable name: use letters, digits, _ . - and no spaces"
         )
     return value
 
@@ -112,23 +117,24 @@ class DeviceCatalog:
         if device not in self.profiles:
             if device not in builtin_names():
                 raise ValueError(
-                    f"unknown device {device!r}: not under the plan's devices: and not a "
+                    f"unknown device {clip(device)}: not under the plan's devices: and not a "
                     f"built-in profile ({', '.join(builtin_names())}); declare it as "
-                    f"devices: {{{device}: {{profile: path/to/profile.yaml}}}}"
+                    f"devices: {{{clip_text(device)}: {{profile: path/to/profile.yaml}}}}"
                 )
             self.profiles[device] = _resolve_profile(device)
         return self.profiles[device]
 
     def scpi_kind(self, device: str, wanted: str | None = None) -> str:
         """The instrument kind of SCPI ``device``; ValueError unless declared (as ``wanted``)."""
-        declare = f"declare it as devices: {{{device}: {{scpi: {wanted or '|'.join(SCPI_KINDS)}}}}}"
+        kinds = wanted or "|".join(SCPI_KINDS)
+        declare = f"declare it as devices: {{{clip_text(device)}: {{scpi: {kinds}}}}}"
         if device not in self.scpi:
             if device in self.profiles or device in builtin_names():
                 raise ValueError(
                     f"{device} is a Modbus device, not a SCPI instrument: use "
                     f"register: with it, or {declare}"
                 )
-            raise ValueError(f"unknown SCPI device {device!r}: {declare}")
+            raise ValueError(f"unknown SCPI device {clip(device)}: {declare}")
         kind = self.scpi[device]
         if wanted is not None and kind != wanted:
             raise ValueError(
@@ -164,11 +170,17 @@ class StepBase(BaseModel):
     timeout: Number = DEFAULT_TIMEOUT
     retries: Whole = DEFAULT_RETRIES
     _number: int = PrivateAttr(default=0)
+    _teardown: bool = PrivateAttr(default=False)
 
     @property
     def number(self) -> int:
-        """The step's place in its plan, from 1 (0 outside a plan)."""
+        """The step's place in its plan, from 1 (0 outside a plan); teardown steps come last."""
         return self._number
+
+    @property
+    def teardown(self) -> bool:
+        """Whether the step is one of the plan's ``teardown:`` steps, which always run."""
+        return self._teardown
 
     @property
     def action(self) -> Action:
@@ -216,6 +228,7 @@ class StepBase(BaseModel):
     @model_validator(mode="after")
     def _place(self, info: ValidationInfo) -> Self:
         self._number = int(_context(info).get("number", 0))
+        self._teardown = bool(_context(info).get("teardown", False))
         return self
 
 
@@ -261,7 +274,8 @@ with warnings.catch_warnings():
                     close = difflib.get_close_matches(value, known, n=1)
                     hint = f"did you mean {close[0]}? " if close else ""
                     raise ValueError(
-                        f"{device} has no register {value!r} ({hint}registers: {', '.join(known)})"
+                        f"{device} has no register {clip(value)} ({hint}registers: "
+                        f"{', '.join(known)})"
                     )
             return value
 
@@ -302,10 +316,17 @@ def _command(value: str) -> str:
     if not command:
         raise ValueError('empty: give a SCPI command, such as query: "MEAS:VOLT:DC?"')
     if "\n" in command or "\r" in command:
-        raise ValueError(f"{command!r} spans lines: give one command per step, on one line")
+        raise ValueError(f"{clip(command)} spans lines: give one command per step, on one line")
     if len(command) > MAX_COMMAND:
         raise ValueError(
             f"{len(command)} characters is too long for a command: give at most {MAX_COMMAND}"
+        )
+    if found := control_character(command):
+        raise ValueError(f"{clip(command)} contains the control character {found}: remove it")
+    if CUSTOM_PREFIX in command:
+        raise ValueError(
+            f"{clip(command)} contains {CUSTOM_PREFIX}, which starts a simulator's custom "
+            "command (a fault or a reset), not SCPI: send faults with mfg-ctl simulate-fault"
         )
     return command
 
@@ -340,7 +361,7 @@ class ScpiStep(StepBase, ThresholdFields):
         command = _command(value)
         if not command.endswith("?"):
             raise ValueError(
-                f"{command!r} is not a query (no ? at the end): send a command with write:"
+                f"{clip(command)} is not a query (no ? at the end): send a command with write:"
             )
         return command
 
@@ -350,7 +371,7 @@ class ScpiStep(StepBase, ThresholdFields):
         command = _command(value)
         if command.endswith("?"):
             raise ValueError(
-                f"{command!r} is a query (ends with ?): read it with query: and a threshold"
+                f"{clip(command)} is a query (ends with ?): read it with query: and a threshold"
             )
         return command
 

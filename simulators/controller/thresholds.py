@@ -4,7 +4,7 @@
 (``expected`` + ``tolerance`` | ``expected`` + ``tolerance_pct`` | ``range``);
 :meth:`ThresholdFields.build_threshold` turns it into a :data:`Threshold`.
 
-The wording is a contract (shared/station.md); every detail is the text the
+The wording is a contract (doc/reference_station.rst); every detail is the text the
 report prints after the step's name::
 
     wrote 1200 to voltage_setpoint
@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any, NamedTuple
 
 from pydantic import AllowInfNan, BaseModel, PrivateAttr, Strict, field_validator
+
+from simulators.controller.wording import clip
 
 __all__ = [
     "EPSILON",
@@ -230,7 +232,7 @@ class ThresholdFields(BaseModel):
     @classmethod
     def _check_range_shape(cls, value: Any) -> Any:
         if not isinstance(value, list | tuple) or len(value) != 2:
-            raise ValueError(f"{value!r} is not a range: write range: [low, high]")
+            raise ValueError(f"{clip(value)} is not a range: write range: [low, high]")
         return value
 
     @field_validator("range")

@@ -158,7 +158,7 @@ def test_settings_are_validated(changes, message):
 
 
 def test_settings_from_the_bench_defaults():
-    defaults = {  # the shape of shared/dvt_defaults.yaml
+    defaults = {  # the shape of the bench parameters (BenchParams.from_mapping)
         "dut": {"parameters": {"tempco_ppm_per_c": 40.0}},
         "bench": {"psu_voltage": 12.0, "tempco_sweep_c": [-20, 60]},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from collections.abc import Callable
@@ -44,7 +45,11 @@ def ppm(output: str) -> float:
 
 def test_the_default_sweep_recovers_fifty_ppm_and_is_recorded(mfg: Run, tmp_path: Path) -> None:
     status, out, err = mfg("tempco", "--json-out", str(tmp_path / "t.json"))
-    assert (status, err) == (0, "")
+    assert status == 0
+    run_id = json.loads((tmp_path / "t.json").read_text())["run_id"]
+    assert err == (
+        f"devices: simulated in-process\nrun {run_id[:8]} recorded in {tmp_path / 'runs.db'}\n"
+    )
     assert out.startswith("Plan: tempco [PASS]")
     assert abs(ppm(out) - 50.0) <= 1.0
     assert [line.split()[2] for line in out.splitlines()[1:6]] == [
@@ -99,7 +104,10 @@ def test_instruments_that_cannot_be_reached_exit_three(mfg: Run) -> None:
         closed = f"127.0.0.1:{probe.getsockname()[1]}"
     status, _, err = mfg("tempco", "--chamber", closed, "--psu", closed, "--dmm", closed)
     assert status == 3
-    assert err.startswith("error: ")
+    assert err.splitlines() == [
+        f"devices: --chamber {closed} --psu {closed} --dmm {closed}",
+        f"error: {closed}: connection refused; is the instrument on and the address right?",
+    ]
 
 
 def test_an_instrument_failure_mid_sweep_is_an_error_step() -> None:

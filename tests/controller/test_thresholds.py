@@ -44,7 +44,7 @@ def test_numbers_print_as_integers_or_six_significant_digits(value, text):
 @pytest.mark.parametrize(
     ("threshold", "measured", "passed", "detail"),
     [
-        # the reference report (shared/station.md)
+        # the reference report (doc/reference_station.rst)
         (Tolerance(1200, 25), 1200, True, "measured 1200, expected 1200 +/- 25 (delta 0)"),
         (Tolerance(500, 10), 500, True, "measured 500, expected 500 +/- 10 (delta 0)"),
         (Tolerance(1, 0), 1, True, "measured 1, expected 1 +/- 0 (delta 0)"),

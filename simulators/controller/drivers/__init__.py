@@ -42,6 +42,7 @@ from simulators.controller.drivers.transport import (
     SocketTransport,
     VisaTransport,
     open_transport,
+    shift_address,
 )
 
 __all__ = [
@@ -68,4 +69,5 @@ __all__ = [
     "parse_bool",
     "parse_error",
     "parse_number",
+    "shift_address",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "SocketTransport",
     "VisaTransport",
     "open_transport",
+    "shift_address",
 ]
 
 Backend = Literal["socket", "visa"]
@@ -322,6 +323,30 @@ class VisaTransport:
 
 _VISA_SOCKET = re.compile(r"TCPIP\d*::(?P<host>[^:]+)::(?P<port>\d+)::SOCKET", re.IGNORECASE)
 _HOST_PORT = re.compile(r"(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\s\[\]]+)):(?P<port>\d+)")
+
+
+def shift_address(address: str, offset: int) -> str:
+    """``address`` with its TCP port moved by ``offset`` (``--port-offset``).
+
+    Works on ``host:port``, ``[v6]:port`` and ``TCPIP::host::port::SOCKET``;
+    InstrumentAddressError for other VISA resources (no port to shift) or a
+    port that leaves 1-65535.
+    """
+    address = address.strip()
+    match = _VISA_SOCKET.fullmatch(address) or _HOST_PORT.fullmatch(address)
+    if match is None:
+        raise InstrumentAddressError(
+            f"cannot shift the port of {address!r:.80}: --port-offset needs host:port or "
+            "TCPIP::host::port::SOCKET addresses"
+        )
+    port = int(match["port"]) + offset
+    if not 1 <= port <= 65535:
+        raise InstrumentAddressError(
+            f"{address}: port {match['port']} + offset {offset} = {port} is out of range "
+            "(1-65535); give a smaller --port-offset"
+        )
+    start, end = match.span("port")
+    return f"{address[:start]}{port}{address[end:]}"
 
 
 def _port(text: str, address: str) -> int:

@@ -1,4 +1,4 @@
-"""Station reports: the console text of shared/station.md, JSON and Markdown exports."""
+"""Station reports: the console text of doc/reference_station.rst, JSON and Markdown exports."""
 
 from simulators.controller.report.model import RunReport, StepLine
 from simulators.controller.report.render import render_json, render_markdown, render_text

@@ -37,6 +37,7 @@ class StepLine:
     high: float | None = None
     attempts: int = 1
     duration_s: float = 0.0
+    teardown: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,12 @@ class RunReport:
     first_failure: str | None = None
     parent_run_id: str | None = None
     finished_at: datetime | None = None
+    devices_from: str = ""  # SIMULATED_HERE or the station file as given
+
+    @property
+    def where(self) -> str:
+        """The context line: ``devices: simulated in-process`` or ``devices: FILE``."""
+        return f"devices: {self.devices_from or 'not recorded'}"
 
     @property
     def passed(self) -> int:
@@ -99,16 +106,27 @@ class RunReport:
             first_failure=finished.first_failure if finished else None,
             parent_run_id=started.parent_run_id,
             finished_at=finished.finished_at if finished else None,
+            devices_from=started.where,
         )
 
 
 def _from_stored(stored: StoredRun) -> RunReport:
     steps = tuple(
         StepLine(
-            number=s.number, name=s.name, device=s.device, register=s.register, action=s.action,
+            number=s.number,
+            name=s.name,
+            device=s.device,
+            register=s.register,
+            action=s.action,
             verdict=cast("Verdict", s.verdict),
-            detail=s.detail, measured=s.measured, expected=s.expected, low=s.low, high=s.high,
-            attempts=s.attempts, duration_s=s.duration_s,
+            detail=s.detail,
+            measured=s.measured,
+            expected=s.expected,
+            low=s.low,
+            high=s.high,
+            attempts=s.attempts,
+            duration_s=s.duration_s,
+            teardown=s.teardown,
         )
         for s in stored.steps
     )
@@ -126,6 +144,7 @@ def _from_stored(stored: StoredRun) -> RunReport:
         first_failure=stored.first_failure,
         parent_run_id=stored.parent_run_id,
         finished_at=stored.finished_at,
+        devices_from=stored.devices_from or "",
     )
 
 
@@ -145,6 +164,5 @@ def step_line(event: StepFinished) -> StepLine:
         high=event.high,
         attempts=event.attempts,
         duration_s=event.duration_s,
+        teardown=event.teardown,
     )
-
-

@@ -1,4 +1,7 @@
-"""Render a :class:`RunReport` as console text (shared/station.md), JSON or Markdown.
+"""Render a :class:`RunReport` as console text (doc/reference_station.rst), JSON or Markdown.
+
+Teardown steps print after the others, marked ``[teardown]``; a plan without
+teardown steps prints exactly the lines of the reference report.
 
 >>> from datetime import UTC, datetime
 >>> report = RunReport("r1", "demo", "plans/demo.yaml", "custom", "fail",
@@ -30,9 +33,14 @@ MARKS = {"pass": "ok", "fail": "FAIL", "error": "ERROR"}
 _HEADER = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "aborted": "ABORTED"}
 
 
+#: How a teardown step's line is told apart.
+TEARDOWN_MARK = "[teardown]"
+
+
 def step_text(step: StepLine, width: int) -> str:
     """`` 9 ok check_dmm_dc_voltage: measured 4980, ...`` — one report line."""
-    return f"{step.number:>{width}} {MARKS[step.verdict]} {step.name}: {step.detail}"
+    marker = f"{TEARDOWN_MARK} " if step.teardown else ""
+    return f"{step.number:>{width}} {MARKS[step.verdict]} {marker}{step.name}: {step.detail}"
 
 
 def summary_text(report: RunReport) -> str:
@@ -51,7 +59,7 @@ def header_text(report: RunReport) -> str:
 
 
 def render_text(report: RunReport) -> str:
-    """The console report of shared/station.md."""
+    """The console report of doc/reference_station.rst."""
     width = len(str(max((step.number for step in report.steps), default=1)))
     lines = [header_text(report)]
     lines += [step_text(step, width) for step in report.steps]
@@ -74,6 +82,7 @@ def _report_dict(report: RunReport) -> dict[str, Any]:
             "duration_s": report.duration_s,
         },
         "framing": report.framing,
+        "devices_from": report.devices_from,
         "devices": [asdict(device) for device in report.devices],
         "steps": [asdict(step) for step in report.steps],
     }
@@ -94,23 +103,35 @@ def render_markdown(report: RunReport) -> str:
         f"- Started: {report.started_at.isoformat()}",
         f"- Duration: {report.duration_s:.3f} s",
         f"- Framing: {report.framing}",
+        f"- Devices: {report.devices_from or 'not recorded'}",
         f"- Result: {summary_text(report)}",
     ]
     if report.parent_run_id:
         lines.append(f"- Re-run of: `{report.parent_run_id}`")
-    lines += ["", "## Devices", "", "| device | address | framing | unit | simulated |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Devices",
+        "",
+        "| device | address | framing | unit | simulated |",
+        "|---|---|---|---|---|",
+    ]
     for device in report.devices:
         lines.append(
             f"| {device.name} | {device.host}:{device.port} | {device.framing} | "
             f"{device.unit} | {'yes' if device.simulated else 'no'} |"
         )
-    lines += ["", "## Steps", "", "| # | step | device | verdict | detail | attempts |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Steps",
+        "",
+        "| # | step | device | verdict | detail | attempts |",
+        "|---|---|---|---|---|---|",
+    ]
     for step in report.steps:
         detail = step.detail.replace("|", "\\|")
+        name = f"{step.name} {TEARDOWN_MARK}" if step.teardown else step.name
         lines.append(
-            f"| {step.number} | {step.name} | {step.device} | {MARKS[step.verdict]} | "
+            f"| {step.number} | {name} | {step.device} | {MARKS[step.verdict]} | "
             f"{detail} | {step.attempts} |"
         )
     return "\n".join(lines) + "\n"

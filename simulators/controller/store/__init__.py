@@ -15,6 +15,7 @@ from simulators.controller.store.models import (
     StoredRun,
     StoredStep,
     StoreError,
+    plan_hash,
 )
 from simulators.controller.store.store import RunStore, default_url
 
@@ -28,4 +29,5 @@ __all__ = [
     "StoredRun",
     "StoredStep",
     "default_url",
+    "plan_hash",
 ]

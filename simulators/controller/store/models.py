@@ -1,25 +1,23 @@
-"""The run store's database: its tables, opening a URL safely, and the records queries return.
+"""The run store's tables and the records its queries return.
 
 Tables: one row per run, per finished step, per device of a run. Only portable
 column types are used (no SQLite-only features), so the same models serve
 SQLite on one station and PostgreSQL for many. Timestamps are stored in UTC and
-always come back timezone-aware. An SQLite file is checked before it is opened
-(a file that is not an SQLite database is never touched), and a database that
-is not an mfg-ctl run store is refused before anything is written to it.
+always come back timezone-aware. Opening a database, checking it is ours and
+migrating older schemas is :mod:`simulators.controller.store.schema`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     DateTime,
     Dialect,
-    Engine,
     Float,
     ForeignKey,
     Index,
@@ -27,21 +25,12 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    create_engine,
-    event,
-    insert,
-    inspect,
-    select,
 )
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.pool import StaticPool
 
 from simulators.controller.events import DeviceInfo
 
 __all__ = [
-    "BUSY_TIMEOUT_S",
     "FIX_HINT",
     "SCHEMA_VERSION",
     "STATUSES",
@@ -57,24 +46,24 @@ __all__ = [
     "StoredStep",
     "TestRun",
     "UTCDateTime",
-    "open_engine",
-    "prepare_schema",
-    "set_wal",
+    "plan_hash",
 ]
 
-#: Bumped by every change to the tables; a migration reads it from ``mfg_ctl_schema``.
-SCHEMA_VERSION = 1
+#: Bumped by every change to the tables; :func:`~.schema.prepare_schema` migrates older ones.
+#: 1: the first tables. 2: ``test_runs.plan_hash`` and ``devices_from``,
+#: ``step_results.teardown``.
+SCHEMA_VERSION = 2
 
 #: The values of ``TestRun.status``.
 STATUSES = ("running", "passed", "failed", "error", "aborted")
 
-#: How long an SQLite writer waits for another one before giving up.
-BUSY_TIMEOUT_S = 30.0
-
 #: The end of every error message about where the store is.
 FIX_HINT = "set MFG_CTL_DB to another file or URL"
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+def plan_hash(plan_text: str) -> str:
+    """The sha256 of a plan's text: runs of the same plan content share it."""
+    return hashlib.sha256(plan_text.encode("utf-8")).hexdigest()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -122,6 +111,8 @@ class TestRun(Base):
     plan_name: Mapped[str] = mapped_column(String(255))
     plan_path: Mapped[str] = mapped_column(Text)
     plan_text: Mapped[str] = mapped_column(Text)
+    plan_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # schema 2
+    devices_from: Mapped[str | None] = mapped_column(Text)  # schema 2
     framing: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -171,6 +162,7 @@ class StepResult(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     duration_s: Mapped[float] = mapped_column(Float)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    teardown: Mapped[bool | None] = mapped_column(default=False)  # schema 2
 
     run: Mapped[TestRun] = relationship(back_populates="steps")
 
@@ -211,7 +203,9 @@ class AmbiguousRunId(StoreError, LookupError):  # noqa: N818 - the CLI's name fo
     def __init__(self, prefix: str, matches: tuple[str, ...]) -> None:
         """Name the prefix and (up to five of) the runs it matches."""
         shown = ", ".join(matches[:5]) + (", ..." if len(matches) > 5 else "")
-        super().__init__(f"run id {prefix!r} is ambiguous: it matches {shown}; type more of the id")
+        super().__init__(
+            f"run id {prefix!r:.40} is ambiguous: it matches {shown}; type more of the id"
+        )
         self.prefix = prefix
         self.matches = matches
 
@@ -234,6 +228,7 @@ class StoredStep:
     attempts: int
     duration_s: float
     finished_at: datetime
+    teardown: bool = False
 
 
 @dataclass(frozen=True)
@@ -256,123 +251,22 @@ class RunSummary:
     parent_run_id: str | None
     host: str
     pid: int
+    plan_hash: str | None = None
+    devices_from: str | None = None  # SIMULATED_HERE or the station file as given
 
 
 @dataclass(frozen=True)
 class StoredRun(RunSummary):
     """One recorded run in full: the plan as run, its devices and its steps by number."""
 
-    plan_text: str
-    selected_steps: tuple[int, ...]
-    devices: tuple[DeviceInfo, ...]
-    steps: tuple[StoredStep, ...]
+    plan_text: str = ""
+    selected_steps: tuple[int, ...] = ()
+    devices: tuple[DeviceInfo, ...] = ()
+    steps: tuple[StoredStep, ...] = ()
 
     @property
     def not_passed(self) -> tuple[int, ...]:
-        """The numbers of the steps that failed or erred (what ``--only-failed`` repeats)."""
-        return tuple(step.number for step in self.steps if step.verdict != "pass")
-
-
-# -- opening a database ------------------------------------------------------------------
-
-
-def open_engine(url: str) -> Engine:
-    """Build the engine for ``url``, refusing files that are not SQLite databases."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(
-            f"bad run store URL {url!r}: expected e.g. sqlite:////path/to/runs.db "
-            f"or postgresql+psycopg://user@host/db; {FIX_HINT}"
-        ) from exc
-    shown = parsed.render_as_string(hide_password=True)
-    kwargs: dict[str, Any] = {}
-    sqlite = parsed.get_backend_name() == "sqlite"
-    if sqlite:
-        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
-        if parsed.database in (None, "", ":memory:"):
-            kwargs["poolclass"] = StaticPool  # one shared in-memory database
-        else:
-            _check_sqlite_file(Path(parsed.database))
-    try:
-        engine = create_engine(parsed, **kwargs)
-    except NoSuchModuleError as exc:
-        raise StoreError(f"unknown kind of database in {shown}; {FIX_HINT}") from exc
-    except ImportError as exc:
-        raise StoreError(
-            f"the database driver for {shown} is missing (no module {exc.name}); "
-            f"install it or {FIX_HINT}"
-        ) from exc
-    if sqlite:
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-    return engine
-
-
-def _check_sqlite_file(path: Path) -> None:
-    """Refuse a path that exists but is not an SQLite database, without touching it."""
-    if path.is_dir():
-        raise StoreError(f"the run store {path} is a folder, not a database file; {FIX_HINT}")
-    try:
-        with path.open("rb") as file:
-            head = file.read(len(_SQLITE_MAGIC))
-    except FileNotFoundError:
-        if not path.parent.is_dir():
-            raise StoreError(
-                f"the folder {path.parent} for the run store does not exist; "
-                f"create it or {FIX_HINT}"
-            ) from None
-        return  # a new store
-    except OSError as exc:
-        raise StoreError(f"cannot read the run store {path}: {exc.strerror}; {FIX_HINT}") from exc
-    if head and head != _SQLITE_MAGIC:
-        raise StoreError(
-            f"{path} is not an SQLite database (left untouched); move it away or {FIX_HINT}"
-        )
-
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Per connection: enforce foreign keys, wait for other writers, let us issue BEGIN."""
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-    cursor.close()
-
-
-def set_wal(engine: Engine) -> None:
-    """Switch the file to WAL once it is known to be ours (the mode stays with the file)."""
-    raw = engine.raw_connection()  # outside any transaction, as SQLite requires
-    try:
-        cursor = raw.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
-    finally:
-        raw.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    """Start writes with BEGIN IMMEDIATE so a busy writer waits instead of failing."""
-    immediate = conn.get_execution_options().get("mfg_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def prepare_schema(conn: Connection, where: str) -> None:
-    """Create the tables in an empty database, or check an existing one is ours."""
-    tables = set(inspect(conn).get_table_names())
-    ours = set(Base.metadata.tables)
-    if (
-        tables
-        and SchemaInfo.__tablename__ not in tables
-        and (conn.dialect.name == "sqlite" or tables & ours)
-    ):
-        raise StoreError(f"{where} is a database but not an mfg-ctl run store; {FIX_HINT}")
-    Base.metadata.create_all(conn)
-    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
-    if version is None:
-        conn.execute(insert(SchemaInfo).values(id=1, version=SCHEMA_VERSION))
-    elif version != SCHEMA_VERSION:
-        raise StoreError(
-            f"{where} holds run-store schema version {version} but this mfg-ctl uses version "
-            f"{SCHEMA_VERSION}; use the matching mfg-ctl or {FIX_HINT}"
+        """The numbers of the main steps that failed or erred (what ``--only-failed`` repeats)."""
+        return tuple(
+            step.number for step in self.steps if step.verdict != "pass" and not step.teardown
         )

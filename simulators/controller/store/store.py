@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -32,6 +31,7 @@ from simulators.controller.events import (
     RunStarted,
     StepFinished,
 )
+from simulators.controller.store.location import default_url, shown_location
 from simulators.controller.store.models import (
     FIX_HINT,
     AmbiguousRunId,
@@ -44,8 +44,13 @@ from simulators.controller.store.models import (
     StoredStep,
     StoreError,
     TestRun,
+    plan_hash,
+)
+from simulators.controller.store.schema import (
+    busy_timeout,
     open_engine,
     prepare_schema,
+    schema_ready,
     set_wal,
 )
 
@@ -60,32 +65,6 @@ _VERDICT_STATUS = {"pass": "passed", "fail": "failed", "error": "error"}
 _LIVE_RUNS: set[str] = set()
 
 
-def default_url() -> str:
-    """Return the run store URL to use when none is given, creating its folder.
-
-    ``$MFG_CTL_DB`` wins: a full URL if it contains ``://``, otherwise a file
-    path. Else ``$XDG_DATA_HOME/mfg-ctl/runs.db`` (if that variable holds an
-    absolute path), else ``~/.local/share/mfg-ctl/runs.db``.
-    """
-    chosen = os.environ.get("MFG_CTL_DB", "").strip()
-    if "://" in chosen:
-        return chosen
-    if chosen:
-        path = Path(chosen).expanduser()
-    else:
-        xdg = os.environ.get("XDG_DATA_HOME", "")
-        base = Path(xdg) if Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-        path = base / "mfg-ctl" / "runs.db"
-    path = path.absolute()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise StoreError(
-            f"cannot create the folder for the run store {path}: {exc.strerror}; {FIX_HINT}"
-        ) from exc
-    return f"sqlite:///{path}"
-
-
 class RunStore:
     """Records runs from events and answers the CLI's questions about them.
 
@@ -93,19 +72,28 @@ class RunStore:
     methods return frozen dataclasses, never ORM objects.
     """
 
-    def __init__(self, url: str) -> None:
-        """Open the store at an SQLAlchemy ``url``, creating it if new; StoreError if unusable."""
-        self._engine = open_engine(url)
+    def __init__(self, url: str, wait_s: float | None = None) -> None:
+        """Open the store at an SQLAlchemy ``url``, creating (or migrating) it; StoreError if not.
+
+        ``wait_s``: how long an SQLite writer waits for another before failing
+        (default ``$MFG_CTL_DB_BUSY_TIMEOUT``, else 30 s).
+        """
+        wait = busy_timeout() if wait_s is None else wait_s
+        self._engine = open_engine(url, wait)
+        self._raw_url = url
         self.url = self._engine.url.render_as_string(hide_password=True)
         self._host = socket.gethostname()
         writer = self._engine.execution_options(mfg_write=True)
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
         try:
-            with writer.begin() as conn:
-                prepare_schema(conn, self.url)
+            with self._engine.connect() as conn:
+                ready = schema_ready(conn)
+            if not ready:
+                with writer.begin() as conn:
+                    prepare_schema(conn, self.url)
             if self._engine.dialect.name == "sqlite":
-                set_wal(self._engine)
+                set_wal(self._engine, wait)
         except StoreError:
             self._engine.dispose()
             raise
@@ -115,6 +103,11 @@ class RunStore:
                 f"cannot open the run store {self.url}: {_reason(exc)}; check that its folder "
                 f"exists and is writable and the file is an mfg-ctl run store, or {FIX_HINT}"
             ) from exc
+
+    @property
+    def where(self) -> str:
+        """Where the runs go, for people: a file path (``~`` for home) or the URL sans password."""
+        return shown_location(self._engine.url)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -156,6 +149,8 @@ class RunStore:
                     plan_name=ev.plan_name,
                     plan_path=ev.plan_path,
                     plan_text=ev.plan_text,
+                    plan_hash=plan_hash(ev.plan_text),
+                    devices_from=ev.where,
                     framing=ev.framing,
                     status="running",
                     started_at=ev.started_at,
@@ -192,6 +187,21 @@ class RunStore:
         """Mark a still-running run aborted now (Ctrl-C); False if it is unknown or had ended."""
         _LIVE_RUNS.discard(run_id)
         return self._abort(run_id, datetime.now(UTC))
+
+    def try_mark_aborted(self, run_id: str, wait_s: float = 1.0) -> bool:
+        """Best effort after a failed write: mark the run aborted, waiting at most ``wait_s``
+        for the database; False (never an exception) if it cannot be done now.
+
+        The run is forgotten as ours either way, so the next query of any
+        process marks it aborted if this could not.
+        """
+        _LIVE_RUNS.discard(run_id)
+        try:
+            with RunStore(self._raw_url, wait_s=wait_s) as quick:
+                return quick._abort(run_id, datetime.now(UTC))
+        except StoreError as error:
+            log.info("could not mark run %s aborted now: %s", run_id, error)
+            return False
 
     def _abort(self, run_id: str, finished_at: datetime | None) -> bool:
         """Close a running run as aborted, counting the steps it recorded."""
@@ -252,33 +262,50 @@ class RunStore:
                 .limit(6)
             ).all()
             if not matches:
-                raise RunNotFound(f"no recorded run has an id starting {ref!r}; see the run list")
+                raise RunNotFound(
+                    f"no recorded run has an id starting {ref!r:.40}; see the run list"
+                )
             if len(matches) > 1 and ref not in matches:
                 raise AmbiguousRunId(ref, tuple(matches))
             run = session.get_one(TestRun, ref if ref in matches else matches[0])
             return _stored(run)
 
-    def last_run(self, plan_name: str) -> StoredRun | None:
-        """Return the newest recorded run of a plan, or None if it never ran."""
+    def last_run(self, plan_name: str, text_hash: str | None = None) -> StoredRun | None:
+        """Return the newest recorded run of a plan, or None if it never ran.
+
+        With ``text_hash`` (see :func:`plan_hash`), only runs of exactly that plan text count.
+        """
         self._reap()
+        stmt = select(TestRun).where(TestRun.plan_name == plan_name)
+        if text_hash is not None:
+            stmt = stmt.where(TestRun.plan_hash == text_hash)
         with self._read(f"read the last run of {plan_name}") as session:
             run = session.scalars(
-                select(TestRun)
-                .where(TestRun.plan_name == plan_name)
-                .order_by(TestRun.started_at.desc(), TestRun.id.desc())
-                .limit(1)
+                stmt.order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(1)
             ).first()
             return None if run is None else _stored(run)
 
+    def is_running(self, run: RunSummary) -> bool:
+        """Whether ``run`` is recorded as running and its process may still be at it."""
+        return run.status == "running" and self._alive(run.run_id, run.host, run.pid)
+
     def _reap(self) -> None:
-        """Mark aborted every run still 'running' whose process is gone."""
+        """Mark aborted every run still 'running' whose process is gone.
+
+        Best effort: a query must answer even when this cleanup cannot write
+        (the database is locked or read-only); the next query tries again.
+        """
         with self._read("look for abandoned runs") as session:
             rows = session.execute(
                 select(TestRun.id, TestRun.host, TestRun.pid).where(TestRun.status == "running")
             ).all()
         for run_id, host, pid in rows:
             if not self._alive(run_id, host, pid):
-                self._abort(run_id, None)
+                try:
+                    self._abort(run_id, None)
+                except StoreError as error:
+                    log.warning("could not mark run %s aborted: %s", run_id, error)
+                    return
 
     def _alive(self, run_id: str, host: str, pid: int) -> bool:
         """Tell whether the process recording a run may still be at it."""
@@ -332,7 +359,10 @@ def _stored(run: TestRun) -> StoredRun:
         plan_text=run.plan_text,
         selected_steps=tuple(run.selected_steps),
         devices=tuple(DeviceInfo(**_copy(device, DeviceInfo)) for device in run.devices),
-        steps=tuple(StoredStep(**_copy(step, StoredStep)) for step in run.steps),
+        steps=tuple(
+            StoredStep(**{**_copy(step, StoredStep), "teardown": bool(step.teardown)})
+            for step in run.steps
+        ),
     )
 
 
@@ -341,7 +371,7 @@ def _copy(row: Base, record: type[Any]) -> dict[str, Any]:
     return {f.name: getattr(row, "id" if f.name == "run_id" else f.name) for f in fields(record)}
 
 
-def _reason(exc: SQLAlchemyError | sqlite3.Error) -> str:
+def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:
     """The database's own words for what went wrong, on one line."""
     text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
     return " ".join(text.split()) or type(exc).__name__

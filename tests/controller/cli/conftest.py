@@ -1,0 +1,72 @@
+"""Fixtures of the ``mfg-ctl`` CLI tests: a private store and runtime dir, ``ctl``, stations.
+
+Everything goes through ``main([...])`` as a user's shell would, except where a
+real process matters (a subprocess ``run`` and ``serve``). Devices a test drives
+are served here on ephemeral ports and described by a station file in
+``tmp_path``; the run store and the runtime directory are the test's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from simulators import plugins
+from simulators.controller.cli import main
+from simulators.launcher import Simulator
+from tests.controller.cli.support import (
+    ROOT,
+    Ctl,
+    Result,
+    Served,
+    write_station,
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private run store and runtime directory; relative plan paths start at the project."""
+    db = tmp_path / "runs.db"
+    monkeypatch.setenv("MFG_CTL_DB", str(db))
+    monkeypatch.setenv("DISCOS_SIMULATORS_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.chdir(ROOT)
+    return db
+
+
+@pytest.fixture
+def ctl(capsys: pytest.CaptureFixture[str]) -> Ctl:
+    """``mfg-ctl ARGS`` in this process: exit status, stdout, stderr."""
+
+    def run(*args: object) -> Result:
+        status = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Result(status, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def serve_station(tmp_path: Path) -> Iterator[Callable[[str], Served]]:
+    """Serve the reference station on ephemeral ports; every one started is stopped."""
+    started: list[Simulator] = []
+
+    def serve(framing: str = "custom") -> Served:
+        module = plugins.load("station")
+        simulator = Simulator("station", module, system_type=framing, ephemeral=True)
+        simulator.start()
+        started.append(simulator)
+        names = [entry.kwargs["profile"] for entry in plugins.entries(module)]
+        ports = {name: a.port for name, a in zip(names, simulator.addresses, strict=True)}
+        path = write_station(tmp_path / f"station-{len(started)}.yaml", ports, framing)
+        return Served(path, ports, framing)
+
+    yield serve
+    for simulator in started:
+        simulator.stop()
+
+
+@pytest.fixture
+def station(serve_station: Callable[[str], Served]) -> Served:
+    return serve_station("custom")
