@@ -132,9 +132,14 @@ def test_one_long_jump_costs_bounded_work(monkeypatch):
     """
     bench = powered_bench()
     bench.chamber_setpoint_c = 125.0
-    calls = []
+    calls: list[float] = []
     original = Chamber.tick
-    monkeypatch.setattr(Chamber, "tick", lambda self, dt: (calls.append(dt), original(self, dt)))
+
+    def counted(self: Chamber, dt_s: float) -> None:
+        calls.append(dt_s)
+        original(self, dt_s)
+
+    monkeypatch.setattr(Chamber, "tick", counted)
     bench.tick(600.0)
     assert 0 < len(calls) <= MAX_SUBSTEPS_PER_TICK
     assert sum(calls) == pytest.approx(600.0)
