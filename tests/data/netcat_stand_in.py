@@ -1,10 +1,11 @@
 """A stand-in for ``nc`` when the documentation's shell examples run in the test suite.
 
-The docs show OpenBSD netcat (``nc -q1 HOST PORT``, ``nc -u -w1 HOST PORT``,
+The docs show OpenBSD netcat (``nc -N HOST PORT``, ``nc -u -w1 HOST PORT``,
 ``nc HOST PORT``). This script takes those options and does what they do for a
 request/reply exchange: send standard input (one datagram over UDP), copy what
-comes back to standard output, and quit ``-q`` seconds after the end of input
-(or after ``-w`` idle seconds). It exists so the examples run on machines
+comes back to standard output, and with ``-N`` close the sending half when the
+input ends and read until the peer closes (``-q`` quits that many seconds
+after the input ends, ``-w`` after that many idle seconds). It exists so the examples run on machines
 without netcat, and fast: when ``DOCS_NETCAT_LINES`` says how many lines the
 docs show, it stops once that many have arrived (plus a short grace period to
 catch extra ones), instead of waiting out ``-q``. Every wait is bounded.
@@ -24,14 +25,16 @@ MAX_WAIT = 15.0
 GRACE = 0.05
 
 
-def parse(argv: list[str]) -> tuple[bool, float | None, float | None, str, int]:
-    """Return (udp, quit_after_eof, idle_timeout, host, port) from netcat-style arguments."""
-    udp, quit_after, idle = False, None, None
+def parse(argv: list[str]) -> tuple[bool, bool, float | None, float | None, str, int]:
+    """Return (udp, half_close, quit_after_eof, idle_timeout, host, port) from nc arguments."""
+    udp, half_close, quit_after, idle = False, False, None, None
     positional: list[str] = []
     arguments = iter(argv)
     for argument in arguments:
         if argument == "-u":
             udp = True
+        elif argument == "-N":
+            half_close = True
         elif argument.startswith(("-q", "-w")):
             value = float(argument[2:] or next(arguments))
             if argument.startswith("-q"):
@@ -43,8 +46,8 @@ def parse(argv: list[str]) -> tuple[bool, float | None, float | None, str, int]:
         else:
             positional.append(argument)
     if len(positional) != 2:
-        raise SystemExit("nc stand-in: usage: nc [-u] [-q SECS] [-w SECS] HOST PORT")
-    return udp, quit_after, idle, positional[0], int(positional[1])
+        raise SystemExit("nc stand-in: usage: nc [-u] [-N] [-q SECS] [-w SECS] HOST PORT")
+    return udp, half_close, quit_after, idle, positional[0], int(positional[1])
 
 
 def pump(sock: socket.socket, expected: int | None, deadline: float) -> None:
@@ -66,7 +69,7 @@ def pump(sock: socket.socket, expected: int | None, deadline: float) -> None:
 
 def main(argv: list[str]) -> int:
     """Run one netcat-style exchange."""
-    udp, quit_after, idle, host, port = parse(argv)
+    udp, half_close, quit_after, idle, host, port = parse(argv)
     lines = os.environ.get("DOCS_NETCAT_LINES")
     expected = int(lines) if lines else None
     request = b"" if sys.stdin.isatty() else sys.stdin.buffer.read()
@@ -80,6 +83,8 @@ def main(argv: list[str]) -> int:
         sock.connect((host, port))
         if request or udp:
             sock.sendall(request)
+        if half_close and not udp:
+            sock.shutdown(socket.SHUT_WR)  # the peer answers what it got, then closes
         try:
             pump(sock, expected, time.monotonic() + wait)
         except BrokenPipeError:  # `| head -n 3` has what it wanted: exit quietly
