@@ -115,18 +115,19 @@ class ListeningTCPHandler(socketserver.BaseRequestHandler):
                 group.consumed(member)
                 if not data:
                     return
-                work = host.begin(self, splitter.feed(data))
-                replies, stop = work.step()
-                member.waiting = work.done
+                replies, stop, rest = host.start(self, splitter.feed(data))
+                member.waiting = rest is None
             while True:
                 if replies and not _send(sock, replies, stopping, step_aside):
                     return
                 if stop:
                     host.request_stop()
                     return
-                if work.done:
+                if rest is None:
                     break
-                replies, stop = work.step()
+                replies, stop = rest.step()
+                if rest.done:
+                    rest = None
             member.waiting = True
 
 
@@ -317,7 +318,7 @@ def _send(
     ``blocking`` is called once before the first wait: a delay, or a send the
     client's full socket makes wait.
     """
-    if not any(isinstance(reply, Reply) for reply in replies):
+    if all(type(reply) is bytes for reply in replies):
         return _send_bytes(sock, b"".join(replies), blocking)  # the fast path: one write
     for reply in replies:
         if isinstance(reply, Reply):

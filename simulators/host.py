@@ -92,6 +92,25 @@ class SystemHost:
         """The work of one read from ``owner``; run it with :meth:`Work.step`."""
         return Work(self, owner, segments)
 
+    def start(
+        self, owner: object, segments: list[bytes | Command]
+    ) -> tuple[list[bytes], bool, Work | None]:
+        """Run the first slice of one read (lock held); return replies, stop, and what is left.
+
+        The common case, a small read of protocol data, runs without building a
+        :class:`Work`.
+        """
+        system = self.system
+        if len(segments) == 1 and isinstance(system, ListeningSystem):
+            data = segments[0]
+            if type(data) is bytes and len(data) <= SLICE:
+                if self._owner is not owner:
+                    self.switch_to(owner)
+                return system.parse_chunk(data), False, None
+        work = Work(self, owner, segments)
+        replies, stop = work.step()
+        return replies, stop, None if work.done else work
+
     def process(
         self, owner: object, segments: Iterable[bytes | Command]
     ) -> tuple[list[bytes], bool]:

@@ -2,7 +2,8 @@
 
 A client that sends ``OUTP ON`` to the supply and then, on another connection,
 ``MEAS:VOLT:DC?`` to the multimeter must read the powered output, however the
-server's threads happen to be scheduled.
+server's threads happen to be scheduled; a connection busy holding back a
+delayed answer is not waited for.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from simulators import plugins
 from simulators.client import Client
 from simulators.clock import ManualClock
 from simulators.launcher import Simulator
+from simulators.ordering import group_for
 
 ITERATIONS = 200
 
@@ -59,3 +61,14 @@ def test_a_command_on_one_instrument_and_a_query_on_the_same_one_elsewhere(
             volts = 1 + index % 5
             first.send(f"VOLT {volts}\n".encode())
             assert float(second.query(b"VOLT?\n")) == volts
+
+
+def test_a_sibling_holding_back_a_delayed_reply_is_not_waited_for(bench: Simulator) -> None:
+    group = group_for(bench.systems[1].lock)
+    with connect(bench, 1) as psu, connect(bench, 2) as dmm, connect(bench, 1) as control:
+        assert control.custom("fault", "delay", "60000") == "ok"
+        psu.send(b"*IDN?\n")  # its answer is held back for a minute
+        assert float(dmm.query(b"MEAS:VOLT:DC?\n")) == 0.0  # ran after *IDN? was read
+        psu.send(b"OUTP ON\n")  # waits in the socket of a connection busy delaying
+        assert float(dmm.query(b"MEAS:VOLT:DC?\n")) == 0.0
+        assert group.timeouts == 0  # the multimeter did not wait for the busy supply
