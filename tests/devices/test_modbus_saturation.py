@@ -81,6 +81,7 @@ def test_a_failing_derived_register_answers_device_failure(tmp_path: Path) -> No
     with pytest.raises(RegisterError, match="division by zero") as raised:
         device.read("input", 100, 1)
     assert raised.value.code == 4
+    assert "input 100 ratio = ? (1000 / divisor: float division by zero)" in device.describe()
     server = make_server(
         SystemHost(ModbusSystem(path), lambda: None),
         "listening",

@@ -192,8 +192,12 @@ class SimulatedDevice:
         lines = []
         for register in sorted(self.profile.registers, key=lambda r: (r.table, r.address)):
             access = "rw" if register.writable else "ro"
+            try:
+                value = str(saturate(self.value(register.name)))
+            except ValueError as error:  # a derived register's expression failed
+                value = f"? ({error})"
             lines.append(
                 f"{register.table} {register.address} {register.name} = "
-                f"{saturate(self.value(register.name))} ({access}, {register.describe_values()})"
+                f"{value} ({access}, {register.describe_values()})"
             )
         return "\n".join(lines)
