@@ -15,6 +15,7 @@ import pytest
 
 from simulators import plugins
 from simulators.commands import Command, dispatch
+from simulators.devices._modbus.system import ModbusSystem
 from simulators.launcher import Simulator
 from simulators.ratelimit import BURST, RateLimitedLog
 from tests.server import fake_devices
@@ -25,32 +26,24 @@ MEGABYTE = 1 << 20
 MOST_LINES = 100
 
 
-def crc16(data: bytes) -> int:
-    """CRC-16/MODBUS, written here independently of the code under test."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+def mbap(protocol: int, pdu: bytes) -> bytes:
+    """A Modbus TCP frame to unit 1 with the given protocol identifier (0 is Modbus)."""
+    return struct.pack(">HHHB", 1, protocol, len(pdu) + 1, 1) + pdu
 
 
-def modbus_read(address: int) -> bytes:
-    """A custom-framing read of one input register."""
-    body = struct.pack(">BBHH", 1, 4, address, 1)
-    crc = crc16(body)
-    return body + bytes((crc & 0xFF, crc >> 8))
-
-
-def bad_crc(good: bytes) -> bytes:
-    return good[:-1] + bytes([good[-1] ^ 0xFF])
-
+READ_DC_VOLTAGE = bytes([4, 0, 100, 0, 1])
 
 CASES = {
-    # name: (plugin, crafted bad bytes, good request, size of its answer or None for a line)
-    "modbus bad CRC": ("dmm", bad_crc(modbus_read(100)), modbus_read(100), 8),
-    "dut line too long": ("dut", b"x" * 2000 + b"\n", b"*IDN?\n", None),
-    "byte-wise ValueError": ("fake", frame(b"bad"), frame(b"ok"), len(answer(b"ok"))),
+    # name: (plugin, type, crafted bad bytes, good request, size of its answer or None: a line)
+    "modbus-tcp bad protocol id": (
+        "dmm",
+        "modbus-tcp",
+        mbap(0xFFFF, READ_DC_VOLTAGE),
+        mbap(0, READ_DC_VOLTAGE),
+        11,
+    ),
+    "dut line too long": ("dut", None, b"x" * 2000 + b"\n", b"*IDN?\n", None),
+    "byte-wise ValueError": ("fake", None, frame(b"bad"), frame(b"ok"), len(answer(b"ok"))),
 }
 
 
@@ -68,10 +61,10 @@ def receive(sock: socket.socket, size: int | None) -> bytes:
 def test_a_megabyte_of_bad_frames_writes_few_log_lines(
     case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    name, bad, good, size = CASES[case]
+    name, system_type, bad, good, size = CASES[case]
     module = fake_devices if name == "fake" else plugins.load(name)
     caplog.set_level(logging.INFO)
-    with Simulator(name, module, ephemeral=True) as sim:
+    with Simulator(name, module, system_type=system_type, ephemeral=True) as sim:
         address = sim.addresses[0]
         with socket.create_connection((address.host, address.port), timeout=60) as client:
             flood = bad * (MEGABYTE // len(bad))
@@ -80,6 +73,16 @@ def test_a_megabyte_of_bad_frames_writes_few_log_lines(
     ours = [r for r in caplog.records if r.name.startswith("simulators")]
     assert len(ours) < MOST_LINES, f"{len(ours)} log records for {len(flood)} bytes of {case}"
     assert any("too many similar messages" in r.getMessage() for r in ours)
+
+
+def test_refused_modbus_requests_are_rate_limited(caplog: pytest.LogCaptureFixture) -> None:
+    # Well-formed requests for a register that does not exist: each is answered
+    # with exception 2, and logged at INFO only as the limiter allows.
+    system = ModbusSystem("dmm", framing="modbus-tcp")
+    caplog.set_level(logging.INFO)
+    replies = system.parse_chunk(mbap(0, bytes([4, 0x10, 0, 0, 1])) * 10_000)
+    assert len(replies) == 10_000
+    assert len(caplog.records) < MOST_LINES
 
 
 def test_failing_custom_commands_are_rate_limited(caplog: pytest.LogCaptureFixture) -> None:
