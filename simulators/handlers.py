@@ -21,6 +21,7 @@ import queue
 import select
 import socket
 import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -192,7 +193,7 @@ class _Doorbell:
     def ring(self) -> None:
         """Make the descriptor readable."""
         with contextlib.suppress(BlockingIOError):
-            os.write(self._write, (1).to_bytes(8, "little"))
+            os.write(self._write, (1).to_bytes(8, sys.byteorder))
 
     def clear(self) -> None:
         """Make it unreadable until the next ring."""

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import logging
 import socket
+import socketserver
 import struct
+import threading
 
 import pytest
 
 from simulators import plugins
 from simulators.commands import Command, dispatch
+from simulators.common import ListeningSystem
 from simulators.devices._modbus.system import ModbusSystem
+from simulators.host import SystemHost
 from simulators.launcher import Simulator
 from simulators.ratelimit import BURST, RateLimitedLog
+from simulators.server import make_server
 from tests.server import fake_devices
 from tests.server.conftest import answer, frame
 
@@ -132,3 +137,35 @@ def test_a_disabled_level_costs_no_token(caplog: pytest.LogCaptureFixture) -> No
 def test_a_limiter_needs_a_positive_rate() -> None:
     with pytest.raises(ValueError, match="burst must be >= 1"):
         RateLimitedLog(burst=0)
+
+
+class Broken(ListeningSystem):
+    """A System with a bug: any byte raises something other than ValueError."""
+
+    def parse(self, byte: bytes) -> bool | bytes:
+        raise ZeroDivisionError("a bug in the System")
+
+
+def test_an_unexpected_error_is_logged_not_printed(
+    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    server = make_server(
+        SystemHost(Broken(), lambda: None),
+        "listening",
+        ("127.0.0.1", 0),
+        socketserver.ThreadingTCPServer,
+    )
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        for _ in range(3):  # the server survives each broken connection
+            with socket.create_connection(server.server_address[:2], timeout=60) as client:
+                client.sendall(b"x")
+                assert client.recv(1) == b""  # the connection ends
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors
+    assert all(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in errors)
+    assert "Traceback" not in capfd.readouterr().err
