@@ -1,4 +1,4 @@
-"""Fixtures of the Modbus wire tests: simulators on ephemeral ports and clients of them.
+"""Fixtures of the device tests: the dvt_bench rig; simulators and clients for the wire tests.
 
 Every simulator runs on ephemeral ports and is stopped at teardown; every
 socket wait is bounded by ``WAIT``.
@@ -16,6 +16,7 @@ from pymodbus.client import ModbusTcpClient
 from simulators import plugins
 from simulators.launcher import Simulator
 from simulators.modbus_client import ModbusClient
+from tests.devices.dvt_rig import Rig
 from tests.devices.modbus_wire import (
     HOST,
     WAIT,
@@ -96,3 +97,9 @@ def ours() -> Iterator[Callable[..., ModbusClient]]:
     yield connect
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def rig() -> Rig:
+    """The three dvt_bench instruments on one bench that follows a manual clock."""
+    return Rig()

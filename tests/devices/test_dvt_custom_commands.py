@@ -18,12 +18,6 @@ from tests.devices.dvt_rig import (
     steady_vout,
 )
 
-
-@pytest.fixture
-def rig() -> Rig:
-    return Rig()
-
-
 # -- custom commands: readings -----------------------------------------------------
 
 

@@ -34,12 +34,6 @@ from tests.devices.dvt_rig import (
     send,
 )
 
-
-@pytest.fixture
-def rig() -> Rig:
-    return Rig()
-
-
 # -- identity, common commands, errors ------------------------------------------
 
 

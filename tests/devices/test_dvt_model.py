@@ -27,12 +27,6 @@ from tests.devices.dvt_rig import (
     steady_vout,
 )
 
-
-@pytest.fixture
-def rig() -> Rig:
-    return Rig()
-
-
 # -- the shared model --------------------------------------------------------------
 
 
