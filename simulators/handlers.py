@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 READ_SIZE = 65536
 #: Longest a connection handler sleeps before it looks for a stop request, in seconds.
 WAIT_BOUND = 5.0
-WAIT_BOUND_MS = int(WAIT_BOUND * 1000)
+WAIT_BOUND_MS = int(WAIT_BOUND * 1000)  # the same, for poll()
 #: Messages a sending connection may fall behind before it loses the oldest.
 SEND_QUEUE_SIZE = 64
 #: Seconds a blocked send may take before the client is dropped.
@@ -262,7 +262,7 @@ class SendingTCPHandler(TCPHandler):
         ready.register(mailbox.doorbell, select.POLLIN)
         client = sock.fileno()
         while not self.server.stopping.is_set():
-            for fd, _event in ready.poll(WAIT_BOUND * 1000):
+            for fd, _event in ready.poll(WAIT_BOUND_MS):
                 if fd == client:
                     if not self.answer(sock, host, splitter):
                         return
@@ -316,8 +316,8 @@ def _send(
 ) -> bool:
     """Send replies in order, honouring :class:`Reply` delays; False if the connection must end.
 
-    ``blocking`` is called once before the first wait: a delay, or a send the
-    client's full socket makes wait.
+    ``blocking`` is called before anything that waits: a delay, or a send the
+    client's full socket holds up.
     """
     if all(type(reply) is bytes for reply in replies):
         return _send_bytes(sock, b"".join(replies), blocking)  # the fast path: one write
