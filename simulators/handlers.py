@@ -102,15 +102,22 @@ class ListeningTCPHandler(socketserver.BaseRequestHandler):
         idle_timeout: float | None = self.server.connection_idle_timeout()
         readable = select.poll()
         readable.register(sock, select.POLLIN)
+        poll, lock, recv = readable.poll, group.lock, sock.recv
 
         def step_aside() -> None:
             group.step_aside(member)
 
-        while _wait_readable(readable, stopping, idle_timeout, self.client_address):
-            with group.lock:
-                group.wait_turn(member)
+        while True:
+            # The fast path first: no idle timeout, bytes within the bound.
+            if not (idle_timeout is None and poll(WAIT_BOUND_MS)) and not _wait_readable(
+                readable, stopping, idle_timeout, self.client_address
+            ):
+                return
+            with lock:
+                if group.ordering:
+                    group.wait_turn(member)
                 try:
-                    data = sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+                    data = recv(READ_SIZE, socket.MSG_DONTWAIT)
                 except BlockingIOError:
                     continue  # woken for nothing: wait again
                 group.consumed(member)
@@ -319,8 +326,10 @@ def _send(
     ``blocking`` is called before anything that waits: a delay, or a send the
     client's full socket holds up.
     """
+    if len(replies) == 1 and type(replies[0]) is bytes:
+        return _send_bytes(sock, replies[0], blocking)  # the fast path: one reply
     if all(type(reply) is bytes for reply in replies):
-        return _send_bytes(sock, b"".join(replies), blocking)  # the fast path: one write
+        return _send_bytes(sock, b"".join(replies), blocking)  # one write for them all
     for reply in replies:
         if isinstance(reply, Reply):
             if reply.close:

@@ -76,6 +76,8 @@ class OrderingGroup:
         self._members: dict[int, Member] = {}
         self._arrivals: dict[Member, None] = {}  # members with unread bytes, oldest first
         self._epoll: select.epoll | None = None
+        #: Whether the group has several connections, so that their order matters.
+        self.ordering = False
         #: How often a connection waited for a sibling, and how often such a wait hit its bound.
         self.waits = 0
         self.timeouts = 0
@@ -89,12 +91,14 @@ class OrderingGroup:
                     self._epoll = _EPOLL()
                 self._epoll.register(member.fd, select.EPOLLIN | select.EPOLLET)
             self._members[member.fd] = member
+            self.ordering = len(self._members) > 1
         return member
 
     def leave(self, member: Member) -> None:
         """Remove a connection that ended (before its socket is closed)."""
         with self.lock:
             self._members.pop(member.fd, None)
+            self.ordering = len(self._members) > 1
             self._arrivals.pop(member, None)
             if self._epoll is not None:
                 with contextlib.suppress(OSError):
@@ -106,7 +110,7 @@ class OrderingGroup:
 
     def wait_turn(self, member: Member) -> None:
         """Wait (lock held) until no waiting sibling has unread bytes older than ``member``'s."""
-        if len(self._members) < 2:
+        if not self.ordering:
             return
         deadline = 0.0
         while True:
