@@ -22,7 +22,7 @@ HOST = "127.0.0.1"
 WAIT = 2.0  # seconds: the bound on every socket wait
 DEVICE_LOGGER = "simulators.devices"
 
-#: station.md, every register of every device: (table, address, default).
+#: doc/reference_station.rst, every register of every device: (table, address, default).
 REGISTERS: dict[str, list[tuple[str, int, int]]] = {
     "power_supply": [
         ("holding", 0, 0),

@@ -33,7 +33,7 @@ from tests.devices.modbus_wire import (
 
 
 @pytest.mark.parametrize("name", list(REGISTERS))
-def test_pymodbus_reads_the_station_md_defaults(port, pymodbus_client, name):
+def test_pymodbus_reads_the_reference_station_defaults(port, pymodbus_client, name):
     client = pymodbus_client(port(name))
     for table, address, default in REGISTERS[name]:
         assert pm_read(client, table, address) == [default], (table, address)
