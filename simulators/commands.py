@@ -32,7 +32,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MAX_COMMAND", "PREFIX", "Command", "CommandSplitter", "dispatch", "encode"]
+from simulators.ratelimit import RateLimitedLog
+
+__all__ = [
+    "MAX_COMMAND",
+    "PREFIX",
+    "Command",
+    "CommandSplitter",
+    "check_argument",
+    "dispatch",
+    "encode",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +65,53 @@ class Command:
     args: tuple[str, ...] = ()
 
 
+def check_argument(text: str) -> None:
+    """Raise ValueError if ``text`` cannot travel as a custom-command argument.
+
+    ``%`` would end the command early, ``$`` could start another one, and a
+    control character (a newline, say) would cut it into protocol data. A ``,``
+    is allowed: it separates arguments, so ``a,b`` arrives as two.
+
+    >>> check_argument("dc_voltage")
+    >>> check_argument("4000%$system_stop")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    ValueError: custom-command argument '4000%$system_stop' contains '%'; '%', '$' and ...
+    """
+    for char in text:
+        if char in "%$" or char < " " or char == "\x7f":
+            raise ValueError(
+                f"custom-command argument {text!r} contains {char!r}; "
+                "'%', '$' and control characters are not allowed in an argument"
+            )
+
+
 def encode(name: str, *args: object) -> bytes:
-    """Return the wire form of a custom command.
+    """Return the wire form of a custom command; ValueError if it cannot be sent as one.
 
     >>> encode("fault", "delay", 200)
     b'$system_fault:delay,200%'
     >>> encode("stop")
     b'$system_stop%'
+    >>> encode("fault", "delay", "6" + chr(10))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    ValueError: custom-command argument '6\\n' contains '\\n'; ...
     """
+    if not _NAME.fullmatch(name.encode(errors="replace")):
+        raise ValueError(f"custom-command name {name!r} must be letters, digits and '_'")
     text = f"$system_{name}"
     if args:
-        text += ":" + ",".join(str(arg) for arg in args)
-    return (text + "%").encode()
+        words = [str(arg) for arg in args]
+        for word in words:
+            check_argument(word)
+        text += ":" + ",".join(words)
+    data = (text + "%").encode()
+    if len(data) > MAX_COMMAND:
+        raise ValueError(
+            f"custom command {name!r} is {len(data)} bytes long; the limit is {MAX_COMMAND}"
+        )
+    return data
 
 
 def _decode(body: bytes) -> Command | None:
@@ -155,7 +200,11 @@ def dispatch(system: object, command: Command) -> str:
     try:
         result: Any = method(*command.args)
     except Exception as error:
-        logger.info("custom command %s failed: %s", command.name, error)
+        limiter = getattr(system, "bad_input_log", None)
+        if isinstance(limiter, RateLimitedLog):
+            limiter.log(logger, logging.INFO, "custom command %s failed: %s", command.name, error)
+        else:
+            logger.info("custom command %s failed: %s", command.name, error)
         return "error: " + _one_line(f"{command.name}: {error or type(error).__name__}")
     if result is None:
         return "ok"

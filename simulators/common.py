@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from simulators.commands import describe
+from simulators.ratelimit import RateLimitedLog
 from simulators.utils import Clock, default_clock
 
 __all__ = [
@@ -88,14 +89,26 @@ class Shared:
 
 
 class BaseSystem:
-    """What every System has: a lock the server holds around every call, and two commands."""
+    """What every System has: a lock the server holds around every call, and two commands.
+
+    ``lock``: Systems that share one lock (set ``self.lock`` to a common RLock in
+    ``__init__``) form an ordering group: a query on any of their listening TCP
+    connections sees every command that reached any of them before it.
+    ``bad_input_log``: log every rejected message through it, so a flood of bad
+    frames writes a few lines, not megabytes. ``idle_timeout``: seconds a
+    listening TCP connection may stay silent before the server closes it (None:
+    never); a server may override it.
+    """
 
     lock: threading.RLock
+    bad_input_log: RateLimitedLog
+    idle_timeout: float | None = None
 
     def __new__(cls, *_args: Any, **_kwargs: Any) -> BaseSystem:
         instance = super().__new__(cls)
         # Set here rather than in __init__ so subclasses need not call super().__init__().
         instance.lock = threading.RLock()
+        instance.bad_input_log = RateLimitedLog()
         return instance
 
     def system_stop(self) -> str:
@@ -122,8 +135,8 @@ class ListeningSystem(BaseSystem, ABC):
     * ``bytes`` — the reply to send back (a :class:`Reply` to delay it or to
       close the connection instead).
 
-    Raising :class:`ValueError` marks a bad message: the server logs it and keeps
-    the connection.
+    Raising :class:`ValueError` marks a bad message: the server logs it (through
+    ``bad_input_log``, rate-limited) and keeps the connection.
     """
 
     #: Attributes that hold a partly received message. The server keeps one set
@@ -139,8 +152,9 @@ class ListeningSystem(BaseSystem, ABC):
         """Parse a whole chunk and return its replies, in order.
 
         The server calls this; the default feeds :meth:`parse` byte by byte and
-        logs a :class:`ValueError` as a bad message. A System may override it with
-        a faster path as long as :meth:`parse` keeps working byte by byte.
+        logs a :class:`ValueError` as a bad message (rate-limited). A System may
+        override it with a faster path as long as :meth:`parse` keeps working
+        byte by byte.
         """
         replies = []
         parse = self.parse
@@ -148,7 +162,9 @@ class ListeningSystem(BaseSystem, ABC):
             try:
                 reply = parse(data[index : index + 1])
             except ValueError as error:
-                logger.warning("%s: bad message: %s", type(self).__name__, error)
+                self.bad_input_log.log(
+                    logger, logging.WARNING, "%s: bad message: %s", type(self).__name__, error
+                )
                 continue
             if reply is not True and reply is not False:
                 replies.append(reply)

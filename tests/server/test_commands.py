@@ -65,7 +65,11 @@ def _rebuild(parts: list[bytes | Command]) -> bytes:
 
 
 names = st.from_regex(r"[A-Za-z0-9_]{1,12}", fullmatch=True)
-arguments = st.lists(st.text(st.characters(blacklist_characters="%,", codec="utf-8"), max_size=6))
+#: What an argument may hold: no delimiter, no control character (see check_argument).
+argument_text = st.characters(
+    blacklist_characters="%,$", blacklist_categories=("Cc", "Cs"), codec="utf-8"
+)
+arguments = st.lists(st.text(argument_text, max_size=6))
 commands = st.builds(lambda n, a: encode(n, *a), names, arguments)
 garbage = st.binary(max_size=40)
 
@@ -109,8 +113,10 @@ class Device(BaseSystem):
         (C("stop", ()), SHUTDOWN_REPLY),
         (C("greet", ()), "ok"),
         (C("add", ()), "error: wrong number of arguments; usage: $system_add:<a>,[<b>]%"),
-        (C("add", ("1", "2", "3")), "error: wrong number of arguments; usage: "
-         "$system_add:<a>,[<b>]%"),
+        (
+            C("add", ("1", "2", "3")),
+            "error: wrong number of arguments; usage: $system_add:<a>,[<b>]%",
+        ),
         (C("add", ("x",)), "error: add: invalid literal for int() with base 10: 'x'"),
         (C("nope", ()), "error: unknown command 'nope'; try $system_help%"),
         (C("attribute", ()), "error: unknown command 'attribute'; try $system_help%"),

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from simulators import plugins
 from simulators.client import Client
-from simulators.commands import encode
 from simulators.launcher import Simulator
 from tests.server import fake_devices
 from tests.server.conftest import answer, frame
@@ -24,8 +23,15 @@ known = st.sampled_from(
 names = st.one_of(known, st.from_regex(r"[A-Za-z0-9_]{1,10}", fullmatch=True)).filter(
     lambda name: name != "stop"
 )
+
+
+def raw_command(name: str, args: list[str]) -> bytes:
+    """A command as a hostile client may write it: control characters and '$' included."""
+    return (f"$system_{name}" + (":" + ",".join(args) if args else "") + "%").encode()
+
+
 commands = st.builds(
-    lambda name, args: encode(name, *args),
+    raw_command,
     names,
     st.lists(
         st.text(st.characters(blacklist_characters="%,", codec="utf-8"), max_size=8), max_size=3

@@ -13,7 +13,7 @@ from simulators.common import BaseSystem, MultiTypeSystem
 
 __all__ = ["ModbusDevice", "modbus_port"]
 
-#: Default port of each built-in Modbus device (shared/station.md).
+#: Default port of each built-in Modbus device (doc/reference_station.rst).
 PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
 
 

@@ -7,6 +7,7 @@ the wire layer sends back.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
 
@@ -15,7 +16,29 @@ from simulators.profiles import DeviceProfile, RegisterSpec
 from simulators.profiles.expression import Expression
 from simulators.protocols.modbus import ExceptionCode
 
-__all__ = ["RegisterError", "SimulatedDevice"]
+__all__ = ["RegisterError", "SimulatedDevice", "saturate"]
+
+#: The largest value a 16-bit register holds.
+REGISTER_MAX = 0xFFFF
+
+
+def saturate(value: float) -> int:
+    """What a 16-bit register reports for ``value``: rounded, clamped to 0..65535.
+
+    Like an instrument's overload reading, a value beyond the range (a drift
+    that ran to infinity included) reads as the nearest bound; NaN reads as
+    the top of the range.
+
+    >>> saturate(4980.4), saturate(-3), saturate(1e308 * 10), saturate(float("nan"))
+    (4980, 0, 65535, 65535)
+    """
+    if math.isnan(value):
+        return REGISTER_MAX
+    if value >= REGISTER_MAX:
+        return REGISTER_MAX
+    if value <= 0:
+        return 0
+    return round(value)
 
 
 class RegisterError(Exception):
@@ -107,15 +130,18 @@ class SimulatedDevice:
         return expression.evaluate(scope)
 
     def _report(self, register: RegisterSpec) -> int:
-        """A read from the wire: drift advances, noise is drawn, the result fits 16 bits."""
+        """A read from the wire: drift advances, noise is drawn, the result saturates to 16 bits."""
         name = register.name
         step = self.faults.drift.get(name)
         if step is not None and name not in self.faults.stuck:
             self._offsets[name] = self._offsets.get(name, 0.0) + step
-        value = self.value(name)
+        try:
+            value = self.value(name)
+        except ValueError as error:  # a derived register's expression failed
+            raise RegisterError(ExceptionCode.SERVER_DEVICE_FAILURE, str(error)) from None
         if register.noise:
             value += self._rng.gauss(0.0, register.noise)
-        return min(max(round(value), 0), 0xFFFF)
+        return saturate(value)
 
     # -- test backdoors (the custom commands) ---------------------------------
 
@@ -166,8 +192,12 @@ class SimulatedDevice:
         lines = []
         for register in sorted(self.profile.registers, key=lambda r: (r.table, r.address)):
             access = "rw" if register.writable else "ro"
+            try:
+                value = str(saturate(self.value(register.name)))
+            except ValueError as error:  # a derived register's expression failed
+                value = f"? ({error})"
             lines.append(
                 f"{register.table} {register.address} {register.name} = "
-                f"{round(self.value(register.name))} ({access}, {register.describe_values()})"
+                f"{value} ({access}, {register.describe_values()})"
             )
         return "\n".join(lines)

@@ -31,6 +31,7 @@ __all__ = ["ModbusSystem"]
 
 logger = logging.getLogger(__name__)
 
+
 class ModbusSystem(ListeningSystem):
     """Serves one :class:`SimulatedDevice` in the ``custom`` or ``modbus-tcp`` framing."""
 
@@ -64,7 +65,13 @@ class ModbusSystem(ListeningSystem):
             try:
                 request = framer.next_message()
             except ModbusProtocolError as error:
-                logger.warning("%s: dropped a bad frame: %s", self.device.profile.name, error)
+                self.bad_input_log.log(
+                    logger,
+                    logging.WARNING,
+                    "%s: dropped a bad frame: %s",
+                    self.device.profile.name,
+                    error,
+                )
                 continue
             if request is None:
                 return replies
@@ -76,7 +83,9 @@ class ModbusSystem(ListeningSystem):
 
     def _answer(self, request: Request) -> bytes | None:
         if request.unit not in self._units:
-            logger.debug("ignoring a request for unit %d", request.unit)
+            self.bad_input_log.log(
+                logger, logging.DEBUG, "ignoring a request for unit %d", request.unit
+            )
             return None
         fault = self.device.faults.next_response()
         if fault is NO_FAULT:
@@ -102,7 +111,9 @@ class ModbusSystem(ListeningSystem):
                 device.write(request.address, request.values)
                 return request.response()
         except RegisterError as error:
-            logger.info("%s: exception %d: %s", device.profile.name, error.code, error)
+            self.bad_input_log.log(
+                logger, logging.INFO, "%s: exception %d: %s", device.profile.name, error.code, error
+            )
             return request.exception(error.code)
         assert isinstance(request, UnsupportedFunction | InvalidRequest)
         return request.response()

@@ -109,17 +109,22 @@ class DutSystem(ListeningSystem, SendingSystem):
             if self._discarding:  # the end of a line already reported too long
                 self._discarding = False
             elif len(line) > MAX_LINE:
-                logger.warning("command line longer than %d bytes dropped", MAX_LINE)
+                self._too_long()
             elif line.strip():
                 replies.append(self._answer(line))
         if self._discarding:
             rest = b""
         elif len(rest) > MAX_LINE:
-            logger.warning("command line longer than %d bytes dropped", MAX_LINE)
+            self._too_long()
             rest = b""
             self._discarding = True
         self._line = bytearray(rest)
         return replies
+
+    def _too_long(self) -> None:
+        self.bad_input_log.log(
+            logger, logging.WARNING, "command line longer than %d bytes dropped", MAX_LINE
+        )
 
     def _answer(self, raw: bytes) -> bytes:
         reply = self.execute(raw.decode("ascii", errors="replace")) + "\n"

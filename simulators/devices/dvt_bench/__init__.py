@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BENCH", "PORTS", "System", "servers"]
 
-#: Default port of each instrument (shared/station.md).
+#: Default port of each instrument (doc/reference_station.rst).
 PORTS = {"chamber": 5025, "power_supply": 5026, "dmm": 5027}
 
 

@@ -34,14 +34,15 @@ from simulators.physics import BenchModel, BenchParams
 
 __all__ = ["PROFILE", "PSU_CURRENT_LIMIT_A", "Bench", "load_params"]
 
-#: The bench parameters shipped with the package (a copy of ``dvt_defaults.yaml``).
+#: The bench parameters shipped with the package: the reference station's bench
+#: (doc/reference_station.rst).
 PROFILE = Path(__file__).with_name("profile.yaml")
 #: Supply current limit at power-up and after ``*RST`` (A); the profile has no such key.
 PSU_CURRENT_LIMIT_A = 1.0
 
 
 def load_params(source: str | Path | Mapping[str, object] | None = None) -> BenchParams:
-    """Bench parameters from a YAML file shaped like ``dvt_defaults.yaml``, or from a mapping.
+    """Bench parameters from a YAML file shaped like the package's ``profile.yaml``, or a mapping.
 
     Without ``source``, the package's ``profile.yaml``. Raises ValueError with
     one line naming the file and what is wrong.

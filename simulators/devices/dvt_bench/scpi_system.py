@@ -64,6 +64,9 @@ class ScpiInstrument(ListeningSystem):
 
     def __init__(self, bench: Bench | None = None, clock: Clock | None = None) -> None:
         self.bench = bench if bench is not None else Bench()
+        # One lock for the bench's instruments: one ordering group, so a query on any
+        # of them sees every command sent to any of them before it.
+        self.lock = self.bench.lock
         if clock is not None:
             self.bench.use_clock(clock)
         self._line = bytearray()  # the connection's partial program message
