@@ -112,7 +112,7 @@ def test_restarts_append_to_the_log_and_verbose_logs_debug_messages(
         assert client.recv(4096).startswith(b"SIMULATORS,")
         # close with a reset: the server logs the ended connection at debug level
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    debug = "DEBUG simulators.server: connection from"
+    debug = "DEBUG simulators.handlers: connection from"
     assert wait_until(lambda: debug in log_text(run_dir, "dut"), timeout=15.0)
     assert cli("-s", "dut", "stop")[0] == 0
 
