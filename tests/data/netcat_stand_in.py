@@ -6,9 +6,10 @@ request/reply exchange: send standard input (one datagram over UDP), copy
 what comes back to standard output, and with ``-N`` close the sending half
 when the input ends and read until the peer closes (``-q`` quits that many
 seconds after the input ends, ``-w`` after that many idle seconds). It exists
-so the examples run on machines without netcat, and fast: when ``DOCS_NETCAT_LINES`` says how many lines the
-docs show, it stops once that many have arrived (plus a short grace period to
-catch extra ones), instead of waiting out ``-q``. Every wait is bounded.
+so the examples run on machines without netcat, and fast: when
+``DOCS_NETCAT_LINES`` says how many lines the docs show, it stops once that
+many have arrived (plus a short grace period to catch extra ones), instead of
+waiting for ``-q``. Every wait is bounded.
 """
 
 from __future__ import annotations
