@@ -80,8 +80,9 @@ def check_argument(text: str) -> None:
     """
     for char in text:
         if char in "%$" or char < " " or char == "\x7f":
+            shown = text if len(text) <= 60 else text[:57] + "..."
             raise ValueError(
-                f"custom-command argument {text!r} contains {char!r}; "
+                f"custom-command argument {shown!r} contains {char!r}; "
                 "'%', '$' and control characters are not allowed in an argument"
             )
 

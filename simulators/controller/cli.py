@@ -18,6 +18,7 @@ import click
 from simulators import __version__, plugins
 from simulators.cli import quiet_stdout
 from simulators.client import Client
+from simulators.commands import check_argument
 from simulators.controller.cli_support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -47,8 +48,8 @@ from simulators.controller.store import (
     StoreError,
 )
 from simulators.controller.tempco_cli import tempco
-from simulators.controller.wording import clip, unsafe_argument
-from simulators.launcher import Simulator
+from simulators.controller.wording import clip
+from simulators.launcher import Simulator, bind_warning, check_host
 from simulators.profiles import ProfileError, builtin_names, resolve_profile
 from simulators.server import ServeError
 
@@ -171,8 +172,10 @@ def simulate_fault(
         known = ", ".join(FAULT_KINDS + OTHER_COMMANDS)
         fail(f"unknown fault {clip(kind)}; choose one of: {known}")
     for argument in arguments:
-        if problem := unsafe_argument(argument):
-            fail(f"argument {clip(argument)} {problem}")
+        try:
+            check_argument(argument)
+        except ValueError as error:
+            fail(f"{error}: remove it")
     try:
         station = load_station(station_path) if station_path else reference_station()
         endpoint = station.shifted(port_offset).endpoint(device)
@@ -196,9 +199,12 @@ def simulate_fault(
 def serve(framing: str, host: str, port_offset: int) -> None:
     """Serve the reference station's simulated devices until Ctrl-C."""
     try:
+        check_host(host)
         reference_station().shifted(port_offset)  # every shifted port must exist
-    except StationError as error:
+    except (StationError, ServeError) as error:
         fail(str(error))
+    if warning := bind_warning(host):
+        click.echo(warning, err=True)
     simulator = Simulator(
         "station", plugins.load("station"), system_type=framing, host=host, port_offset=port_offset
     )

@@ -15,7 +15,6 @@ __all__ = [
     "clip_text",
     "control_character",
     "describe_type",
-    "unsafe_argument",
 ]
 
 
@@ -71,19 +70,3 @@ def control_character(text: str) -> str | None:
     """The first control character in ``text`` (as its repr), or None."""
     found = next((c for c in text if ord(c) < 32 or ord(c) == 127), None)
     return None if found is None else repr(found)
-
-
-def unsafe_argument(text: str) -> str | None:
-    """Why ``text`` cannot travel as an argument of a custom command, or None if it can.
-
-    ``%`` would end the command early and ``$`` could start another one
-    (``4000%$system_stop`` stops the simulator); control characters have no
-    business on that line either.
-    """
-    if "%" in text:
-        return "contains %, which ends a custom command: remove it"
-    if "$" in text:
-        return "contains $, which starts a custom command: remove it"
-    if found := control_character(text):
-        return f"contains the control character {found}: remove it"
-    return None

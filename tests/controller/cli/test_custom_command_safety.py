@@ -18,9 +18,9 @@ from tests.controller.cli.support import Ctl, Served
 @pytest.mark.parametrize(
     ("argument", "why"),
     [
-        ("4000%$system_stop", "contains %, which ends a custom command: remove it"),
-        ("$system_stop", "contains $, which starts a custom command: remove it"),
-        ("40\x0700", "contains the control character '\\x07': remove it"),
+        ("4000%$system_stop", "contains '%'"),
+        ("$system_stop", "contains '$'"),
+        ("40\x0700", "contains '\\x07'"),
     ],
 )
 def test_simulate_fault_refuses_arguments_that_would_change_the_command(
@@ -28,7 +28,10 @@ def test_simulate_fault_refuses_arguments_that_would_change_the_command(
 ) -> None:
     result = ctl("simulate-fault", "dmm", "set", "dc_voltage", argument, "--station", station.path)
     assert (result.status, result.out) == (2, "")
-    assert result.err == f"error: argument {argument!r} {why}\n"
+    assert result.err == (
+        f"error: custom-command argument {argument!r} {why}; '%', '$' and control characters"
+        " are not allowed in an argument: remove it\n"
+    )
     with station.client("dmm") as dmm:  # the simulator is still there, unchanged
         assert dmm.custom("faults") == "none"
 

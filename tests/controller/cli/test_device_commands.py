@@ -196,3 +196,22 @@ def test_serve_on_a_busy_port_says_so(ctl: Ctl) -> None:
     assert result.status == 1
     assert result.err.startswith("error: ")
     assert result.err.count("\n") == 1
+
+
+def test_serve_refuses_an_empty_host(ctl: Ctl) -> None:
+    result = ctl("serve", "--host", "")
+    assert (result.status, result.out) == (2, "")
+    assert result.err.startswith("error: --host is empty: give an address such as 127.0.0.1")
+    assert result.err.count("\n") == 1
+
+
+def test_serve_on_every_interface_warns_that_custom_commands_are_open(ctl: Ctl) -> None:
+    with socket.socket() as busy:  # the bind then fails: nothing is served to the network
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        offset = busy.getsockname()[1] - 5020
+        result = ctl("serve", "--host", "0.0.0.0", "--port-offset", offset)
+    assert result.status == 1
+    warning, error = result.err.splitlines()
+    assert warning.startswith("warning: serving on 0.0.0.0: custom commands ($system_*) are")
+    assert error.startswith("error: ")
