@@ -139,6 +139,8 @@ def _forwarded(options: argparse.Namespace, name: str) -> list[str]:
         arguments += ["-t", options.type]
     if options.ephemeral_ports:
         arguments.append("--ephemeral-ports")
+    if options.idle_timeout is not None:
+        arguments += ["--idle-timeout", repr(options.idle_timeout)]
     if options.verbose:
         arguments.append("--verbose")
     return arguments
@@ -163,6 +165,7 @@ def _serve(options: argparse.Namespace, name: str) -> int:
         host=options.host,
         port_offset=options.port_offset,
         ephemeral=options.ephemeral_ports,
+        idle_timeout=options.idle_timeout,
     )
     try:
         simulator.start()

@@ -10,6 +10,7 @@ was given before it, and shows in its ``--help`` only the options it uses.
 from __future__ import annotations
 
 import argparse
+import math
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -53,6 +54,17 @@ COMMANDS = {
     ),
 }
 
+def positive_seconds(text: str) -> float:
+    """A number of seconds > 0, for argparse: anything else is a usage error."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
+    return seconds
+
+
 #: Every option: flags, argparse keywords, and the subcommands whose --help shows it.
 #: Every subcommand accepts every option (spellings that worked before subcommands).
 OPTIONS: list[tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = [
@@ -82,6 +94,16 @@ OPTIONS: list[tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = [
     (
         ("--ephemeral-ports",),
         {"action": "store_true", "help": "let the OS choose every port (printed)"},
+        ("start",),
+    ),
+    (
+        ("--idle-timeout",),
+        {
+            "type": positive_seconds,
+            "default": None,
+            "metavar": "SECONDS",
+            "help": "close a client connection that sends nothing for SECONDS (default: never)",
+        },
         ("start",),
     ),
     (

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import ipaddress
 import logging
+import math
 import threading
 from dataclasses import dataclass
 from types import ModuleType, TracebackType
@@ -100,7 +101,9 @@ class Simulator:
     ``port_offset`` shifts every port; ``ephemeral`` asks the OS for free ports
     instead (read them from :attr:`addresses`), so test suites run side by side.
     ``system_kwargs`` are added to every entry's kwargs (e.g. a faster
-    ``sampling_time`` in a test).
+    ``sampling_time`` in a test). ``idle_timeout`` closes a client connection
+    that stays silent that many seconds (default: each System's own
+    ``idle_timeout``, usually never).
     """
 
     def __init__(
@@ -113,7 +116,11 @@ class Simulator:
         port_offset: int = 0,
         ephemeral: bool = False,
         system_kwargs: dict[str, Any] | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
+        if idle_timeout is not None and not (math.isfinite(idle_timeout) and idle_timeout > 0):
+            raise ServeError(f"idle timeout must be a number of seconds > 0, got {idle_timeout}")
+        self.idle_timeout = idle_timeout
         self.name = name
         self.module = module
         self.system_type = system_type
@@ -196,7 +203,9 @@ class Simulator:
         if not (self.ephemeral or address[1] == 0) and not 1 <= port <= 65535:
             raise ServeError(f"port {address[1]} + offset {self.port_offset} is out of range")
         try:
-            server = make_server(host, role, (self.host, port), entry.server_type)
+            server = make_server(
+                host, role, (self.host, port), entry.server_type, idle_timeout=self.idle_timeout
+            )
         except ServeError as error:
             cause = error.__context__  # the OSError make_server turned into a message
             in_use = (
