@@ -20,6 +20,7 @@ DEFAULTS = {
     "host": "127.0.0.1",
     "port_offset": 0,
     "ephemeral_ports": False,
+    "idle_timeout": None,
     "foreground": False,
     "log_file": None,
     "verbose": False,
