@@ -1,124 +1,29 @@
-"""The sequencer against a scripted in-memory device: events, verdicts, retries, aborts.
-
-No sockets here: :class:`FakeRegisters` is a ``RegisterClient`` that answers from a
-dict and can be told to raise, call by call, what a real device connection raises.
-"""
+"""The sequencer against a scripted in-memory device: events, verdicts, retries, aborts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import pytest
 
-from simulators.controller.clients import RefusedError, TransientError, UnreachableError
 from simulators.controller.events import (
-    DeviceInfo,
     Event,
     RunFinished,
     RunStarted,
     StepFinished,
     StepStarted,
 )
-from simulators.controller.plan import Plan, parse_plan
-from simulators.controller.report import RunReport, render_text
-from simulators.controller.sequencer import RunOutcome, Sequencer, select_only_failed
-
-Call = tuple[Any, ...]
-
-
-class FakeRegisters:
-    """A register client in memory; ``fail_next`` queues what the next calls raise."""
-
-    def __init__(self, values: dict[tuple[str, int], int] | None = None) -> None:
-        self.values = dict(values or {})
-        self.calls: list[Call] = []
-        self._script: list[BaseException | None] = []
-
-    def fail_next(self, *errors: BaseException | None) -> FakeRegisters:
-        """The next read/write calls raise these, in order (None: that call succeeds)."""
-        self._script.extend(errors)
-        return self
-
-    def _scripted(self) -> None:
-        if self._script:
-            error = self._script.pop(0)
-            if error is not None:
-                raise error
-
-    def read(self, table: str, address: int, timeout: float) -> int:
-        self.calls.append(("read", table, address, timeout))
-        self._scripted()
-        return self.values[(table, address)]
-
-    def write(self, address: int, value: int, timeout: float) -> None:
-        self.calls.append(("write", address, value, timeout))
-        self._scripted()
-        self.values[("holding", address)] = value
-
-    def close(self) -> None:
-        self.calls.append(("close",))
-
-    @property
-    def closes(self) -> int:
-        return sum(call == ("close",) for call in self.calls)
-
-
-PLAN = """\
-name: demo
-description: a supply and a meter
-steps:
-  - name: set_voltage
-    device: power_supply
-    register: voltage_setpoint
-    write: 1200
-    timeout: 0.5
-  - name: check_voltage
-    device: power_supply
-    register: voltage_readback
-    expected: 1200
-    tolerance: 25
-  - name: check_current
-    device: power_supply
-    register: current_readback
-    range: [400, 520]
-  - name: check_dmm
-    device: dmm
-    register: dc_voltage
-    expected: 5000
-    tolerance: 50
-"""
-
-DEVICES = (
-    DeviceInfo("power_supply", "127.0.0.1", 15020, "custom"),
-    DeviceInfo("dmm", "127.0.0.1", 15021, "custom"),
+from simulators.controller.sequencer import Sequencer
+from tests.controller.sequencer_fakes import (
+    DEVICES,
+    PLAN,
+    RefusedError,
+    TransientError,
+    UnreachableError,
+    by_number,
+    demo_plan,
+    devices,
+    finished_steps,
+    run,
 )
-
-
-def demo_plan(text: str = PLAN) -> Plan:
-    return parse_plan(text, "plans/demo.yaml")
-
-
-def devices(psu_volts: int = 1200, current: int = 480, dmm_volts: int = 4980) -> dict[str, Any]:
-    return {
-        "power_supply": FakeRegisters({("input", 100): psu_volts, ("input", 101): current}),
-        "dmm": FakeRegisters({("input", 100): dmm_volts}),
-    }
-
-
-def run(plan: Plan, clients: dict[str, Any], **kwargs: Any) -> tuple[RunOutcome, list[Event]]:
-    events: list[Event] = []
-    sequencer = Sequencer(plan, clients, DEVICES, [events.append], "custom", **kwargs)
-    return sequencer.run(), events
-
-
-def finished_steps(events: Iterable[Event]) -> list[StepFinished]:
-    return [event for event in events if isinstance(event, StepFinished)]
-
-
-def by_number(events: Iterable[Event]) -> dict[int, StepFinished]:
-    return {step.number: step for step in finished_steps(events)}
-
 
 # -- the event stream --------------------------------------------------------------------
 
@@ -366,101 +271,3 @@ def test_ctrl_c_ends_the_run_as_aborted_and_is_raised_again() -> None:
     assert finished.passed == 1
     assert finished.run_id == sequencer.run_id
     assert clients["dmm"].calls == []
-
-
-# -- selected steps ----------------------------------------------------------------------
-
-
-def test_only_the_selected_steps_run_with_their_plan_numbers() -> None:
-    clients = devices(dmm_volts=4000)
-    outcome, events = run(
-        demo_plan(), clients, selected=[1, 4], parent_run_id="parent-1", run_id="child-1"
-    )
-    started = events[0]
-    assert isinstance(started, RunStarted)
-    assert started.step_count == 2
-    assert started.selected_steps == (1, 4)
-    assert started.parent_run_id == "parent-1"
-    assert started.run_id == "child-1"
-    assert [(s.number, s.name) for s in finished_steps(events)] == [
-        (1, "set_voltage"),
-        (4, "check_dmm"),
-    ]
-    assert [e.number for e in events if isinstance(e, StepStarted)] == [1, 4]
-    assert clients["power_supply"].calls == [("write", 0, 1200, 0.5)]
-    assert outcome.finished.first_failure == "4 check_dmm"
-    assert (outcome.finished.passed, outcome.finished.failed) == (1, 1)
-    assert not outcome.finished.aborted
-
-
-# -- select_only_failed ------------------------------------------------------------------
-
-ONLY_FAILED_PLAN = """\
-name: rerun
-steps:
-  - {name: s1_psu_voltage, device: power_supply, register: voltage_setpoint, write: 1200}
-  - {name: s2_psu_limit, device: power_supply, register: current_limit, write: 500}
-  - {name: s3_actuator_target, device: actuator, register: target_position, write: 500}
-  - {name: s4_psu_readback, device: power_supply, register: voltage_readback,
-     expected: 1200, tolerance: 25}
-  - {name: s5_psu_enable, device: power_supply, register: output_enable, write: 1}
-  - {name: s6_actuator_position, device: actuator, register: position,
-     expected: 500, tolerance: 10}
-  - {name: s7_dmm, device: dmm, register: dc_voltage, expected: 5000, tolerance: 50}
-  - {name: s8_psu_current, device: power_supply, register: current_readback,
-     range: [400, 520]}
-  - {name: s9_actuator_again, device: actuator, register: target_position, write: 0}
-"""
-
-
-@pytest.mark.parametrize(
-    ("failed", "selected"),
-    [
-        pytest.param([4], [1, 2, 4], id="failed read: it and the earlier writes to its device"),
-        pytest.param([8], [1, 2, 5, 8], id="passed reads in between are not repeated"),
-        pytest.param([6], [3, 6], id="a write after the read is not included"),
-        pytest.param([7], [7], id="a device without writes"),
-        pytest.param([5], [1, 2, 5], id="failed write: it and the earlier writes"),
-        pytest.param([1], [1], id="the first write alone"),
-        pytest.param([9], [3, 9], id="failed last write"),
-        pytest.param([4, 6, 7], [1, 2, 3, 4, 6, 7], id="several devices"),
-        pytest.param([8, 4], [1, 2, 4, 5, 8], id="in plan order, each step once"),
-        pytest.param([], [], id="nothing failed: nothing to run"),
-    ],
-)
-def test_select_only_failed(failed: list[int], selected: list[int]) -> None:
-    plan = parse_plan(ONLY_FAILED_PLAN, "plans/rerun.yaml")
-    assert select_only_failed(plan, failed) == selected
-
-
-def test_select_only_failed_takes_any_iterable() -> None:
-    plan = parse_plan(ONLY_FAILED_PLAN, "plans/rerun.yaml")
-    assert select_only_failed(plan, iter((6, 6))) == [3, 6]
-
-
-# -- the report the events make ----------------------------------------------------------
-
-
-def test_the_events_make_the_report() -> None:
-    _, events = run(demo_plan(), devices(dmm_volts=4000))
-    report = RunReport.from_events(events)
-    lines = render_text(report).splitlines()
-    assert lines[:-1] == [
-        "Plan: demo [FAIL]",
-        "1 ok set_voltage: wrote 1200 to voltage_setpoint",
-        "2 ok check_voltage: measured 1200, expected 1200 +/- 25 (delta 0)",
-        "3 ok check_current: measured 480, expected within [400, 520]",
-        "4 FAIL check_dmm: measured 4000, expected 5000 +/- 50 (delta 1000)",
-    ]
-    assert lines[-1].startswith("3/4 passed in ")
-    assert lines[-1].endswith("s; first failure: 4 check_dmm")
-
-
-def test_a_report_of_a_run_still_going_and_of_no_run() -> None:
-    _, events = run(demo_plan(), devices())
-    going = RunReport.from_events(events[:4])
-    assert going.verdict == "running"
-    assert going.finished_at is None
-    assert render_text(going).splitlines()[0] == "Plan: demo [RUNNING]"
-    with pytest.raises(ValueError, match="RunStarted"):
-        RunReport.from_events(events[1:])

@@ -16,7 +16,7 @@ from simulators.controller.events import Event, RunFinished, RunStarted, StepFin
 from simulators.controller.plan import PlanError, parse_plan
 from simulators.controller.report import RunReport, render_text
 from simulators.controller.sequencer import ObserverError, Sequencer, Terminated
-from tests.controller.test_sequencer import DEVICES, PLAN, FakeRegisters
+from tests.controller.sequencer_fakes import DEVICES, PLAN, FakeRegisters
 
 TEARDOWN = """\
 teardown:
