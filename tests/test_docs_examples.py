@@ -17,8 +17,18 @@ import yaml
 from simulators.profiles.schema import parse_profile
 from tests.test_docs_harness import REPO, Session, blocks, free_offset, run_page
 
-#: Doc pages whose console and Python examples run here, as sessions.
-PAGES = ["doc/index.rst", "doc/dut.rst", "doc/modbus_devices.rst", "doc/reference_station.rst"]
+#: Doc pages whose console and Python examples run here, as sessions. The other pages'
+#: examples are doctests (``make docs``), except doc/benchmarks.rst, whose commands
+#: take minutes as shown: tests/test_bench_smoke.py runs each of them with fewer requests.
+PAGES = [
+    "doc/index.rst",
+    "doc/user_guide.rst",
+    "doc/dut.rst",
+    "doc/modbus_devices.rst",
+    "doc/reference_station.rst",
+    "doc/controller.rst",
+    "doc/dvt_bench.rst",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -8,16 +8,22 @@ The pages follow a few conventions, so that their examples can be checked:
   inside a line for any text. Pids, durations and telemetry times vary and are
   compared by their shape.
 * A command must exit 0, unless its comment says ``exit N`` or ``exit status N``.
+* A run id shown in an output (8 hex digits) stands for the id that run got;
+  a later command that names it gets the real one.
+* The output shown is the command's stdout alone, or what a terminal shows of
+  both streams: stdout with the command's stderr lines before and after it.
 * A ``.. code-block:: python`` block between them runs as a script; a
-  ``print(...)  # text`` line must print ``text``.
+  ``print(...)  # text`` line must print ``text`` (``...`` in it: any text).
 
-Each page runs in bash from the repository root, with a private runtime
+Each page runs in bash in a private folder that links to the repository's
+files (so it reads like the repository root and what it writes stays there), with a private runtime
 directory and run store, and with every port moved by a free offset N, so an
 example never touches the default ports or another run:
 ``discos-simulator`` gets ``--port-offset N``; ``mfg-ctl`` gets it on the
 commands that reach running devices (``simulate-fault``; ``run`` and
 ``replay`` with ``--station``); a default port after ``127.0.0.1 ``,
-``127.0.0.1:``, ``"127.0.0.1", `` or ``port=`` becomes port + N, in commands
+``127.0.0.1:``, ``127.0.0.1::`` (a VISA resource), ``"127.0.0.1", `` or
+``port=`` becomes port + N, in commands
 and in the output they document. ``nc`` is ``tests/data/netcat_stand_in.py``,
 which behaves like OpenBSD netcat for these exchanges, so the examples run on
 machines without netcat, without waiting out ``-q1`` each time.
@@ -45,18 +51,21 @@ DEFAULT_PORTS = frozenset((*range(5020, 5029), 6000, 6001, 6002))
 COMMAND_TIMEOUT = 120.0
 #: ``mfg-ctl`` commands that reach devices already running (with --station, or always).
 REACHES_RUNNING = re.compile(r"\bmfg-ctl\s+(simulate-fault|run|replay)\b")
-PORT_AFTER = re.compile(r'(127\.0\.0\.1(?::|\s+|",\s*)|\bport=)(\d{4,5})\b')
+PORT_AFTER = re.compile(r'(127\.0\.0\.1(?:::?|\s+|",\s*)|\bport=)(\d{4,5})\b')
 EXIT = re.compile(r"\s#\s.*\bexit (?:status )?(\d+)\b")
 PRINT_COMMENT = re.compile(r"^\s*print\(.*\)\s+#\s?(.*)$")
 #: What varies from run to run, and the shape it is compared by.
 VARYING = [
-    (re.compile(r"\(pid \d+\)"), "(pid <pid>)"),
+    (re.compile(r"\bpid \d+"), "pid <pid>"),
     (re.compile(r"passed in \d+(\.\d+)?s"), "passed in <t>s"),
     # Telemetry: which lines a client gets depends on when it connects (the check
     # that `start` makes on each port is a client too), so only their shape is fixed.
     (re.compile(r"\bseq=\d+"), "seq=<n>"),
     (re.compile(r"\btime=\d+\.\d+"), "time=<t>"),
     (re.compile(r"\b(volt|curr|temp)=-?\d+\.\d+"), r"\1=<x>"),
+    # Each session has its own run store, and runs start when they start.
+    (re.compile(r"\brecorded in \S+"), "recorded in <store>"),
+    (re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\b"), "<when>"),
 ]
 
 
@@ -134,8 +143,18 @@ def shift_ports(text: str, offset: int) -> str:
     return PORT_AFTER.sub(shifted, text)
 
 
+GIVEN_OFFSET = re.compile(r"--port-offset[ =](\d+)")
+
+
 def shift_command(command: str, offset: int) -> str:
-    """The command as the test runs it: every port it reaches moved by ``offset``."""
+    """The command as the test runs it: every port it reaches moved by ``offset``.
+
+    A command that gives its own ``--port-offset K`` gets ``K + offset``, so a
+    copy documented on other ports is still private to this session.
+    """
+    if GIVEN_OFFSET.search(command):
+        command = GIVEN_OFFSET.sub(lambda m: f"--port-offset {int(m.group(1)) + offset}", command)
+        return shift_ports(command, offset)
     flag = f" --port-offset {offset}"
     command = re.sub(r"\bdiscos-simulator\b", "discos-simulator" + flag, command)
     reaches = REACHES_RUNNING.search(command)
@@ -144,30 +163,78 @@ def shift_command(command: str, offset: int) -> str:
     return shift_ports(command, offset)
 
 
+#: Where an output shows a port offset: ``dut+100``, ``(ports +100)``, ``--port-offset 100``.
+SHOWN_OFFSET = re.compile(r"((?<=\w)\+|\(ports \+|--port-offset )(\d+)\b")
+
+
 def normalise(line: str, offset: int) -> str:
-    """A line of real output with what varies replaced by its shape (and no ``+N`` suffix)."""
-    line = re.sub(rf"(\w)\+{offset}\b", r"\1", line.rstrip())
+    """A line of real output with what varies replaced by its shape, and no trace of the offset.
+
+    Every offset an output shows is the documented one plus the session's
+    (``dut+N`` reads ``dut``, ``dut+100+N`` reads ``dut+100``; ``(ports +N)``
+    after a station file and ``--port-offset N`` in a suggested command go).
+    """
+
+    def documented(found: re.Match[str]) -> str:
+        shown = int(found.group(2))
+        return found.group(1) + str(shown - offset) if shown >= offset else found.group(0)
+
+    line = SHOWN_OFFSET.sub(documented, line.rstrip())
+    line = re.sub(r"(\w)\+0\b", r"\1", line).replace(" (ports +0)", "")
+    line = line.replace(" --port-offset 0 ", " ")
     for pattern, shape in VARYING:
         line = pattern.sub(shape, line)
     return line
 
 
+#: A run id as commands print it: 8 hex digits, at least one of them a digit.
+RUN_ID = re.compile(r"\b(?=[0-9a-f]{0,7}\d)[0-9a-f]{8}\b")
+
+
 def pattern(expected: list[str], offset: int) -> re.Pattern[str]:
-    """A regular expression for the documented lines (``...`` a wildcard)."""
+    """A regular expression for the documented lines (``...`` a wildcard, run ids captured)."""
     parts = []
     for line in expected:
         if line.strip() == "...":
             parts.append(r"(?:[^\n]*\n)*?")
-        else:
-            text = re.escape(normalise(shift_ports(line, offset), offset))
-            parts.append(text.replace(re.escape("..."), "[^\n]*") + r"\n")
+            continue
+        text = normalise(shift_ports(line, offset), offset)
+        pieces = [
+            re.escape(piece).replace(re.escape("..."), "[^\n]*") for piece in RUN_ID.split(text)
+        ]
+        parts.append("([0-9a-f]{8})".join(pieces) + r"\n")
     return re.compile("".join(parts))
+
+
+def match_ids(expected: list[str], output: str, offset: int) -> dict[str, str] | None:
+    """The run ids the page shows, mapped to the real ones; None if ``output`` is not as shown."""
+    actual = "".join(normalise(line, offset) + "\n" for line in output.splitlines())
+    found = pattern(expected, offset).fullmatch(actual)
+    if found is None:
+        return None
+    shown = [
+        run_id for line in expected if line.strip() != "..." for run_id in RUN_ID.findall(line)
+    ]
+    return dict(zip(shown, found.groups(), strict=True))
 
 
 def matches(expected: list[str], output: str, offset: int) -> bool:
     """Whether ``output`` is what the documented lines show."""
-    actual = "".join(normalise(line, offset) + "\n" for line in output.splitlines())
-    return pattern(expected, offset).fullmatch(actual) is not None
+    return match_ids(expected, output, offset) is not None
+
+
+def terminal_views(stdout: str, stderr: str) -> list[str]:
+    """What a page may show of a command: its stdout alone, or stdout amid its stderr lines.
+
+    A terminal shows both streams in the order they were written; commands
+    here write a few stderr lines before their stdout and a few after (``mfg-ctl
+    run``: where the devices are, then the report, then where the run went).
+    So every split of the stderr lines around the stdout is a view.
+    """
+    errors = stderr.splitlines(keepends=True)
+    views = [stdout]
+    views += ["".join(errors[:k]) + stdout + "".join(errors[k:]) for k in range(len(errors) + 1)]
+    return views
 
 
 def port_free(port: int) -> bool:
@@ -202,6 +269,15 @@ class Session:
         netcat.chmod(0o755)
         runtime = home / "runtime"
         runtime.mkdir(mode=0o700)
+        # The examples' working directory: the repository's files, by link, so that a
+        # file an example writes (an export, a log) lands here and not in the checkout.
+        self.workdir = home / "work"
+        self.workdir.mkdir()
+        for entry in REPO.iterdir():
+            if entry.name != ".git":
+                (self.workdir / entry.name).symlink_to(entry)
+        #: Run ids the page shows, and the ids the same runs got here.
+        self.run_ids: dict[str, str] = {}
         self.env = {
             **os.environ,
             "PATH": os.pathsep.join(
@@ -215,13 +291,16 @@ class Session:
 
     def run(self, step: Step, where: str) -> None:
         """Run one command and check its exit status and output against the page."""
-        command = shift_command(step.command, self.offset)
+        command = RUN_ID.sub(
+            lambda found: self.run_ids.get(found.group(), found.group()),
+            shift_command(step.command, self.offset),
+        )
         env = dict(self.env)
         if re.search(r"\bnc\b", command) and step.output:
             env["DOCS_NETCAT_LINES"] = str(len(step.output))
         result = subprocess.run(
             ["bash", "-c", command],
-            cwd=REPO,
+            cwd=self.workdir,
             env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -235,11 +314,12 @@ class Session:
         )
         assert result.returncode == step.status, f"expected exit {step.status}\n{context}"
         if step.output:
-            shown = matches(step.output, result.stdout, self.offset) or matches(
-                step.output, result.stdout + result.stderr, self.offset
-            )
+            views = terminal_views(result.stdout, result.stderr)
+            found = (match_ids(step.output, view, self.offset) for view in views)
+            ids = next((ids for ids in found if ids is not None), None)
             expected = "\n".join(step.output)
-            assert shown, f"the page shows:\n{expected}\n{context}"
+            assert ids is not None, f"the page shows:\n{expected}\n{context}"
+            self.run_ids.update(ids)
 
     def run_python(self, block: Block, where: str) -> None:
         """Run a Python example; every ``print(...)  # text`` line must print ``text``."""
@@ -247,7 +327,7 @@ class Session:
         expected = [m.group(1) for m in map(PRINT_COMMENT.match, block.text.splitlines()) if m]
         result = subprocess.run(
             [sys.executable, "-c", code],
-            cwd=REPO,
+            cwd=self.workdir,
             env=self.env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -257,7 +337,13 @@ class Session:
         )
         context = f"{where}:{block.line}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
         assert result.returncode == 0, context
-        assert result.stdout.splitlines() == expected, context
+        printed = result.stdout.splitlines()
+        assert len(printed) == len(expected), context
+        for line, shown in zip(printed, expected, strict=True):
+            wanted = re.escape(shown).replace(re.escape("..."), ".*")
+            assert re.fullmatch(wanted, line), (
+                f"printed {line!r}, the page shows {shown!r}\n{context}"
+            )
 
     def close(self) -> None:
         """Stop whatever the examples left running (only this session's simulators)."""

@@ -64,7 +64,7 @@ def dut_port() -> Iterator[str]:
 
 def run(command: str, port: str) -> str:
     shifted = command.replace(f" 127.0.0.1 {DOCUMENTED_PORT}", f" 127.0.0.1 {port}")
-    shifted = shifted.replace(f"' {DOCUMENTED_PORT} '", f"' {port} '")
+    shifted = shifted.replace(f'"127.0.0.1", {DOCUMENTED_PORT})', f'"127.0.0.1", {port})')
     assert shifted != command, f"no port to replace in {command!r}"
     result = subprocess.run(
         ["bash", "-c", shifted], capture_output=True, text=True, timeout=30, check=False
