@@ -66,6 +66,18 @@ def add_cpu_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def throughput_arguments(description: str, json_out: Path) -> argparse.ArgumentParser:
+    """The command line both throughput benches take; ``--json-out`` defaults to ``json_out``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--round-trips", type=positive, default=100000, help="per server")
+    parser.add_argument(
+        "--chunk", type=positive, default=1000, help="round trips per turn; the servers take turns"
+    )
+    parser.add_argument("--json-out", type=Path, default=json_out)
+    add_cpu_option(parser)
+    return parser
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number above zero."""
     if not text.isdigit() or int(text) == 0:

@@ -22,18 +22,17 @@ from typing import Any
 
 from benchlib import (
     OUT,
-    add_cpu_option,
     alternate,
     guarded,
     parse_started,
     pin,
-    positive,
     print_servers,
     ratios_to_floor,
     simulator_cli,
     simulator_env,
     start_bare,
     stop_process,
+    throughput_arguments,
     write_result,
 )
 
@@ -103,14 +102,7 @@ def _alive(pid: int) -> bool:
 
 def arguments() -> argparse.ArgumentParser:
     """The command line; ``--json-out`` defaults to the untracked bench/out/."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--round-trips", type=positive, default=100000, help="per server")
-    parser.add_argument(
-        "--chunk", type=positive, default=1000, help="round trips per turn; the servers take turns"
-    )
-    parser.add_argument("--json-out", type=Path, default=OUT / "framework.json")
-    add_cpu_option(parser)
-    return parser
+    return throughput_arguments(__doc__.split("\n", 1)[0], OUT / "framework.json")
 
 
 def main() -> int:

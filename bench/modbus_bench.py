@@ -22,19 +22,16 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 from benchlib import (
     HERE,
     OUT,
     Served,
-    add_cpu_option,
     alternate,
     guarded,
     parse_started,
     pin,
-    positive,
     print_servers,
     ratio,
     ratios_to_floor,
@@ -42,6 +39,7 @@ from benchlib import (
     simulator_env,
     start_bare,
     stop_process,
+    throughput_arguments,
     write_result,
 )
 
@@ -126,14 +124,7 @@ def _pymodbus_server() -> Iterator[Served]:
 
 def arguments() -> argparse.ArgumentParser:
     """The command line; ``--json-out`` defaults to the untracked bench/out/."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--round-trips", type=positive, default=100000, help="per server")
-    parser.add_argument(
-        "--chunk", type=positive, default=1000, help="round trips per turn; the servers take turns"
-    )
-    parser.add_argument("--json-out", type=Path, default=OUT / "modbus.json")
-    add_cpu_option(parser)
-    return parser
+    return throughput_arguments(__doc__.split("\n", 1)[0], OUT / "modbus.json")
 
 
 def main() -> int:
