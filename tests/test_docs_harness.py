@@ -288,6 +288,10 @@ class Session:
             "XDG_DATA_HOME": str(home / "data"),
         }
         self.env.pop("DOCS_NETCAT_LINES", None)
+        # The examples check the pages, not coverage (the unit tests measure these code
+        # paths): under `coverage run` their dozens of short processes go unmeasured.
+        for variable in ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG"):
+            self.env.pop(variable, None)
 
     def run(self, step: Step, where: str) -> None:
         """Run one command and check its exit status and output against the page."""

@@ -69,7 +69,7 @@ __all__ = ["tempco"]
 @click.option("--readings", type=click.IntRange(1, 1000), help="readings averaged per point")
 @click.option(
     "--speed",
-    type=click.FloatRange(min=1.0, max=2000.0),
+    type=click.FloatRange(min=1.0, max=10_000.0),
     default=SIMULATED_SPEED,
     show_default=True,
     help="simulated seconds per real second (simulated bench only)",

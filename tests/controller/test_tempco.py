@@ -11,6 +11,7 @@ import pytest
 from simulators import plugins
 from simulators.client import Client
 from simulators.clock import SimulatedClock
+from simulators.controller.connect import SIMULATED_SPEED
 from simulators.controller.drivers import (
     InstrumentError,
     InstrumentReportedError,
@@ -32,12 +33,11 @@ from simulators.controller.tempco import (
 )
 from simulators.launcher import Simulator
 
-#: Simulated seconds per real second for the sweeps. The default sweep is about
-#: 1,760 s of chamber time: measured 3.52 s wall time over the socket transport
-#: and 3.60 s over PyVISA on a 2-core VM (4.4 s each under coverage). The model
-#: steps at 100 Hz: ~4,500x real time is its ceiling, ~860x under coverage, so
-#: 1000x would already lag there; 500x leaves room for a busy machine.
-SPEED = 500.0
+#: Simulated seconds per real second for the sweeps, as mfg-ctl's simulated bench
+#: runs. The default sweep is about 1,760 s of chamber time: under a second of
+#: wall time. A long jump of the clock costs one request a bounded number of model
+#: sub-steps, so a busy machine slows the sweep's polls, never the model.
+SPEED = SIMULATED_SPEED
 
 
 def ldo(temperature_c: float, ppm: float = 50.0) -> float:
