@@ -225,7 +225,8 @@ class Publisher:
             raise ValueError(f"sampling_time must be > 0 s, got {sampling_time}")
         self._sample = sample
         self.sampling_time = sampling_time
-        self._lock = lock
+        #: The System's lock: samples are taken, and queues changed, while it is held.
+        self.lock = lock
         self._clock = clock or default_clock()
         self._queues: list[queue.Queue[bytes]] = []
         self._thread: threading.Thread | None = None
@@ -238,7 +239,7 @@ class Publisher:
 
     def subscribe(self, q: queue.Queue[bytes]) -> None:
         """Feed ``q`` from now on; starts the sampling thread on the first subscriber."""
-        with self._lock:
+        with self.lock:
             self._queues.append(q)
             self._wake.clear()  # a sampler told to stop by the last subscriber carries on
             if self._thread is None or not self._thread.is_alive():
@@ -247,7 +248,7 @@ class Publisher:
 
     def unsubscribe(self, q: queue.Queue[bytes]) -> None:
         """Stop feeding ``q``; the sampling thread ends with the last subscriber."""
-        with self._lock:
+        with self.lock:
             if q in self._queues:
                 self._queues.remove(q)
             if not self._queues:
@@ -255,7 +256,7 @@ class Publisher:
 
     def _run(self) -> None:
         while True:
-            with self._lock:
+            with self.lock:
                 if not self._queues:
                     self._thread = None
                     return

@@ -100,11 +100,12 @@ def test_publisher_feeds_every_subscriber_at_the_sampling_time() -> None:
     publisher, _ = _publisher(0.1)  # 0.1 simulated s at 10x: 10 ms real
     first: queue.Queue[bytes] = queue.Queue()
     second: queue.Queue[bytes] = queue.Queue()
-    publisher.subscribe(first)
-    publisher.subscribe(second)
+    with publisher.lock:  # both subscribed before the sampler's first message
+        publisher.subscribe(first)
+        publisher.subscribe(second)
     assert publisher.subscribers == 2
-    assert first.get(timeout=2) == second.get(timeout=2)
-    assert int(first.get(timeout=2)) < int(first.get(timeout=2))
+    assert first.get(timeout=30) == second.get(timeout=30)
+    assert int(first.get(timeout=30)) < int(first.get(timeout=30))
     publisher.unsubscribe(first)
     publisher.unsubscribe(second)
     publisher.unsubscribe(second)  # twice is harmless
@@ -127,10 +128,12 @@ def test_publisher_thread_ends_and_restarts() -> None:
 
 
 def test_a_slow_subscriber_loses_its_oldest_messages() -> None:
-    publisher, _ = _publisher()
+    publisher, counter = _publisher()
     slow: queue.Queue[bytes] = queue.Queue(maxsize=2)
     publisher.subscribe(slow)
-    time.sleep(0.1)
+    deadline = time.monotonic() + 30.0  # a hang guard: five samples take ~5 ms
+    while counter[0] < 5 and time.monotonic() < deadline:
+        time.sleep(0.005)
     publisher.unsubscribe(slow)
     values = [int(slow.get_nowait()), int(slow.get_nowait())]
     assert values[0] + 1 == values[1]
