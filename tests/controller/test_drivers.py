@@ -188,7 +188,7 @@ def test_timeout_then_recovery(drivers, bench):
     with pytest.raises(InstrumentTimeoutError, match=r"no reply to 'MEAS:VOLT:DC\?' within 0.1 s"):
         dmm.measure_dc_voltage()
     inject(bench.addresses[2], "clear_faults")
-    dmm.transport.timeout = 1.0
+    dmm.transport.timeout = 10.0  # a hang guard: the fresh connection answers at once
     assert dmm.identify() == IDN["dmm"]  # a fresh connection: the late answer is not read
 
 
@@ -210,6 +210,7 @@ def test_dropped_connection_then_recovery(drivers, bench, backend):
     with pytest.raises(expected):
         psu.measure_voltage()
     inject(bench.addresses[1], "clear_faults")
+    psu.transport.timeout = 10.0  # a hang guard: the fresh connection answers at once
     assert psu.identify() == IDN["psu"]
 
 

@@ -168,7 +168,8 @@ def test_our_client_recovers_from_a_timeout_without_taking_the_late_answer(port,
     inject(supply_port, "$system_fault:delay,600,2%")
     with pytest.raises(TimeoutError):
         supply.read_holding(0)  # request 2: late
-    supply.write_register(1, 222)  # request 3: on a new connection, at once
+    supply.timeout = 10.0  # a hang guard from here on: these answers come at once
+    supply.write_register(1, 222)  # request 3: on a new connection
     inject(supply_port, "$system_clear_faults%")
     assert supply.read_holding(0, 2) == [111, 222]
     time.sleep(0.4)  # the late answer has gone to the old connection by now
