@@ -29,7 +29,7 @@ run: $(STAMP_RUN)
 	@echo "== mfg-ctl: the 11-step station bring-up against simulated instruments"
 	$(BIN)/mfg-ctl run plans/station_bringup.yaml
 
-## test: lint, the whole suite with the coverage gate, and the docs with their doctests
+## test: lint, the suite with the coverage gate, the docs with their doctests and examples
 test: system-deps $(STAMP_DEV)
 	$(MAKE) lint
 	$(MAKE) unit
@@ -45,7 +45,7 @@ lint: $(STAMP_DEV)
 
 unit: $(STAMP_DEV)
 	rm -f .coverage .coverage.*
-	$(BIN)/coverage run -m pytest -q -n 2  # both cores; tests use ephemeral ports and own dirs
+	$(BIN)/coverage run -m pytest -q -n 2 --ignore=tests/docs  # both cores; own ports and dirs
 	$(BIN)/coverage combine -q
 	$(BIN)/coverage report --fail-under=95
 
@@ -53,6 +53,7 @@ docs: $(STAMP_DEV)
 	$(BIN)/sphinx-build -W --keep-going -q -b html doc doc/_build/html
 	$(BIN)/sphinx-build -W --keep-going -q -b doctest doc doc/_build/doctest
 	@tail -n 4 doc/_build/doctest/output.txt
+	$(BIN)/python -m pytest -q -n 2 tests/docs  # every README and page example, run as shown
 
 ## bench: speed and server CPU per request against baselines measured in the same run (results in bench/out/)
 bench: $(STAMP_DEV)

@@ -18,7 +18,7 @@ import pytest
 from simulators import plugins
 from simulators.launcher import Simulator
 
-GUIDE = Path(__file__).resolve().parent.parent / "doc" / "user_guide.rst"
+GUIDE = Path(__file__).resolve().parents[2] / "doc" / "user_guide.rst"
 DOCUMENTED_PORT = "6000"
 
 

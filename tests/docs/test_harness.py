@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_docs_harness import NETCAT, blocks, matches, shift_command, shift_ports, steps
+from tests.docs.harness import NETCAT, blocks, matches, shift_command, shift_ports, steps
 
 PAGE = """\
 Title

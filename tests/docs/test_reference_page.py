@@ -3,7 +3,7 @@
 The page is a contract read by programs outside the project; these tests fail
 when the page and the code drift apart, whichever of the two moved. Its
 console examples (the netcat exchange, the 11-step report) run in
-``tests/test_docs_examples.py``.
+``tests/docs/test_examples.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from simulators.modbus_client import ModbusClient, ModbusDeviceError
 from simulators.profiles import resolve_profile
 from simulators.protocols.modbus import UnsupportedFunction, client_framer
 
-PAGE = Path(__file__).resolve().parent.parent / "doc" / "reference_station.rst"
+PAGE = Path(__file__).resolve().parents[2] / "doc" / "reference_station.rst"
 WAIT = 10.0  # seconds: the bound on every reply, generous for a loaded machine
 #: The register maps of the page, in its order.
 DEVICES = ("power_supply", "actuator", "dmm", "thermocouple")

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NETCAT = REPO / "tests" / "data" / "netcat_stand_in.py"
 #: Every default port of the built-in simulators (and 5028, kept for the bench's load).
 DEFAULT_PORTS = frozenset((*range(5020, 5029), 6000, 6001, 6002))

@@ -1,6 +1,6 @@
 """The examples of README.rst and of the doc pages run, and print what the pages show.
 
-Each page runs as one shell session (see ``tests/test_docs_harness.py`` for the
+Each page runs as one shell session (see ``tests/docs/harness.py`` for the
 conventions and how ports, runtime directory and run store are kept private).
 """
 
@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from simulators.profiles.schema import parse_profile
-from tests.test_docs_harness import REPO, Session, blocks, free_offset, run_page
+from tests.docs.harness import REPO, Session, blocks, free_offset, run_page
 
 #: Doc pages whose console and Python examples run here, as sessions. The other pages'
 #: examples are doctests (``make docs``), except doc/benchmarks.rst, whose commands
