@@ -66,4 +66,4 @@ bench-regress: $(STAMP_DEV)
 	$(PY) bench/regress.py
 
 clean:
-	rm -rf $(VENV) doc/_build .coverage .coverage.* build *.egg-info
+	rm -rf $(VENV) doc/_build .coverage .coverage.* build *.egg-info bench/out
