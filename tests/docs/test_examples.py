@@ -6,6 +6,7 @@ conventions and how ports, runtime directory and run store are kept private).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -79,3 +80,30 @@ def test_make_run_session_runs_on_moved_ports(tmp_path: Path) -> None:
     assert len(re.findall(r"^  TLM seq=\d+ ", output, re.MULTILINE)) == 3
     assert "POWER=OFF LOAD=0.000" in output
     assert re.search(r"^dut\S* stopped$", output, re.MULTILINE), output
+
+
+@pytest.mark.parametrize("page", ["README.rst", *PAGES])
+def test_every_whole_plan_a_page_shows_passes(page: str, tmp_path: Path) -> None:
+    """A YAML block with ``name:`` and ``steps:`` is a plan: it loads, runs and passes."""
+    plans = [
+        block
+        for block in blocks(REPO / page)
+        if block.language == "yaml"
+        and re.search(r"^name:", block.text, re.MULTILINE)
+        and re.search(r"^steps:", block.text, re.MULTILINE)
+    ]
+    for number, block in enumerate(plans):
+        path = tmp_path / f"plan{number}.yaml"
+        path.write_text(block.text)
+        result = subprocess.run(
+            [sys.executable, "-m", "simulators.controller", "run", str(path)],
+            cwd=REPO,
+            env={**os.environ, "MFG_CTL_DB": str(tmp_path / "runs.db")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        where = f"{page}:{block.line}"
+        assert result.returncode == 0, f"{where}\n{result.stdout}{result.stderr}"
+        assert "[PASS]" in result.stdout.splitlines()[0], where
