@@ -11,31 +11,21 @@ import os
 import stat
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from simulators import runtime
-from simulators.cli import main
 from simulators.runtime import RuntimeDirError
-from tests.cli_support import launched
+from tests.cli_support import cli, launched
+
+__all__ = ["cli"]  # a fixture, imported for pytest
 
 WAIT = 5.0
 ADDRESSES: list[dict[str, str | int]] = [
     {"role": "listening", "transport": "tcp", "host": "127.0.0.1", "port": 6000},
 ]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        status = main(list(args))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from simulators.controller.plan import (
     step_kind,
 )
 from simulators.controller.thresholds import Range, Tolerance, TolerancePct, judge, write_detail
+from tests.controller.cli.support import REPORT
 from tests.controller.plan.support import (
     BRINGUP,
     READ_VOLTAGE,
@@ -143,19 +144,7 @@ BRINGUP_STEPS = [
 ]
 
 #: The step lines of the reference report (doc/reference_station.rst).
-BRINGUP_REPORT = """\
- 1 ok set_supply_voltage: wrote 1200 to voltage_setpoint
- 2 ok set_supply_current_limit: wrote 500 to current_limit
- 3 ok enable_supply_output: wrote 1 to output_enable
- 4 ok check_supply_voltage_readback: measured 1200, expected 1200 +/- 25 (delta 0)
- 5 ok check_supply_current_readback: measured 480, expected within [400, 520]
- 6 ok command_actuator_position: wrote 500 to target_position
- 7 ok check_actuator_position: measured 500, expected 500 +/- 10 (delta 0)
- 8 ok check_actuator_status: measured 1, expected 1 +/- 0 (delta 0)
- 9 ok check_dmm_dc_voltage: measured 4980, expected 5000 +/- 50 (delta 20)
-10 ok check_thermocouple_channel_0: measured 2300, expected within [2200, 2400]
-11 ok check_thermocouple_cold_junction: measured 2500, expected within [2300, 2700]
-"""
+BRINGUP_REPORT = "".join(line + "\n" for line in REPORT[1:-1])
 
 #: What the default devices read after the writes.
 DEFAULT_READINGS = {4: 1200, 5: 480, 7: 500, 8: 1, 9: 4980, 10: 2300, 11: 2500}
