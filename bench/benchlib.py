@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from simulators.proc import cpu_seconds
+
 HERE = Path(__file__).resolve().parent
 #: Where runs write their results unless told otherwise: untracked (see .gitignore).
 OUT = HERE / "out"
-CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK")
 
 
 def pin(cpu: str) -> int | None:
@@ -83,14 +84,6 @@ def positive(text: str) -> int:
     if not text.isdigit() or int(text) == 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above zero")
     return int(text)
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system, all threads) the process ``pid`` has used so far."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat.rsplit(")", 1)[1].split()  # the name may hold spaces; field 3 comes first
-    utime, stime = int(fields[14 - 3]), int(fields[15 - 3])
-    return (utime + stime) / CLOCK_TICKS_PER_S
 
 
 @dataclass(frozen=True)

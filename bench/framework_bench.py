@@ -17,7 +17,6 @@ import socket
 import sys
 import time
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 from benchlib import (
@@ -35,6 +34,8 @@ from benchlib import (
     throughput_arguments,
     write_result,
 )
+
+from simulators.runtime import alive
 
 REQUEST = b"*IDN?\n"
 REPLY = b"SIMULATORS,DUT-1000,SN0001,1.0\n"
@@ -84,20 +85,12 @@ def _exit_after_system_stop(env: dict[str, str]) -> float:
         ):
             start = time.perf_counter()
             sock.sendall(b"$system_stop%")
-            while _alive(dut.pid) and time.perf_counter() - start < 30:
+            while alive(dut.pid) and time.perf_counter() - start < 30:
                 time.sleep(0.001)
             return time.perf_counter() - start
     finally:
-        if _alive(dut.pid):
+        if alive(dut.pid):
             simulator_cli("-s", "dut", "stop", env=env)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def arguments() -> argparse.ArgumentParser:

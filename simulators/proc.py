@@ -13,7 +13,10 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Identity", "identity", "send_signal"]
+__all__ = ["Identity", "cpu_seconds", "identity", "send_signal", "stat_fields"]
+
+#: Clock ticks per second, the unit of the times in ``/proc/PID/stat``.
+CLOCK_TICKS_PER_S = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
@@ -24,20 +27,39 @@ class Identity:
     command: list[str]  # /proc/PID/cmdline, one string per argument
 
 
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` from field 3 (the state) on; None if unreadable.
+
+    "PID (name) STATE ...": the name may hold spaces and parentheses, so the
+    fields are counted after the last ")". Field N of proc(5) is item N - 3.
+    """
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return status.rsplit(")", 1)[-1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) process ``pid`` has used; OSError if it is gone."""
+    fields = stat_fields(pid)
+    if fields is None:
+        raise ProcessLookupError(f"no process {pid}")
+    return (int(fields[14 - 3]) + int(fields[15 - 3])) / CLOCK_TICKS_PER_S
+
+
 def identity(pid: int) -> Identity | None:
     """Return the identity of live process ``pid``, or None (no such process, or a zombie).
 
     On a system without ``/proc`` nothing can be told apart: None.
     """
+    fields = stat_fields(pid)
     try:
-        status = Path(f"/proc/{pid}/stat").read_text()
         command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return None
-    # "PID (name) STATE ...": the name may hold spaces and parentheses, so fields
-    # are counted after the last ")": STATE is field 3, the start time field 22.
-    fields = status.rsplit(")", 1)[-1].split()
-    if len(fields) < 20 or fields[0] == "Z":
+    # STATE is field 3 (item 0), the start time field 22 (item 19).
+    if fields is None or len(fields) < 20 or fields[0] == "Z":
         return None
     # Empty while the process execs or exits (and for kernel threads): no arguments yet.
     if command.endswith(b"\0"):

@@ -16,7 +16,7 @@ import pytest
 
 from simulators import runtime
 from simulators.runtime import Instance, LaunchError
-from tests.cli_support import launched
+from tests.cli_support import gone, launched
 
 PY = sys.executable
 WAIT = 5.0
@@ -81,14 +81,6 @@ def sleeper() -> Iterator[subprocess.Popen[bytes]]:
         process.kill()
     process.wait(WAIT)
     process.stdout.close()
-
-
-def gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 # -- keys ------------------------------------------------------------------------------

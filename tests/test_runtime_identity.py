@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -100,6 +101,18 @@ def test_identity_of_no_process_or_a_zombie_is_none():
     assert wait_until(lambda: proc.identity(process.pid) is None)  # a zombie until reaped
     process.wait(WAIT)
     assert proc.identity(process.pid) is None
+
+
+def test_cpu_seconds_counts_this_process_and_refuses_a_gone_one():
+    before = proc.cpu_seconds(os.getpid())
+    spent = time.process_time()
+    while time.process_time() - spent < 0.1:  # burn CPU: several clock ticks
+        pass
+    assert proc.cpu_seconds(os.getpid()) >= before + 0.05
+    process = subprocess.Popen(["true"])
+    process.wait(WAIT)  # reaped: the pid is free
+    with pytest.raises(ProcessLookupError):
+        proc.cpu_seconds(process.pid)
 
 
 def test_send_signal_refuses_a_process_that_is_not_the_expected_one(sleep):

@@ -7,7 +7,6 @@ CPU time to elapsed time: a busy loop reads near 1, a paused loop near 0).
 
 from __future__ import annotations
 
-import os
 import queue
 import socket
 import subprocess
@@ -18,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from simulators.proc import cpu_seconds
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
@@ -37,12 +38,6 @@ CHILD = textwrap.dedent(
         sys.stdin.read()
     """
 )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a process, from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Child:
