@@ -12,8 +12,8 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
