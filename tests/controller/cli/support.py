@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -114,6 +117,19 @@ def record(db: Path, run_id: str, plan_text: str = "name: x\n") -> None:
 
 def no_runs(ctl: Ctl) -> bool:
     return ctl("runs").out == "no recorded runs\n"
+
+
+def discos_simulator(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``discos-simulator ARGS`` (this checkout's) in its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "simulators", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=6 * WAIT,
+        check=False,
+    )
 
 
 def free_offset() -> int:

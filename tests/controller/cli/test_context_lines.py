@@ -8,9 +8,6 @@ in STORE``.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,11 +16,10 @@ from sqlalchemy.engine import make_url
 from simulators.controller.store.location import shown_location
 from tests.controller.cli.support import (
     BRINGUP,
-    ROOT,
-    WAIT,
     Ctl,
     Served,
     assert_bringup_report,
+    discos_simulator,
     free_offset,
     stderr_of_a_run,
 )
@@ -65,23 +61,11 @@ def test_a_store_url_is_shown_without_its_password() -> None:
     assert shown_location(url) == "postgresql+psycopg://station@db.example/runs"
 
 
-def simulators_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "simulators", *args],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=6 * WAIT,
-        check=False,
-    )
-
-
 def test_a_running_simulator_that_the_run_ignores_is_named_with_the_fix(ctl: Ctl) -> None:
     """The trap: faults go to the started station while ``run`` simulates its own devices."""
     offset = free_offset()
     where = ("-s", "station", "--port-offset", str(offset))
-    started = simulators_cli(*where, "start")
+    started = discos_simulator(*where, "start")
     assert started.returncode == 0, started.stderr
     try:
         trapped = ctl("run", BRINGUP)
@@ -96,6 +80,6 @@ def test_a_running_simulator_that_the_run_ignores_is_named_with_the_fix(ctl: Ctl
         assert fixed.status == 0
         assert "note:" not in fixed.err
     finally:
-        stopped = simulators_cli(*where, "stop")
+        stopped = discos_simulator(*where, "stop")
     assert stopped.returncode == 0, stopped.stderr
     assert "note:" not in ctl("run", BRINGUP).err

@@ -7,20 +7,17 @@ bind the default ports), and must do what the comment says.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 
 from simulators.controller.plan import load_plan
 from simulators.controller.stations import check_covers, load_station
 from tests.controller.cli.support import (
     DMM_FAIL,
     ROOT,
-    WAIT,
     Ctl,
     assert_bringup_report,
+    discos_simulator,
     free_offset,
 )
 
@@ -40,18 +37,6 @@ def shifted(command: list[str], offset: int) -> list[str]:
     return [*command, "--port-offset", str(offset)]
 
 
-def discos_simulator(arguments: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "simulators", *arguments],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=6 * WAIT,
-        check=False,
-    )
-
-
 def test_the_bringup_comments_run_as_written(ctl: Ctl) -> None:
     commands = commands_in("plans/station_bringup.yaml")
     assert [c[:2] for c in commands] == [
@@ -66,7 +51,7 @@ def test_the_bringup_comments_run_as_written(ctl: Ctl) -> None:
     assert alone.status == 0
     assert_bringup_report(alone.lines)
 
-    started = discos_simulator(shifted(commands[1], offset)[1:])
+    started = discos_simulator(*shifted(commands[1], offset)[1:])
     assert started.returncode == 0, started.stderr
     try:
         fault = ctl(*shifted(commands[2], offset)[1:])
@@ -75,7 +60,7 @@ def test_the_bringup_comments_run_as_written(ctl: Ctl) -> None:
         assert run.status == 1
         assert DMM_FAIL in run.lines  # "step 9 fails on the reading of 4000"
     finally:
-        stopped = discos_simulator(shifted(commands[4], offset)[1:])
+        stopped = discos_simulator(*shifted(commands[4], offset)[1:])
     assert stopped.returncode == 0, stopped.stderr
 
 
