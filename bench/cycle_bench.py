@@ -47,12 +47,12 @@ from benchlib import (
     write_result,
 )
 
+from mfg_ctl.connect import open_devices
+from mfg_ctl.events import Event, StepFinished
+from mfg_ctl.plan import load_plan
+from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.stations import Endpoint, Station
 from simulators.client import Client
-from simulators.controller.connect import open_devices
-from simulators.controller.events import Event, StepFinished
-from simulators.controller.plan import load_plan
-from simulators.controller.sequencer import Sequencer
-from simulators.controller.stations import Endpoint, Station
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "plans" / "station_bringup.yaml"

@@ -30,7 +30,7 @@ from simulators.commands import *
 from simulators.common import *
 from simulators.launcher import Simulator
 from simulators.utils import *
-from simulators.controller.tempco import *
-from simulators.controller.drivers import *
+from mfg_ctl.tempco import *
+from mfg_ctl.drivers import *
 from datetime import UTC, datetime, timedelta, timezone
 """

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from simulators.controller.clients import RefusedError, TransientError, UnreachableError
-from simulators.controller.events import DeviceInfo, Event, StepFinished
-from simulators.controller.plan import Plan, parse_plan
-from simulators.controller.sequencer import RunOutcome, Sequencer
+from mfg_ctl.clients import RefusedError, TransientError, UnreachableError
+from mfg_ctl.events import DeviceInfo, Event, StepFinished
+from mfg_ctl.plan import Plan, parse_plan
+from mfg_ctl.sequencer import RunOutcome, Sequencer
 
 __all__ = [
     "DEVICES",

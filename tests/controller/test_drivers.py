@@ -10,10 +10,7 @@ from unittest.mock import Mock
 
 import pytest
 
-from simulators import plugins
-from simulators.client import Client
-from simulators.clock import ManualClock
-from simulators.controller.drivers import (
+from mfg_ctl.drivers import (
     OVERLOAD,
     Chamber,
     Dmm,
@@ -34,7 +31,10 @@ from simulators.controller.drivers import (
     parse_error,
     parse_number,
 )
-from simulators.controller.drivers import transport as transport_module
+from mfg_ctl.drivers import transport as transport_module
+from simulators import plugins
+from simulators.client import Client
+from simulators.clock import ManualClock
 from simulators.launcher import Address, Simulator
 
 IDN = {
@@ -293,7 +293,7 @@ def test_visa_library_that_does_not_load(monkeypatch):
 
 
 def test_importing_the_drivers_does_not_import_pyvisa():
-    code = "import sys, simulators.controller.drivers; print('pyvisa' in sys.modules)"
+    code = "import sys, mfg_ctl.drivers; print('pyvisa' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     assert result.stdout.strip() == b"False"
 

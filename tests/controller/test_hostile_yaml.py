@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.plan import PlanError, parse_plan
-from simulators.controller.stations import StationError, parse_station
+from mfg_ctl.plan import PlanError, parse_plan
+from mfg_ctl.stations import StationError, parse_station
 
 ROOT = Path(__file__).resolve().parents[2]
 SHORT = 300  # characters: the longest error line these inputs may produce
@@ -119,7 +119,7 @@ def test_errors_never_echo_a_huge_value(edit: object) -> None:
 
 def mfg_ctl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "simulators.controller", *args],
+        [sys.executable, "-m", "mfg_ctl", *args],
         cwd=cwd,
         env={
             # A real process, for its exit status and its bound; not measured for coverage

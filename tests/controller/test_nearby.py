@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from mfg_ctl.nearby import running_for, running_simulators_note
+from mfg_ctl.plan import load_plan
 from simulators import runtime
-from simulators.controller.nearby import running_for, running_simulators_note
-from simulators.controller.plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 BRINGUP = load_plan(ROOT / "plans" / "station_bringup.yaml")

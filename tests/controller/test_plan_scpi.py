@@ -9,8 +9,8 @@ import pydantic
 import pytest
 import yaml
 
-from simulators.controller import tempco_step as steps_module
-from simulators.controller.plan import (
+from mfg_ctl import tempco_step as steps_module
+from mfg_ctl.plan import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     STEP_KINDS,
@@ -22,8 +22,8 @@ from simulators.controller.plan import (
     parse_plan,
     step_kind,
 )
-from simulators.controller.tempco import TempcoSettings
-from simulators.controller.thresholds import Range, Tolerance
+from mfg_ctl.tempco import TempcoSettings
+from mfg_ctl.thresholds import Range, Tolerance
 
 ROOT = Path(__file__).resolve().parents[2]
 DVT = ROOT / "plans" / "dvt_tempco.yaml"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.controller.events import (
+from mfg_ctl.events import (
     Event,
     RunFinished,
     RunStarted,
     StepFinished,
     StepStarted,
 )
-from simulators.controller.sequencer import Sequencer
+from mfg_ctl.sequencer import Sequencer
 from tests.controller.sequencer_fakes import (
     DEVICES,
     PLAN,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.controller.events import RunStarted, StepStarted
-from simulators.controller.plan import parse_plan
-from simulators.controller.report import RunReport, render_text
-from simulators.controller.sequencer import select_only_failed
+from mfg_ctl.events import RunStarted, StepStarted
+from mfg_ctl.plan import parse_plan
+from mfg_ctl.report import RunReport, render_text
+from mfg_ctl.sequencer import select_only_failed
 from tests.controller.sequencer_fakes import (
     demo_plan,
     devices,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.plan import load_plan, parse_plan
-from simulators.controller.stations import (
+from mfg_ctl.plan import load_plan, parse_plan
+from mfg_ctl.stations import (
     REFERENCE_PORTS,
     Endpoint,
     Station,

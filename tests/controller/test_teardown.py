@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from simulators.controller.clients import UnreachableError
-from simulators.controller.events import Event, RunFinished, RunStarted, StepFinished
-from simulators.controller.plan import PlanError, parse_plan
-from simulators.controller.report import RunReport, render_text
-from simulators.controller.sequencer import ObserverError, Sequencer, Terminated
+from mfg_ctl.clients import UnreachableError
+from mfg_ctl.events import Event, RunFinished, RunStarted, StepFinished
+from mfg_ctl.plan import PlanError, parse_plan
+from mfg_ctl.report import RunReport, render_text
+from mfg_ctl.sequencer import ObserverError, Sequencer, Terminated
 from tests.controller.sequencer_fakes import DEVICES, PLAN, FakeRegisters
 
 TEARDOWN = """\

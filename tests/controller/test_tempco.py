@@ -8,11 +8,8 @@ import time
 
 import pytest
 
-from simulators import plugins
-from simulators.client import Client
-from simulators.clock import SimulatedClock
-from simulators.controller.connect import SIMULATED_SPEED
-from simulators.controller.drivers import (
+from mfg_ctl.connect import SIMULATED_SPEED
+from mfg_ctl.drivers import (
     InstrumentError,
     InstrumentReportedError,
     InstrumentTimeoutError,
@@ -21,7 +18,7 @@ from simulators.controller.drivers import (
     ScpiPowerSupply,
     open_transport,
 )
-from simulators.controller.tempco import (
+from mfg_ctl.tempco import (
     Fit,
     StabilityTimeoutError,
     TempcoPoint,
@@ -31,6 +28,9 @@ from simulators.controller.tempco import (
     run_sweep,
     tempco_ppm_per_c,
 )
+from simulators import plugins
+from simulators.client import Client
+from simulators.clock import SimulatedClock
 from simulators.launcher import Simulator
 
 #: Simulated seconds per real second for the sweeps, as mfg-ctl's simulated bench

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from mfg_ctl.characterise import characterise
+from mfg_ctl.cli import main
+from mfg_ctl.drivers import ScpiChamber, ScpiDmm, ScpiPowerSupply, open_transport
+from mfg_ctl.events import DeviceInfo, Event, RunFinished, StepFinished
+from mfg_ctl.store import RunStore
+from mfg_ctl.tempco import TempcoSettings
 from simulators import plugins
 from simulators.client import Client
 from simulators.clock import SimulatedClock
-from simulators.controller.characterise import characterise
-from simulators.controller.cli import main
-from simulators.controller.drivers import ScpiChamber, ScpiDmm, ScpiPowerSupply, open_transport
-from simulators.controller.events import DeviceInfo, Event, RunFinished, StepFinished
-from simulators.controller.store import RunStore
-from simulators.controller.tempco import TempcoSettings
 from simulators.launcher import Simulator
 
 Run = Callable[..., tuple[int, str, str]]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from simulators.controller.thresholds import (
+from mfg_ctl.thresholds import (
     FieldError,
     Judgement,
     Range,

@@ -96,7 +96,7 @@ def test_every_whole_plan_a_page_shows_passes(page: str, tmp_path: Path) -> None
         path = tmp_path / f"plan{number}.yaml"
         path.write_text(block.text)
         result = subprocess.run(
-            [sys.executable, "-m", "simulators.controller", "run", str(path)],
+            [sys.executable, "-m", "mfg_ctl", "run", str(path)],
             cwd=REPO,
             env={**os.environ, "MFG_CTL_DB": str(tmp_path / "runs.db")},
             capture_output=True,

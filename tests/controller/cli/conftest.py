@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from mfg_ctl.cli import main
 from simulators import plugins
-from simulators.controller.cli import main
 from simulators.launcher import Simulator
 from tests.controller.cli.support import (
     ROOT,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mfg_ctl.events import RunFinished, RunStarted
+from mfg_ctl.store import RunStore
 from simulators.client import Client
-from simulators.controller.events import RunFinished, RunStarted
-from simulators.controller.store import RunStore
 
 ROOT = Path(__file__).resolve().parents[3]
 BRINGUP = "plans/station_bringup.yaml"

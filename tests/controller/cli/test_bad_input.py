@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller import clients
+from mfg_ctl import clients
 from tests.controller.cli.support import (
     BRINGUP,
     ROOT,

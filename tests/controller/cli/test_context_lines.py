@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from simulators.controller.store.location import shown_location
+from mfg_ctl.store.location import shown_location
 from tests.controller.cli.support import (
     BRINGUP,
     Ctl,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.plan import PlanError, parse_plan
+from mfg_ctl.plan import PlanError, parse_plan
 from tests.controller.cli.support import Ctl, Served
 
 

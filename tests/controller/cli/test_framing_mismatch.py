@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from mfg_ctl.clients import FramingMismatchError, ModbusRegisters, TransientError
+from mfg_ctl.stations import Endpoint
 from simulators import plugins
 from simulators.client import Client
-from simulators.controller.clients import FramingMismatchError, ModbusRegisters, TransientError
-from simulators.controller.stations import Endpoint
 from simulators.launcher import Simulator
 from tests.controller.cli.support import BRINGUP, Ctl, Served, shown_store
 

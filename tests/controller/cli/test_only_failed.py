@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from simulators.controller.store import RunStore
+from mfg_ctl.store import RunStore
 from tests.controller.cli.support import (
     BRINGUP,
     DMM_FAIL,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.events import RunStarted
-from simulators.controller.store import RunStore
+from mfg_ctl.events import RunStarted
+from mfg_ctl.store import RunStore
 from tests.controller.cli.support import (
     BRINGUP,
     ROOT,

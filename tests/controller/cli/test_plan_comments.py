@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import shlex
 
-from simulators.controller.plan import load_plan
-from simulators.controller.stations import check_covers, load_station
+from mfg_ctl.plan import load_plan
+from mfg_ctl.stations import check_covers, load_station
 from tests.controller.cli.support import (
     DMM_FAIL,
     ROOT,

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from simulators.controller import characterise
-from simulators.controller.sequencer import Terminated
-from simulators.controller.tempco import run_sweep
+from mfg_ctl import characterise
+from mfg_ctl.sequencer import Terminated
+from mfg_ctl.tempco import run_sweep
 from simulators.modbus_client import ModbusClient
 from tests.controller.cli.support import BRINGUP, ROOT, WAIT, Ctl, Served, shown_store
 
@@ -66,7 +66,7 @@ def test_sigterm_mid_run_tears_down_and_records_the_run_aborted(
         [
             sys.executable,
             "-m",
-            "simulators.controller",
+            "mfg_ctl",
             "run",
             str(plan),
             "--station",

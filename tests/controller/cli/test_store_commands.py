@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from simulators.controller.store import RunStore
+from mfg_ctl.store import RunStore
 from tests.controller.cli.support import (
     BRINGUP,
     ROOT,

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller import clients
-from simulators.controller.events import RunStarted
-from simulators.controller.store import RunStore
+from mfg_ctl import clients
+from mfg_ctl.events import RunStarted
+from mfg_ctl.store import RunStore
 from simulators.modbus_client import ModbusClient
 from tests.controller.cli.support import BRINGUP, ROOT, WAIT, Ctl, Served, shown_store
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.store import RunStore
+from mfg_ctl.store import RunStore
 from simulators.modbus_client import ModbusClient
 from tests.controller.cli.support import (
     BRINGUP,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulators.controller.plan import (
+from mfg_ctl.plan import (
     Plan,
     PlanError,
     RegisterStep,

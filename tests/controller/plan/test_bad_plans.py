@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from simulators.controller.plan import (
+from mfg_ctl.plan import (
     Plan,
     PlanError,
     describe_type,

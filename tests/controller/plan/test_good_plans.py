@@ -6,7 +6,7 @@ import pydantic
 import pytest
 import yaml
 
-from simulators.controller.plan import (
+from mfg_ctl.plan import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     STEP_KINDS,
@@ -15,7 +15,7 @@ from simulators.controller.plan import (
     parse_plan,
     step_kind,
 )
-from simulators.controller.thresholds import Range, Tolerance, TolerancePct, judge, write_detail
+from mfg_ctl.thresholds import Range, Tolerance, TolerancePct, judge, write_detail
 from tests.controller.cli.support import REPORT
 from tests.controller.plan.support import (
     BRINGUP,

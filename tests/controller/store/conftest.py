@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.store import (
+from mfg_ctl.store import (
     RunStore,
 )
 from tests.controller.store.support import (

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.store import (
+from mfg_ctl.store import (
     RunStore,
 )
 from tests.controller.store.support import (
@@ -33,8 +33,8 @@ from tests.controller.store.support import (
 CRASH = """
 import os, sys
 from datetime import UTC, datetime
-from simulators.controller.events import RunStarted, StepFinished
-from simulators.controller.store import RunStore
+from mfg_ctl.events import RunStarted, StepFinished
+from mfg_ctl.store import RunStore
 
 url, run_id = sys.argv[1:]
 store = RunStore(url)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.store import RunStore, StoreError
-from simulators.controller.store import store as store_module
+from mfg_ctl.store import RunStore, StoreError
+from mfg_ctl.store import store as store_module
 from tests.controller.store.support import raw, started, url_of
 
 OPENERS = 40

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.cli import main
-from simulators.controller.store import RunStore
-from simulators.controller.store.models import SCHEMA_VERSION
+from mfg_ctl.cli import main
+from mfg_ctl.store import RunStore
+from mfg_ctl.store.models import SCHEMA_VERSION
 from tests.controller.store.support import ROOT, raw, url_of
 
 V1_DUMP = ROOT / "tests" / "controller" / "data" / "runs_v1.sql"

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.events import (
+from mfg_ctl.events import (
     StepStarted,
 )
-from simulators.controller.store import (
+from mfg_ctl.store import (
     AmbiguousRunId,
     RunNotFound,
     RunStore,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from simulators.controller.store import (
+from mfg_ctl.store import (
     RunStore,
     StoreError,
     default_url,

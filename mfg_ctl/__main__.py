@@ -1,0 +1,7 @@
+"""``python -m mfg_ctl``: the same as ``mfg-ctl``."""
+
+import sys
+
+from mfg_ctl.cli import main
+
+sys.exit(main())

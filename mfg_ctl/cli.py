@@ -1,0 +1,255 @@
+"""``mfg-ctl``: run test plans, list and re-print recorded runs, drive faults, serve the station.
+
+A thin shell over the controller library. Exit status (doc/controller.rst):
+0 every step passed, 1 a step failed, 2 a bad plan, station, database or
+usage, 3 a device could not be reached, 4 the run store failed mid-run,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM). Every failure is one line
+on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from mfg_ctl.cli_support import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_PASS,
+    EXIT_STORE,
+    EXIT_TERMINATED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    FRAMINGS,
+    CommandExit,
+    db_option,
+    export,
+    fail,
+    opened_store,
+    port_offset_option,
+    say,
+)
+from mfg_ctl.report import RunReport, render_text
+from mfg_ctl.run_cli import replay, run
+from mfg_ctl.sequencer import Terminated
+from mfg_ctl.stations import StationError, load_station, reference_station
+from mfg_ctl.store import (
+    AmbiguousRunId,
+    RunNotFound,
+    RunStore,
+    StoredRun,
+    StoreError,
+)
+from mfg_ctl.tempco_cli import tempco
+from mfg_ctl.wording import clip
+from simulators import __version__, plugins
+from simulators.cli import quiet_stdout
+from simulators.client import Client
+from simulators.commands import check_argument
+from simulators.launcher import Simulator, bind_warning, check_host
+from simulators.profiles import ProfileError, builtin_names, resolve_profile
+from simulators.server import ServeError
+
+__all__ = ["main"]
+
+FAULT_KINDS = ("drift", "stuck", "delay", "crc", "drop")
+OTHER_COMMANDS = ("set", "faults", "clear_faults", "reset", "registers")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="mfg-ctl", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Run YAML test plans against instruments and keep a record of every run."""
+
+
+@cli.command()
+@click.option("--plan", "plan_name", help="only runs of this plan")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@db_option
+def runs(plan_name: str | None, limit: int, db_url: str | None) -> None:
+    """List recorded runs, newest first."""
+    with opened_store(db_url) as store:
+        try:
+            found = store.runs(plan_name=plan_name, limit=limit)
+        except StoreError as error:
+            fail(str(error), EXIT_STORE)
+        # a run whose process is gone is aborted, even if the store could not be told so yet
+        status = {
+            run.run_id: "aborted"
+            if run.status == "running" and not store.is_running(run)
+            else run.status
+            for run in found
+        }
+    if not found:
+        click.echo("no recorded runs" + (f" of plan {clip(plan_name)}" if plan_name else ""))
+        return
+    header = f"{'run':<8}  {'plan':<24} {'verdict':<8} {'passed':>7}  {'started (UTC)':<19}"
+    click.echo(header + "  re-run of")
+    for summary in found:
+        passed = f"{summary.passed}/{summary.step_count}"
+        started = summary.started_at.strftime("%Y-%m-%d %H:%M:%S")
+        parent = summary.parent_run_id[:8] if summary.parent_run_id else ""
+        click.echo(
+            f"{summary.run_id[:8]:<8}  {summary.plan_name:<24} {status[summary.run_id]:<8} "
+            f"{passed:>7}  "
+            f"{started:<19}  {parent}"
+        )
+
+
+def _stored(store: RunStore, run_id: str) -> StoredRun:
+    try:
+        return store.get(run_id)
+    except (RunNotFound, AmbiguousRunId) as error:
+        fail(str(error))
+    except StoreError as error:
+        fail(str(error), EXIT_STORE)
+
+
+@cli.command(short_help="Print or export the report of a recorded run.")
+@click.argument("run_id")
+@click.option("--json-out", type=click.Path(path_type=Path), help="write the report as JSON")
+@click.option("--md-out", type=click.Path(path_type=Path), help="write it as Markdown")
+@db_option
+def report(run_id: str, json_out: Path | None, md_out: Path | None, db_url: str | None) -> None:
+    """Print (or export) the report of a recorded run; RUN_ID may be a unique prefix."""
+    with opened_store(db_url) as store:
+        stored = _stored(store, run_id)
+    rebuilt = RunReport.from_stored(stored)
+    say(rebuilt.where)
+    click.echo(render_text(rebuilt))
+    problems = export(rebuilt, json_out, md_out)
+    if problems:
+        fail("; ".join(problems))
+
+
+@cli.command(short_help="List the device profiles and their registers.")
+@click.argument("name", required=False)
+def devices(name: str | None) -> None:
+    """List the device profiles and their registers (all, or NAME)."""
+    names = [name] if name else builtin_names()
+    for device in names:
+        try:
+            profile = resolve_profile(device)
+        except ProfileError as error:
+            fail(str(error))
+        click.echo(f"{profile.name}: {profile.description} (unit {profile.unit})")
+        for register in sorted(profile.registers, key=lambda r: (r.table, r.address)):
+            access = "rw" if register.writable else "ro"
+            unit = f" [{register.unit}]" if register.unit else ""
+            click.echo(
+                f"  {register.table:<7} {register.address:>5}  {register.name:<20} {access}  "
+                f"{register.describe_values():<10} default {register.default}{unit}"
+            )
+
+
+@cli.command(name="simulate-fault", context_settings={"ignore_unknown_options": True})
+@click.argument("device")
+@click.argument("kind")
+@click.argument("args", nargs=-1)
+@click.option(
+    "--station",
+    "station_path",
+    type=click.Path(path_type=Path),
+    help="station file (default: the reference station on 127.0.0.1)",
+)
+@port_offset_option
+def simulate_fault(
+    device: str, kind: str, args: tuple[str, ...], station_path: Path | None, port_offset: int
+) -> None:
+    """Send a fault to a running DEVICE.
+
+    KIND is drift, stuck, delay, crc, drop, set, faults, clear_faults, reset or
+    registers; for example: mfg-ctl simulate-fault dmm drift dc_voltage 5
+    """
+    if kind in FAULT_KINDS:
+        name, arguments = "fault", (kind, *args)
+    elif kind in OTHER_COMMANDS:
+        name, arguments = kind, args
+    else:
+        known = ", ".join(FAULT_KINDS + OTHER_COMMANDS)
+        fail(f"unknown fault {clip(kind)}; choose one of: {known}")
+    for argument in arguments:
+        try:
+            check_argument(argument)
+        except ValueError as error:
+            fail(f"{error}: remove it")
+    try:
+        station = load_station(station_path) if station_path else reference_station()
+        endpoint = station.shifted(port_offset).endpoint(device)
+    except StationError as error:
+        fail(str(error))
+    try:
+        with Client(endpoint.host, endpoint.port, timeout=2.0) as client:
+            reply = client.custom(name, *arguments)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        fail(f"cannot reach {device} at {endpoint.address}: {reason}", EXIT_UNREACHABLE)
+    click.echo(reply)
+    if reply.startswith("error:"):
+        raise CommandExit("", EXIT_FAIL)
+
+
+@cli.command(short_help="Serve the reference station's devices until Ctrl-C.")
+@click.option("--framing", type=FRAMINGS, default="custom", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@port_offset_option
+def serve(framing: str, host: str, port_offset: int) -> None:
+    """Serve the reference station's simulated devices until Ctrl-C."""
+    try:
+        check_host(host)
+        reference_station().shifted(port_offset)  # every shifted port must exist
+    except (StationError, ServeError) as error:
+        fail(str(error))
+    if warning := bind_warning(host):
+        click.echo(warning, err=True)
+    simulator = Simulator(
+        "station", plugins.load("station"), system_type=framing, host=host, port_offset=port_offset
+    )
+    try:
+        simulator.start()
+    except ServeError as error:
+        fail(str(error), 1)
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        simulator.request_stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    names = [entry.kwargs.get("profile") for entry in plugins.entries(simulator.module)]
+    click.echo(f"serving the station ({framing}); Ctrl-C stops")
+    for name, address in zip(names, simulator.addresses, strict=True):
+        click.echo(f"  {address}  {name}")
+    while not simulator.wait(0.1):
+        pass
+    click.echo("stopped")
+
+
+cli.add_command(run)
+cli.add_command(replay)
+cli.add_command(tempco)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``mfg-ctl``; return the exit status."""
+    try:
+        cli.main(args=argv, prog_name="mfg-ctl", standalone_mode=False)
+    except CommandExit as stop:
+        if str(stop):
+            click.echo(f"error: {stop}" if stop.status != EXIT_PASS else str(stop), err=True)
+        return stop.status
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        click.echo("error: terminated", err=True)
+        return EXIT_TERMINATED
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except BrokenPipeError:
+        quiet_stdout()  # the reader went away (| head): nothing more to say
+        return EXIT_FAIL
+    return EXIT_PASS

@@ -1,0 +1,162 @@
+"""What the ``mfg-ctl`` commands share: exit statuses, one-line failures, the store, exports,
+``--port-offset``, SIGTERM, and the context lines on stderr."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+import click
+
+from mfg_ctl.report import RunReport, render_json, render_markdown
+from mfg_ctl.sequencer import Terminated
+from mfg_ctl.store import RunStore, StoreError, default_url
+
+__all__ = [
+    "EXIT_FAIL",
+    "EXIT_INTERRUPTED",
+    "EXIT_PASS",
+    "EXIT_STORE",
+    "EXIT_TERMINATED",
+    "EXIT_UNREACHABLE",
+    "EXIT_USAGE",
+    "FRAMINGS",
+    "CommandExit",
+    "Outputs",
+    "db_option",
+    "export",
+    "fail",
+    "interrupted",
+    "opened_store",
+    "port_offset_option",
+    "recorded",
+    "say",
+    "sigterm_interrupts",
+]
+
+#: Exit statuses (doc/controller.rst lists them): every step passed; a step failed or erred;
+#: bad plan, station, database or usage (nothing ran); a device could not be reached (or spoke
+#: the other framing); the run store or event log failed mid-run (the run was stopped and torn
+#: down); Ctrl-C; SIGTERM.
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_STORE = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+FRAMINGS = click.Choice(["custom", "modbus-tcp"])
+
+
+class CommandExit(Exception):  # noqa: N818 - an exit, not an error
+    """End the command with ``message`` on stderr and ``status``."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
+    """Stop the command with one line and an exit status."""
+    raise CommandExit(message, status)
+
+
+def say(line: str) -> None:
+    """One line of context on stderr (stdout holds only the report)."""
+    click.echo(line, err=True)
+
+
+def recorded(run_id: str, store: RunStore, how: str = "recorded") -> str:
+    """``run 536c7545 recorded in ~/.local/share/mfg-ctl/runs.db``."""
+    return f"run {run_id[:8]} {how} in {store.where}"
+
+
+def interrupted(stop: BaseException, run_id: str, store: RunStore) -> NoReturn:
+    """End the command after Ctrl-C (130) or SIGTERM (143), naming the run and its store."""
+    if isinstance(stop, Terminated):
+        fail(f"terminated: {recorded(run_id, store, 'recorded as aborted')}", EXIT_TERMINATED)
+    fail(f"interrupted: {recorded(run_id, store, 'recorded as aborted')}", EXIT_INTERRUPTED)
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """While it lasts, SIGTERM raises :class:`Terminated`: a run is torn down as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach only the main thread
+        return
+
+    def terminate(_signum: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def opened_store(url: str | None) -> Iterator[RunStore]:
+    """The run store at ``url`` (default: :func:`default_url`), closed afterwards."""
+    if url and "://" not in url:  # a plain path, as $MFG_CTL_DB takes
+        url = f"sqlite:///{Path(url).expanduser().absolute()}"
+    try:
+        store = RunStore(url or default_url())
+    except StoreError as error:
+        fail(str(error))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+db_option = click.option(
+    "--db", "db_url", metavar="URL|PATH", help="run store (default: $MFG_CTL_DB, or your data dir)"
+)
+
+port_offset_option = click.option(
+    "--port-offset",
+    default=0,
+    show_default=True,
+    type=int,
+    metavar="N",
+    help="add N to every device port (as discos-simulator --port-offset N does)",
+)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a run's report and events go besides the console and the store."""
+
+    json_out: Path | None = None
+    md_out: Path | None = None
+    log_path: Path | None = None
+
+    def check_apart_from(self, inputs: dict[str, Path | None]) -> None:
+        """Exit 2 when an output would overwrite an input file (the plan, the station)."""
+        outputs = {"--json-out": self.json_out, "--md-out": self.md_out, "--log": self.log_path}
+        for option, output in outputs.items():
+            for what, source in inputs.items():
+                if output is not None and source is not None and _same_file(output, source):
+                    fail(f"{option} {output} is the {what} file itself: give another path")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist (yet): compare where they point
+        return one.expanduser().resolve() == other.expanduser().resolve()
+
+
+def export(report: RunReport, json_out: Path | None, md_out: Path | None) -> list[str]:
+    """Write the exports asked for; return one line per file that could not be written."""
+    problems = []
+    for path, render in ((json_out, render_json), (md_out, render_markdown)):
+        if path is not None:
+            try:
+                path.write_text(render(report))
+            except OSError as error:
+                problems.append(f"cannot write {path}: {error.strerror}")
+    return problems

@@ -1,0 +1,221 @@
+"""How the controller reaches a device: a register client per device, and what can go wrong.
+
+Failures come in three kinds the sequencer treats differently:
+:class:`TransientError` (timeout, bad frame, dropped connection: retried after a
+reconnect), :class:`RefusedError` (the device answered with an exception: not
+retried, the step is an error) and :class:`UnreachableError` (nothing listens there:
+the run stops, exit status 3).
+
+A Modbus device that has never answered and fails its first request is asked
+once more, in the other framing: if it answers that, the framing is wrong, and
+:class:`FramingMismatchError` (an :class:`UnreachableError`) says which to use
+instead of spending every retry on timeouts. Servers of one framing mostly stay
+silent to the other's frames (ours drop them as bad frames), so this probe is
+what tells a wrong framing from a slow device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from mfg_ctl.drivers import (
+    Backend,
+    InstrumentConnectionError,
+    InstrumentReplyError,
+    InstrumentReportedError,
+    InstrumentTimeoutError,
+    ScpiInstrument,
+    open_transport,
+    parse_number,
+)
+from mfg_ctl.stations import Endpoint
+from simulators.modbus_client import ModbusClient, ModbusDeviceError
+from simulators.protocols.modbus import (
+    FRAMINGS,
+    ModbusProtocolError,
+    ReadHoldingRegisters,
+    ReadInputRegisters,
+    Request,
+)
+
+__all__ = [
+    "DeviceError",
+    "Endpoint",
+    "FramingMismatchError",
+    "ModbusRegisters",
+    "RefusedError",
+    "RegisterClient",
+    "ScpiCommands",
+    "TransientError",
+    "UnreachableError",
+]
+
+
+T = TypeVar("T")
+
+
+class DeviceError(Exception):
+    """A request to a device failed; the message is the report's reason."""
+
+
+class TransientError(DeviceError):
+    """No trustworthy answer this time (timeout, malformed or dropped): worth a retry."""
+
+
+class RefusedError(DeviceError):
+    """The device refused the request (a Modbus exception response)."""
+
+
+class UnreachableError(DeviceError):
+    """The device cannot be connected to at all."""
+
+
+class FramingMismatchError(UnreachableError):
+    """The device answers only in the other Modbus framing: nothing to retry."""
+
+
+class RegisterClient(Protocol):
+    """What the sequencer needs from a device: read and write registers."""
+
+    def read(self, table: str, address: int, timeout: float) -> int:
+        """Read one register of ``table`` ("holding" or "input")."""
+
+    def write(self, address: int, value: int, timeout: float) -> None:
+        """Write one holding register."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+class ModbusRegisters:
+    """A :class:`RegisterClient` for a Modbus device, in either framing."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self._client = ModbusClient(
+            endpoint.host, endpoint.port, framing=endpoint.framing, unit=endpoint.unit
+        )
+        self._answered = False  # the device has answered once in our framing
+        self._probed = False  # the other framing has been tried (once per device)
+
+    def read(self, table: str, address: int, timeout: float) -> int:
+        self._client.timeout = timeout
+        probe: Request = (
+            ReadHoldingRegisters(self.endpoint.unit, address, 1)
+            if table == "holding"
+            else ReadInputRegisters(self.endpoint.unit, address, 1)
+        )
+        if table == "holding":
+            return self._call(lambda: self._client.read_holding(address)[0], probe)
+        return self._call(lambda: self._client.read_input(address)[0], probe)
+
+    def write(self, address: int, value: int, timeout: float) -> None:
+        self._client.timeout = timeout
+        probe = ReadHoldingRegisters(self.endpoint.unit, address, 1)  # never a second write
+        self._call(lambda: self._client.write_register(address, value), probe)
+
+    def _call(self, request: Callable[[], T], probe: Request) -> T:
+        where = self.endpoint.address
+        try:
+            self._client.connect()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise UnreachableError(f"cannot connect to {where}: {reason}") from None
+        try:
+            result = request()
+        except ModbusDeviceError as error:
+            self._answered = True  # an exception response is an answer in our framing
+            raise RefusedError(str(error)) from None
+        except ModbusProtocolError as error:
+            self._check_framing(probe)
+            raise TransientError(f"malformed response from {where}: {error}") from None
+        except TimeoutError:
+            self._check_framing(probe)
+            wait = self._client.timeout
+            raise TransientError(f"no response from {where} within {wait:g} s") from None
+        except (ConnectionError, OSError) as error:
+            self._check_framing(probe)
+            raise TransientError(f"connection to {where} lost: {error}") from None
+        self._answered = True
+        return result
+
+    def _check_framing(self, probe: Request) -> None:
+        """On a first failure, ask once in the other framing; FramingMismatchError if it answers."""
+        if self._answered or self._probed:
+            return
+        self._probed = True
+        ours = self.endpoint.framing
+        other = next(name for name in FRAMINGS if name != ours)
+        endpoint = self.endpoint
+        tester = ModbusClient(
+            endpoint.host,
+            endpoint.port,
+            framing=other,
+            unit=endpoint.unit,
+            timeout=self._client.timeout,
+        )
+        try:
+            tester.execute(probe)
+        except ModbusDeviceError:
+            pass  # an exception response is still an answer in that framing
+        except (ModbusProtocolError, OSError):
+            return  # no answer in that framing either: a slow or broken device
+        finally:
+            tester.close()
+        raise FramingMismatchError(
+            f"no answer in the {ours} framing from {endpoint.address}; the device may speak "
+            f"{other} (it answered a {other} request): --framing {other}, or framing: {other} "
+            "in the station file"
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class ScpiCommands:
+    """A client for a SCPI instrument in a plan: query a number, or send a command.
+
+    A command is followed by ``SYST:ERR?``: an error the instrument queued makes
+    the step an error (:class:`RefusedError`), as a Modbus exception does.
+    ``transport`` is open to the drivers a TempCo step builds on the same link.
+    """
+
+    def __init__(self, address: str, backend: Backend = "socket") -> None:
+        self.address = address
+        self.transport = open_transport(address, backend)
+        self._instrument = ScpiInstrument(self.transport, name=address)
+        self._answered = False
+
+    def query(self, command: str, timeout: float) -> float:
+        """Send a query and return its numeric answer."""
+        self.transport.timeout = timeout
+        return self._call(lambda: parse_number(self.transport.query(command), f"{command}: "))
+
+    def write(self, command: str, timeout: float) -> None:
+        """Send a command, then check the instrument's error queue."""
+        self.transport.timeout = timeout
+
+        def send() -> None:
+            self.transport.write(command)
+            self._instrument.check_errors()
+
+        self._call(send)
+
+    def _call(self, request: Callable[[], T]) -> T:
+        try:
+            result = request()
+        except InstrumentReportedError as error:
+            raise RefusedError(str(error)) from None
+        except InstrumentConnectionError as error:
+            if not self._answered:
+                raise UnreachableError(str(error)) from None
+            raise TransientError(str(error)) from None
+        except (InstrumentTimeoutError, InstrumentReplyError) as error:
+            raise TransientError(str(error)) from None
+        self._answered = True
+        return result
+
+    def close(self) -> None:
+        """Release the link (reopened on the next request)."""
+        self.transport.close()

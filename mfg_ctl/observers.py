@@ -1,0 +1,99 @@
+"""Observers of a run that write somewhere: the console and a JSONL event log.
+
+(The run store is the other observer: :mod:`mfg_ctl.store`.)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from rich.console import Console
+from rich.status import Status
+from rich.text import Text
+
+from mfg_ctl.events import Event, RunFinished, RunStarted, StepFinished, StepStarted
+from mfg_ctl.report import RunReport, render_text
+from mfg_ctl.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
+
+__all__ = ["ConsolePrinter", "JsonlLog"]
+
+log = logging.getLogger(__name__)
+
+_STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow"}
+
+
+class ConsolePrinter:
+    """Prints the station report; on a terminal, with colour and a progress line meanwhile.
+
+    Piped, it prints exactly the report of doc/reference_station.rst once the run ends.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, live: bool | None = None) -> None:
+        self.console = Console(file=stream, highlight=False, soft_wrap=True)
+        self.live = self.console.is_terminal if live is None else live
+        self._events: list[Event] = []
+        self._status: Status | None = None
+        self._total = 0
+
+    def __call__(self, event: Event) -> None:
+        self._events.append(event)
+        if isinstance(event, RunStarted):
+            self._total = event.step_count  # the steps this run executes, teardown included
+            if self.live:
+                self._status = self.console.status(f"{event.plan_name}: starting")
+                self._status.start()
+        elif isinstance(event, StepStarted) and self._status is not None:
+            done = sum(isinstance(e, StepFinished) for e in self._events)
+            self._status.update(f"step {done + 1}/{self._total}: {event.name}")
+        elif isinstance(event, RunFinished):
+            if self._status is not None:
+                self._status.stop()
+            self._print(RunReport.from_events(self._events))
+
+    def _print(self, report: RunReport) -> None:
+        if not self.live:
+            self.console.print(render_text(report), markup=False)
+            return
+        style = "green" if report.verdict == "pass" else "bold red"
+        self.console.print(Text(header_text(report), style=style))
+        width = len(str(max((s.number for s in report.steps), default=1)))
+        for step in report.steps:
+            line = Text(f"{step.number:>{width}} ")
+            line.append(MARKS[step.verdict], style=_STYLE[step.verdict])
+            marker = f" {TEARDOWN_MARK}" if step.teardown else ""
+            line.append(f"{marker} {step.name}: {step.detail}")
+            self.console.print(line)
+        self.console.print(Text(summary_text(report)))
+
+
+class JsonlLog:
+    """Appends every event to a file as one JSON object per line (``type`` names the event)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("a", encoding="utf-8")
+
+    def __call__(self, event: Event) -> None:
+        record: dict[str, Any] = {"type": type(event).__name__, **asdict(event)}
+        self._file.write(json.dumps(record, default=_encode) + "\n")
+        self._file.flush()
+        if isinstance(event, RunFinished):
+            self.close()
+
+    def close(self) -> None:
+        """Close the file (again is harmless; a failing last flush was reported already)."""
+        try:
+            self._file.close()
+        except OSError:
+            log.debug("closing %s failed", self.path)
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")

@@ -1,0 +1,321 @@
+"""Test plans: named steps against named devices, all checked before anything runs.
+
+A plan is YAML: a ``name``, optional ``devices``, ``steps`` and optional
+``teardown`` steps (of the same kinds, run after the others however the run
+ends: pass, failure, abort or interrupt). A device is a
+Modbus device described by a profile (``{profile: NAME_OR_PATH}``; built-in
+profiles need no declaration) or an instrument of the SCPI bench
+(``{scpi: chamber|power_supply|multimeter}``). A Modbus register step writes
+one value (``write: 1200``) or reads one and judges it by exactly one threshold
+(``expected`` + ``tolerance``, ``expected`` + ``tolerance_pct``, or ``range:
+[low, high]``); a SCPI step sends ``write: "VOLT 5"`` or judges ``query:
+"MEAS:VOLT:DC?"`` by one threshold; a ``tempco:`` step sweeps a chamber,
+supply and meter. Names resolve against the devices at load, so a bad plan
+fails at once with one line naming the file, the step and the field::
+
+    plans/x.yaml: step 3 (enable_supply_output), field write: 2 is not accepted by
+    output_enable (accepted: 0/1)
+
+Step kinds are told apart by their keys (:func:`step_kind`) and each kind is
+its own model (:data:`STEP_KINDS`, in :mod:`mfg_ctl.steps`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from mfg_ctl.safe_yaml import read_yaml
+from mfg_ctl.steps import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    SCPI_KINDS,
+    DeviceCatalog,
+    Name,
+    RegisterStep,
+    ScpiKind,
+    ScpiStep,
+    StepBase,
+    describe_type,
+)
+from mfg_ctl.tempco_step import (
+    STEP_KINDS,
+    Step,
+    TempcoSpec,
+    TempcoStep,
+    step_kind,
+)
+from mfg_ctl.thresholds import FieldError
+from mfg_ctl.wording import clip, clip_text
+from simulators.profiles import DeviceProfile, ProfileError
+from simulators.profiles import resolve_profile as _resolve_profile
+
+__all__ = [
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "SCPI_KINDS",
+    "STEP_KINDS",
+    "DeviceCatalog",
+    "DeviceRef",
+    "Plan",
+    "PlanError",
+    "RegisterStep",
+    "ScpiStep",
+    "Step",
+    "StepBase",
+    "TempcoSpec",
+    "TempcoStep",
+    "describe_type",
+    "load_plan",
+    "parse_plan",
+    "read_yaml",
+    "step_kind",
+]
+
+
+class PlanError(Exception):
+    """A plan is missing or invalid; the one-line message names the file, step and field."""
+
+
+class DeviceRef(BaseModel):
+    """A plan device: the profile of a Modbus device, or the kind of a SCPI instrument."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    profile: str | None = None
+    scpi: ScpiKind | None = None
+
+    @model_validator(mode="after")
+    def _one_protocol(self) -> Self:
+        if self.profile is not None and self.scpi is not None:
+            raise FieldError(
+                "scpi", "give profile: (a Modbus device) or scpi: (a SCPI instrument), not both"
+            )
+        if self.profile is None and self.scpi is None:
+            raise FieldError(
+                "profile",
+                "missing; add profile: NAME_OR_PATH for a Modbus device, or scpi: "
+                f"{'|'.join(SCPI_KINDS)} for a SCPI instrument",
+            )
+        return self
+
+
+class PlanHeader(BaseModel):
+    """The top level of a plan file; steps are validated one by one afterwards."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    description: str = ""
+    devices: dict[Name, DeviceRef] = {}
+    steps: list[Any]
+    teardown: list[Any] = []
+
+    @field_validator("steps")
+    @classmethod
+    def _check_steps(cls, value: list[Any]) -> list[Any]:
+        if not value:
+            raise ValueError("the plan has no steps: add at least one under steps:")
+        return value
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A validated plan: steps numbered from 1, each resolved against its device's profile."""
+
+    name: str
+    description: str
+    steps: tuple[Step, ...]
+    profiles: Mapping[str, DeviceProfile]  # Modbus devices, by plan device name
+    path: Path
+    text: str
+    #: SCPI instruments, by plan device name: chamber, power_supply or multimeter.
+    scpi_devices: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: Steps that always run after the others, numbered after them.
+    teardown: tuple[Step, ...] = ()
+
+    @property
+    def all_steps(self) -> tuple[Step, ...]:
+        """The steps, then the teardown steps."""
+        return self.steps + self.teardown
+
+    @property
+    def device_names(self) -> tuple[str, ...]:
+        """The devices the steps (teardown included) talk to, in order of first use."""
+        return tuple(dict.fromkeys(device for step in self.all_steps for device in step.devices))
+
+    def first_step_using(self, device: str) -> Step:
+        """The first step (teardown included) that talks to ``device``; KeyError if none."""
+        for step in self.all_steps:
+            if device in step.devices:
+                return step
+        raise KeyError(device)
+
+    def step(self, number: int) -> Step:
+        """The step numbered ``number`` (from 1, teardown steps last); KeyError if none."""
+        steps = self.all_steps
+        if not 1 <= number <= len(steps):
+            raise KeyError(number)
+        return steps[number - 1]
+
+
+#: The models of nested mappings, for their field names in errors.
+_NESTED: dict[str, type[BaseModel]] = {"devices": DeviceRef, "tempco": TempcoSpec}
+
+
+def _pick_error(
+    error: ValidationError, raw: Mapping[Any, Any], model: type[BaseModel]
+) -> tuple[tuple[int | str, ...], str, str]:
+    """``(loc, field, message)`` of the error earliest in the text the user wrote."""
+    keys = [str(key) for key in raw]
+
+    def position(detail: Any) -> tuple[int, bool]:  # a typo before the field it misses
+        loc = detail["loc"]
+        where = keys.index(str(loc[0])) if loc and str(loc[0]) in keys else len(keys)
+        return where, detail["type"] == "missing"
+
+    detail = min(error.errors(), key=position)
+    cause = detail.get("ctx", {}).get("error")
+    loc = detail["loc"]
+    if isinstance(cause, FieldError):
+        field = cause.field
+    elif loc and loc[0] == "tempco":  # tempco.temperatures, not temperatures
+        field = ".".join(str(part) for part in loc if not isinstance(part, int))
+    else:
+        field = clip_text(str(loc[-1] if loc else ""))
+    if isinstance(cause, ValueError):
+        message = str(cause)
+    elif detail["type"] == "missing":
+        message = f"missing; add {field}: ..."
+    elif detail["type"] == "extra_forbidden":
+        fields = list(
+            _NESTED.get(str(loc[0]), model).model_fields if len(loc) > 1 else model.model_fields
+        )
+        close = difflib.get_close_matches(field.rsplit(".", 1)[-1], fields, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        message = f"unknown field ({hint}known: {', '.join(sorted(fields))})"
+    else:
+        given = detail["input"]
+        shown = str(given).lower() if isinstance(given, bool) else clip(given)
+        message = f"{shown}: {detail['msg'][:1].lower()}{detail['msg'][1:]}"
+    return loc, field, message
+
+
+def _declared_profiles(header: PlanHeader, base: Path, source: str) -> dict[str, DeviceProfile]:
+    profiles = {}
+    for name, ref in header.devices.items():
+        if ref.profile is None:
+            continue  # a SCPI instrument
+        where: str | Path = ref.profile
+        if Path(ref.profile).suffix in {".yaml", ".yml"}:
+            where = base / ref.profile  # an absolute path stays as it is
+        try:
+            profiles[name] = _resolve_profile(where)
+        except ProfileError as error:
+            problem = clip_text(" ".join(str(error).split()), 200)  # a YAML error spans lines
+            raise PlanError(f"{source}: device {name}, field profile: {problem}") from None
+    return profiles
+
+
+def _parse_step(
+    raw: Any, number: int, catalog: DeviceCatalog, source: str, teardown: int = 0
+) -> Step:
+    """Validate one step; ``teardown`` is its place among the teardown steps (0: a main step)."""
+    name = raw.get("name") if isinstance(raw, dict) else None
+    label = f"teardown step {teardown}" if teardown else f"step {number}"
+    where = f"{source}: {label}" + (
+        f" ({clip_text(name)})" if isinstance(name, str) and name else ""
+    )
+    if not isinstance(raw, dict):
+        raise PlanError(
+            f"{where}: a step is a mapping of fields (name, device, register, ...), "
+            f"not {describe_type(raw)}"
+        )
+    kind = step_kind(raw)
+    if kind is None:
+        raise PlanError(
+            f"{where}, field register: missing; say which register the step writes or reads "
+            '(or query: "..." / write: "..." for a SCPI instrument, tempco: for a sweep)'
+        )
+    model = STEP_KINDS[kind]
+    try:
+        return model.model_validate(
+            raw, context={"devices": catalog, "number": number, "teardown": bool(teardown)}
+        )
+    except ValidationError as error:
+        loc, field, message = _pick_error(error, raw, model)
+        if loc and isinstance(loc[-1], int) and loc[0] != "tempco":  # range: [1, "x"]
+            field = str(loc[0])
+        raise PlanError(f"{where}, field {field}: {message}") from None
+
+
+def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
+    """Validate plan text; ``source`` is the file it came from (relative profiles start there)."""
+    path = Path(source)
+    data = read_yaml(text, str(source), PlanError)
+    if not isinstance(data, dict):
+        raise PlanError(
+            f"{source}: a plan is a mapping with name, devices and steps, not {describe_type(data)}"
+        )
+    try:
+        header = PlanHeader.model_validate(data)
+    except ValidationError as error:
+        loc, field, message = _pick_error(error, data, PlanHeader)
+        shown = [clip_text(str(part)) for part in loc]
+        if loc[0] == "devices" and len(loc) > 2:
+            where = f"device {shown[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
+        elif loc[0] == "devices" and len(loc) == 2 and field in DeviceRef.model_fields:
+            where = f"device {shown[1]}, field {field}"  # profile and scpi, both or neither
+        elif loc[0] == "devices" and len(loc) == 2:
+            where = f"device {shown[1]}"
+            given = describe_type(data["devices"][loc[1]])
+            message = (
+                f"give {{profile: NAME_OR_PATH}} or {{scpi: {'|'.join(SCPI_KINDS)}}}, not {given}"
+            )
+        else:
+            where = f"field {shown[0]}"
+        raise PlanError(f"{source}: {where}: {message}") from None
+    scpi = {name: ref.scpi for name, ref in header.devices.items() if ref.scpi is not None}
+    catalog = DeviceCatalog(_declared_profiles(header, path.parent, str(source)), scpi)
+    steps: list[Step] = []
+    numbers: dict[str, int] = {}
+    raws = [(raw, 0) for raw in header.steps]
+    raws += [(raw, place) for place, raw in enumerate(header.teardown, start=1)]
+    for number, (raw, teardown) in enumerate(raws, start=1):
+        step = _parse_step(raw, number, catalog, str(source), teardown)
+        if step.name in numbers:
+            label = f"teardown step {teardown}" if teardown else f"step {number}"
+            raise PlanError(
+                f"{source}: {label} ({step.name}), field name: already the name of step "
+                f"{numbers[step.name]}; give every step its own name"
+            )
+        numbers[step.name] = number
+        steps.append(step)
+    main = tuple(step for step in steps if not step.teardown)
+    return Plan(
+        header.name,
+        header.description,
+        main,
+        catalog.profiles,
+        path,
+        text,
+        scpi,
+        tuple(step for step in steps if step.teardown),
+    )
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read and validate a plan file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise PlanError(f"{path}: cannot read the plan: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"{path}: not a text file (UTF-8 expected)") from None
+    return parse_plan(text, path)

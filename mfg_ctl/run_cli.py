@@ -1,0 +1,311 @@
+"""``mfg-ctl run`` and ``mfg-ctl replay``: a plan against its devices, recorded, reported.
+
+stdout holds the station report and nothing else; stderr says where the
+devices were (``devices: ...``), notes what a user may not expect, and ends
+every run with ``run ID recorded in STORE`` (or the one error line that says
+how it ended).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from mfg_ctl.cli_support import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    EXIT_STORE,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    FRAMINGS,
+    CommandExit,
+    Outputs,
+    db_option,
+    export,
+    fail,
+    interrupted,
+    opened_store,
+    port_offset_option,
+    recorded,
+    say,
+    sigterm_interrupts,
+)
+from mfg_ctl.connect import open_devices
+from mfg_ctl.events import SIMULATED_HERE, Event
+from mfg_ctl.nearby import running_simulators_note
+from mfg_ctl.observers import ConsolePrinter, JsonlLog
+from mfg_ctl.plan import Plan, PlanError, load_plan, parse_plan
+from mfg_ctl.report import RunReport
+from mfg_ctl.rerun import NothingToRerun, RerunError, choose_rerun
+from mfg_ctl.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
+from mfg_ctl.stations import (
+    Framing,
+    Station,
+    StationError,
+    check_covers,
+    load_station,
+)
+from mfg_ctl.store import RunStore, StoreError
+from simulators.server import ServeError
+
+__all__ = ["replay", "run"]
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where the devices are: a station file (shifted by an offset) or none (simulate them)."""
+
+    station_path: Path | None
+    port_offset: int = 0
+
+    def load(self) -> Station | None:
+        """The station, its ports shifted; None to simulate; exit 2 on a bad file or offset."""
+        if self.station_path is None:
+            if self.port_offset:
+                fail("--port-offset shifts a station's ports: add --station FILE")
+            return None
+        try:
+            return load_station(self.station_path).shifted(self.port_offset)
+        except StationError as error:
+            fail(str(error))
+
+    @property
+    def described(self) -> str:
+        """What the report says: ``simulated in-process`` or the file as given (and offset)."""
+        if self.station_path is None:
+            return SIMULATED_HERE
+        shift = f" (ports {self.port_offset:+d})" if self.port_offset else ""
+        return f"{self.station_path}{shift}"
+
+
+station_option = click.option(
+    "--station",
+    "station_path",
+    type=click.Path(path_type=Path),
+    help="station file: use devices already running (default: simulate them here)",
+)
+
+
+@click.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@station_option
+@port_offset_option
+@click.option("--framing", type=FRAMINGS, help="Modbus framing (default: custom, or the station's)")
+@click.option(
+    "--only-failed",
+    is_flag=True,
+    help="re-run the steps that did not pass in the last run of this exact plan text, "
+    "with the writes they depend on",
+)
+@click.option("--json-out", type=click.Path(path_type=Path), help="also write the report as JSON")
+@click.option("--md-out", type=click.Path(path_type=Path), help="also write it as Markdown")
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(path_type=Path),
+    help="append every event to this JSON-lines file",
+)
+@db_option
+def run(
+    *,
+    plan_path: Path,
+    station_path: Path | None,
+    port_offset: int,
+    framing: Framing | None,
+    only_failed: bool,
+    json_out: Path | None,
+    md_out: Path | None,
+    log_path: Path | None,
+    db_url: str | None,
+) -> None:
+    """Run PLAN and print its station report."""
+    where = Where(station_path, port_offset)
+    outputs = Outputs(json_out, md_out, log_path)
+    outputs.check_apart_from({"plan": plan_path, "station": station_path})
+    plan = _load_plan(plan_path)
+    station = where.load()
+    with opened_store(db_url) as store:
+        selected: list[int] = []
+        parent: str | None = None
+        if only_failed:
+            try:
+                chosen = choose_rerun(store, plan)
+            except RerunError as error:
+                fail(str(error))
+            except NothingToRerun as done:
+                click.echo(str(done))
+                raise CommandExit("", EXIT_PASS) from None
+            except StoreError as error:
+                fail(str(error), EXIT_STORE)
+            for note in chosen.notes:
+                say(note)
+            selected, parent = chosen.selected, chosen.parent.run_id
+        _execute(
+            plan,
+            store=store,
+            where=where,
+            station=station,
+            framing=framing,
+            selected=selected,
+            parent=parent,
+            outputs=outputs,
+        )
+
+
+def _load_plan(path: Path) -> Plan:
+    try:
+        return load_plan(path)
+    except PlanError as error:
+        fail(str(error))
+
+
+@click.command(short_help="Run again the exact plan text of a recorded run.")
+@click.argument("run_id")
+@station_option
+@port_offset_option
+@click.option("--framing", type=FRAMINGS, help="Modbus framing")
+@click.option("--json-out", type=click.Path(path_type=Path))
+@click.option("--md-out", type=click.Path(path_type=Path))
+@db_option
+def replay(
+    *,
+    run_id: str,
+    station_path: Path | None,
+    port_offset: int,
+    framing: Framing | None,
+    json_out: Path | None,
+    md_out: Path | None,
+    db_url: str | None,
+) -> None:
+    """Run again the exact plan text stored with RUN_ID (recorded as a new run)."""
+    where = Where(station_path, port_offset)
+    outputs = Outputs(json_out, md_out)
+    outputs.check_apart_from({"station": station_path})
+    station = where.load()
+    with opened_store(db_url) as store:
+        try:
+            stored = store.get(run_id)
+        except StoreError as error:
+            fail(str(error))
+        outputs.check_apart_from({"plan": Path(stored.plan_path)})
+        try:
+            plan = parse_plan(stored.plan_text, stored.plan_path)
+        except PlanError as error:
+            fail(f"the plan stored with run {stored.run_id[:8]} no longer loads: {error}")
+        _execute(
+            plan,
+            store=store,
+            where=where,
+            station=station,
+            framing=framing,
+            selected=[],
+            parent=stored.run_id,
+            outputs=outputs,
+        )
+
+
+def _execute(
+    plan: Plan,
+    *,
+    store: RunStore,
+    where: Where,
+    station: Station | None,
+    framing: Framing | None,
+    selected: list[int],
+    parent: str | None,
+    outputs: Outputs,
+) -> None:
+    """Run the plan, then end the command with the exit status its outcome deserves."""
+    if station is not None:
+        try:
+            check_covers(station, plan)
+        except StationError as error:
+            fail(str(error))
+    events: list[Event] = []
+    observers: list[Callable[[Event], None]] = [events.append, ConsolePrinter(), store]
+    log = None
+    if outputs.log_path is not None:
+        try:
+            log = JsonlLog(outputs.log_path)
+        except OSError as error:
+            fail(f"cannot write {outputs.log_path}: {error.strerror}")
+        observers.append(log)
+    say(f"devices: {where.described}")
+    if station is None and (note := running_simulators_note(plan)):
+        say(note)
+    sequencer: Sequencer | None = None
+    try:
+        with sigterm_interrupts(), open_devices(plan, station, framing) as connected:
+            sequencer = Sequencer(
+                plan,
+                connected.clients,
+                connected.devices,
+                observers,
+                connected.framing,
+                selected=selected,
+                parent_run_id=parent,
+                clock_speed=connected.clock_speed,
+                devices_from=where.described,
+            )
+            outcome = sequencer.run()
+    except (StationError, ServeError) as error:
+        fail(str(error))
+    except (KeyboardInterrupt, Terminated) as stop:
+        if sequencer is None:
+            raise
+        interrupted(stop, sequencer.run_id, store)
+    except ObserverError as error:
+        _observer_failed(error, store, log)
+    finally:
+        if log is not None:
+            log.close()
+    _finish(outcome, RunReport.from_events(events), store, outputs)
+
+
+def _observer_failed(error: ObserverError, store: RunStore, log: JsonlLog | None) -> NoReturn:
+    """The store, the event log or stdout failed mid-run: the run was stopped and torn down."""
+    if isinstance(error.error, BrokenPipeError):
+        raise error.error  # the reader of stdout went away (| head)
+    run_id = error.run_id[:8]
+    if error.observer is store:
+        store.try_mark_aborted(error.run_id)
+        fail(
+            f"the run store failed, so run {run_id} was stopped after its teardown steps: "
+            f"{error.error}",
+            EXIT_STORE,
+        )
+    reason = getattr(error.error, "strerror", None) or error.error
+    what = f"the event log {log.path}" if log is not None and error.observer is log else "stdout"
+    fail(
+        f"cannot write {what}: {reason}; run {run_id} was stopped after its teardown steps "
+        f"and recorded as aborted in {store.where}",
+        EXIT_STORE,
+    )
+
+
+def _finish(outcome: RunOutcome, report: RunReport, store: RunStore, outputs: Outputs) -> None:
+    """Exports, the closing line, and the exit status: failure first, exports' problems after."""
+    problems = export(report, outputs.json_out, outputs.md_out)
+    for problem in problems[:-1]:
+        say(f"error: {problem}")
+    last = problems[-1] if problems else None
+    ending = recorded(report.run_id, store)
+    if outcome.unreachable:
+        aborting = next((s for s in reversed(report.steps) if not s.teardown), None)
+        reason = "a device could not be reached"
+        if aborting is not None and not aborting.detail.startswith("unreachable:"):
+            reason = f"{aborting.device}: {aborting.detail}"
+        if last:
+            say(f"error: {last}")
+        fail(f"{reason}; {ending}", EXIT_UNREACHABLE)
+    if last:
+        say(ending)
+        status = EXIT_FAIL if outcome.finished.verdict != "pass" else EXIT_USAGE
+        fail(last, status)
+    say(ending)
+    if outcome.finished.verdict != "pass":
+        raise CommandExit("", EXIT_FAIL)

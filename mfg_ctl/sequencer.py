@@ -1,0 +1,213 @@
+"""Run a plan's steps in order, judge them, and tell the observers.
+
+The sequencer performs every step through the plan's device clients
+(:mod:`mfg_ctl.step_runner`) and emits one event per thing that
+happened — it never prints and never writes files; observers do.
+
+How a run ends, whatever happens:
+
+* the main steps run in order until the last, an unreachable device (or one
+  speaking the other Modbus framing), Ctrl-C / SIGTERM, or an observer that
+  fails (the run store cannot write);
+* the plan's ``teardown:`` steps then always run, each on its own (a failing
+  one does not stop the next), so a supply left on is switched off;
+* ``RunFinished`` goes to every observer that still works;
+* an interrupt is raised again; else an observer's failure is raised as
+  :class:`ObserverError`; else the :class:`RunOutcome` is returned.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mfg_ctl.clients import RegisterClient, ScpiCommands
+from mfg_ctl.events import (
+    DeviceInfo,
+    Event,
+    Observer,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepStarted,
+    Verdict,
+)
+from mfg_ctl.plan import Plan
+from mfg_ctl.step_runner import ResolvedStep, StepOutcome, perform_step
+
+__all__ = ["ObserverError", "RunOutcome", "Sequencer", "Terminated", "select_only_failed"]
+
+
+class Terminated(BaseException):
+    """The process was asked to terminate (SIGTERM): handled like Ctrl-C, exit status 143."""
+
+
+class ObserverError(Exception):
+    """An observer failed during a run: the run was stopped, torn down and ended as aborted.
+
+    ``error`` is what the observer raised (a ``StoreError`` when the run store
+    could not write); ``run_id`` names the run.
+    """
+
+    def __init__(self, run_id: str, observer: Observer, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.run_id = run_id
+        self.observer = observer
+        self.error = error
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """How a run ended, for the CLI's exit status."""
+
+    finished: RunFinished
+    unreachable: bool
+
+
+class Sequencer:
+    """Runs one plan against connected devices and emits its events."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        clients: Mapping[str, RegisterClient | ScpiCommands],
+        devices: Sequence[DeviceInfo],
+        observers: Iterable[Observer],
+        framing: str,
+        *,
+        selected: Sequence[int] = (),
+        parent_run_id: str | None = None,
+        run_id: str | None = None,
+        clock_speed: float = 1.0,
+        devices_from: str = "",
+    ) -> None:
+        self.plan = plan
+        self.clients = clients
+        self.devices = tuple(devices)
+        self.observers = list(observers)
+        self.framing = framing
+        self.selected = tuple(selected)
+        self.parent_run_id = parent_run_id
+        self.run_id = run_id or uuid.uuid4().hex
+        self.clock_speed = clock_speed  # simulated instruments run this much faster (TempCo waits)
+        self.devices_from = devices_from  # where the devices are, for the report
+        self._steps = [ResolvedStep.of(step) for step in plan.steps]
+        self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
+        self._failure: ObserverError | None = None
+
+    def emit(self, event: Event) -> None:
+        """Give ``event`` to every working observer, in order.
+
+        An observer that raises is dropped (it gets nothing more) and the run
+        stops at the next step boundary; the others keep hearing everything.
+        """
+        for observer in list(self.observers):
+            try:
+                observer(event)
+            except Exception as error:  # any observer failure stops the run
+                self.observers.remove(observer)
+                if self._failure is None:
+                    self._failure = ObserverError(self.run_id, observer, error)
+
+    def run(self) -> RunOutcome:
+        """Run the selected steps (all by default), then the teardown; return how it ended."""
+        steps = [s for s in self._steps if not self.selected or s.number in self.selected]
+        planned = len(steps) + len(self._teardown)
+        start = time.perf_counter()
+        results: list[StepFinished] = []
+        unreachable = False
+        interrupt: BaseException | None = None
+        try:
+            self.emit(self._started(planned))
+            for step in steps:
+                if self._failure is not None:
+                    break
+                outcome = self._step(step)
+                results.append(outcome.finished)
+                if outcome.aborts:
+                    unreachable = True
+                    break
+        except (KeyboardInterrupt, Terminated) as stop:
+            interrupt = stop
+        interrupt = self._tear_down(results) or interrupt
+        aborted = unreachable or interrupt is not None or self._failure is not None
+        finished = self._finished(results, planned, start, aborted=aborted)
+        self.emit(finished)
+        if interrupt is not None:
+            raise interrupt
+        if self._failure is not None:
+            raise self._failure
+        return RunOutcome(finished, unreachable)
+
+    def _started(self, planned: int) -> RunStarted:
+        return RunStarted(
+            run_id=self.run_id,
+            plan_name=self.plan.name,
+            plan_path=str(self.plan.path),
+            plan_text=self.plan.text,
+            devices=self.devices,
+            framing=self.framing,
+            started_at=datetime.now(UTC),
+            step_count=planned,
+            parent_run_id=self.parent_run_id,
+            selected_steps=self.selected,
+            devices_from=self.devices_from,
+        )
+
+    def _step(self, step: ResolvedStep) -> StepOutcome:
+        self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
+        outcome = perform_step(step, self.clients, self.run_id, self.clock_speed)
+        self.emit(outcome.finished)
+        return outcome
+
+    def _tear_down(self, results: list[StepFinished]) -> BaseException | None:
+        """Run every teardown step; a second interrupt stops them (and is returned)."""
+        for step in self._teardown:
+            try:
+                results.append(self._step(step).finished)
+            except (KeyboardInterrupt, Terminated) as stop:
+                return stop
+        return None
+
+    def _finished(
+        self, results: list[StepFinished], planned: int, start: float, aborted: bool
+    ) -> RunFinished:
+        failures = [r for r in results if r.verdict != "pass"]
+        verdict: Verdict = "pass"
+        if any(r.verdict == "error" for r in results) or (aborted and not failures):
+            verdict = "error"
+        if any(r.verdict == "fail" for r in results):
+            verdict = "fail"
+        return RunFinished(
+            run_id=self.run_id,
+            verdict=verdict,
+            passed=sum(r.verdict == "pass" for r in results),
+            failed=sum(r.verdict == "fail" for r in results),
+            errors=sum(r.verdict == "error" for r in results),
+            duration_s=time.perf_counter() - start,
+            finished_at=datetime.now(UTC),
+            first_failure=f"{failures[0].number} {failures[0].name}" if failures else None,
+            aborted=aborted or len(results) < planned,
+        )
+
+
+def select_only_failed(plan: Plan, failed_numbers: Iterable[int]) -> list[int]:
+    """The steps an ``--only-failed`` re-run executes, in plan order.
+
+    The rule: every step that did not pass last time, plus every write step
+    that comes before one of them on the same device (the state it reads or
+    writes depends on those writes). Reads that passed are not repeated.
+    """
+    failed = set(failed_numbers)
+    selected = set(failed)
+    for step in plan.steps:
+        if step.number in failed:
+            selected.update(
+                earlier.number
+                for earlier in plan.steps[: step.number - 1]
+                if earlier.is_write and earlier.device == step.device
+            )
+    return sorted(selected)

@@ -1,0 +1,268 @@
+"""Opening a run store safely: the engine, SQLite's settings, and the schema (created or migrated).
+
+An SQLite file is checked before it is opened (a file that is not an SQLite
+database is never touched), and a database that is not an mfg-ctl run store is
+refused before anything is written to it. A store of an older schema version is
+migrated in one transaction when it is opened (:data:`MIGRATIONS`); a newer one
+is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Engine,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from mfg_ctl.events import SIMULATED_HERE
+from mfg_ctl.store.models import (
+    FIX_HINT,
+    SCHEMA_VERSION,
+    Base,
+    Device,
+    SchemaInfo,
+    StepResult,
+    StoreError,
+    TestRun,
+    plan_hash,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "ENV_BUSY_TIMEOUT",
+    "MIGRATIONS",
+    "busy_timeout",
+    "open_engine",
+    "prepare_schema",
+    "schema_ready",
+    "set_wal",
+]
+
+#: How long an SQLite writer waits for another one before giving up, by default.
+BUSY_TIMEOUT_S = 30.0
+#: Overrides that wait (seconds), e.g. shorter on a station that must fail fast.
+ENV_BUSY_TIMEOUT = "MFG_CTL_DB_BUSY_TIMEOUT"
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Pauses between attempts to switch a new file to WAL while other openers hold it.
+_WAL_PAUSE_S = 0.02
+
+
+def busy_timeout() -> float:
+    """The writers' wait in seconds: ``$MFG_CTL_DB_BUSY_TIMEOUT`` if it is a number >= 0."""
+    configured = os.environ.get(ENV_BUSY_TIMEOUT, "").strip()
+    try:
+        seconds = float(configured) if configured else BUSY_TIMEOUT_S
+    except ValueError:
+        raise StoreError(
+            f"{ENV_BUSY_TIMEOUT}={configured!r:.40} is not a number of seconds; "
+            f"unset it or give e.g. {BUSY_TIMEOUT_S:g}"
+        ) from None
+    if not 0 <= seconds <= 3600:
+        raise StoreError(f"{ENV_BUSY_TIMEOUT}={configured} is out of range: give 0 to 3600 s")
+    return seconds
+
+
+def open_engine(url: str, wait_s: float | None = None) -> Engine:
+    """Build the engine for ``url``, refusing files that are not SQLite databases.
+
+    ``wait_s`` is how long an SQLite writer waits for another (default
+    :func:`busy_timeout`).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"bad run store URL {url!r:.80}: expected e.g. sqlite:////path/to/runs.db "
+            f"or postgresql+psycopg://user@host/db; {FIX_HINT}"
+        ) from exc
+    shown = parsed.render_as_string(hide_password=True)
+    kwargs: dict[str, Any] = {}
+    sqlite = parsed.get_backend_name() == "sqlite"
+    wait = busy_timeout() if wait_s is None else wait_s
+    if sqlite:
+        kwargs["connect_args"] = {"timeout": wait, "check_same_thread": False}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool  # one shared in-memory database
+        else:
+            _check_sqlite_file(Path(parsed.database))
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except NoSuchModuleError as exc:
+        raise StoreError(f"unknown kind of database in {shown}; {FIX_HINT}") from exc
+    except ImportError as exc:
+        raise StoreError(
+            f"the database driver for {shown} is missing (no module {exc.name}); "
+            f"install it or {FIX_HINT}"
+        ) from exc
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_connect(wait))
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Refuse a path that exists but is not an SQLite database, without touching it."""
+    if path.is_dir():
+        raise StoreError(f"the run store {path} is a folder, not a database file; {FIX_HINT}")
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_MAGIC))
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise StoreError(
+                f"the folder {path.parent} for the run store does not exist; "
+                f"create it or {FIX_HINT}"
+            ) from None
+        return  # a new store
+    except OSError as exc:
+        raise StoreError(f"cannot read the run store {path}: {exc.strerror}; {FIX_HINT}") from exc
+    if head and head != _SQLITE_MAGIC:
+        raise StoreError(
+            f"{path} is not an SQLite database (left untouched); move it away or {FIX_HINT}"
+        )
+
+
+def _sqlite_connect(wait_s: float) -> Callable[[Any, Any], None]:
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        """Per connection: enforce foreign keys, wait for other writers, let us issue BEGIN."""
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
+        cursor.close()
+
+    return connect
+
+
+def set_wal(engine: Engine, wait_s: float | None = None) -> None:
+    """Switch the file to WAL once it is known to be ours (the mode stays with the file).
+
+    The switch needs the file to itself and ignores the busy timeout, so when
+    several processes open a new store at once it is retried (for up to
+    ``wait_s``) while the file is locked; a file already in WAL is left alone.
+    """
+    deadline = time.monotonic() + (busy_timeout() if wait_s is None else wait_s)
+    raw = engine.raw_connection()  # outside any transaction, as SQLite requires
+    try:
+        cursor = raw.cursor()
+        try:
+            while True:
+                try:
+                    cursor.execute("PRAGMA journal_mode")
+                    row = cursor.fetchone()
+                    if row is not None and str(row[0]).lower() == "wal":
+                        return
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    return
+                except sqlite3.OperationalError as exc:
+                    locked = "locked" in str(exc) or "busy" in str(exc)
+                    if not locked or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(_WAL_PAUSE_S)
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Start writes with BEGIN IMMEDIATE so a busy writer waits instead of failing."""
+    immediate = conn.get_execution_options().get("mfg_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def schema_ready(conn: Connection) -> bool:
+    """Whether the database already holds this version's tables (nothing to write to open it).
+
+    Read-only: a store that another process is writing to opens at once for
+    reading; anything else (new, older, foreign, damaged) goes through
+    :func:`prepare_schema` in a write transaction.
+    """
+    tables = set(inspect(conn).get_table_names())
+    if not set(Base.metadata.tables) <= tables:
+        return False
+    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
+    return version == SCHEMA_VERSION
+
+
+def prepare_schema(conn: Connection, where: str) -> None:
+    """Create the tables in an empty database, migrate an older run store, or check it is ours."""
+    tables = set(inspect(conn).get_table_names())
+    ours = set(Base.metadata.tables)
+    if (
+        tables
+        and SchemaInfo.__tablename__ not in tables
+        and (conn.dialect.name == "sqlite" or tables & ours)
+    ):
+        raise StoreError(f"{where} is a database but not an mfg-ctl run store; {FIX_HINT}")
+    Base.metadata.create_all(conn)  # the tables that are missing, if any
+    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
+    if version is None:
+        conn.execute(insert(SchemaInfo).values(id=1, version=SCHEMA_VERSION))
+        return
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{where} holds run-store schema version {version} but this mfg-ctl uses version "
+            f"{SCHEMA_VERSION}; use the matching mfg-ctl or {FIX_HINT}"
+        )
+    while version < SCHEMA_VERSION:
+        migrate = MIGRATIONS.get(version)
+        if migrate is None:
+            raise StoreError(
+                f"{where} holds run-store schema version {version}, which this mfg-ctl cannot "
+                f"migrate to {SCHEMA_VERSION}; {FIX_HINT}"
+            )
+        migrate(conn)
+        version += 1
+        conn.execute(update(SchemaInfo).values(version=version))
+
+
+def _add_column(conn: Connection, column: Column[Any]) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for a model column, in this database's dialect."""
+    table = column.table.name
+    kind = column.type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN "{column.name}" {kind}')
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Schema 2: plan_hash (filled from plan_text), devices_from, teardown."""
+    runs, steps = Base.metadata.tables["test_runs"], Base.metadata.tables["step_results"]
+    for column in (runs.c.plan_hash, runs.c.devices_from, steps.c.teardown):
+        _add_column(conn, column)
+    for index in runs.indexes:
+        if index.name == "ix_test_runs_plan_hash":
+            index.create(conn)
+    station_runs = set(
+        conn.execute(select(Device.run_id).where(Device.simulated.is_(False))).scalars()
+    )
+    for run_id, text in conn.execute(select(TestRun.id, TestRun.plan_text)).all():
+        conn.execute(
+            update(TestRun)
+            .where(TestRun.id == run_id)
+            .values(
+                plan_hash=plan_hash(text),
+                devices_from="a station file" if run_id in station_runs else SIMULATED_HERE,
+            )
+        )
+    conn.execute(update(StepResult).values(teardown=False))
+
+
+#: How to bring a store of version N to N + 1, each inside the opening transaction.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}

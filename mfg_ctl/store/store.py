@@ -1,0 +1,377 @@
+"""The run store: an observer that commits every event as it arrives, and the CLI's queries.
+
+Each event is written in its own transaction, so a crash mid-run loses nothing
+that had finished. On SQLite the file is put in WAL mode with a busy timeout and
+every write transaction starts with ``BEGIN IMMEDIATE``, so several stations'
+processes (or threads) can record into one file at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, defer, sessionmaker
+
+from mfg_ctl.events import (
+    DeviceInfo,
+    Event,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+)
+from mfg_ctl.store.location import default_url, shown_location
+from mfg_ctl.store.models import (
+    FIX_HINT,
+    AmbiguousRunId,
+    Base,
+    Device,
+    RunNotFound,
+    RunSummary,
+    StepResult,
+    StoredRun,
+    StoredStep,
+    StoreError,
+    TestRun,
+    plan_hash,
+)
+from mfg_ctl.store.schema import (
+    busy_timeout,
+    open_engine,
+    prepare_schema,
+    schema_ready,
+    set_wal,
+)
+
+__all__ = ["RunStore", "default_url"]
+
+log = logging.getLogger(__name__)
+
+_VERDICT_STATUS = {"pass": "passed", "fail": "failed", "error": "error"}
+
+#: Runs started by this process (any RunStore); a "running" row with our pid
+#: but not listed here was left by an earlier process that had the same pid.
+_LIVE_RUNS: set[str] = set()
+
+
+class RunStore:
+    """Records runs from events and answers the CLI's questions about them.
+
+    Use it as an observer (``store(event)`` or ``store.store(event)``). Query
+    methods return frozen dataclasses, never ORM objects.
+    """
+
+    def __init__(self, url: str, wait_s: float | None = None) -> None:
+        """Open the store at an SQLAlchemy ``url``, creating (or migrating) it; StoreError if not.
+
+        ``wait_s``: how long an SQLite writer waits for another before failing
+        (default ``$MFG_CTL_DB_BUSY_TIMEOUT``, else 30 s).
+        """
+        wait = busy_timeout() if wait_s is None else wait_s
+        self._engine = open_engine(url, wait)
+        self._raw_url = url
+        self.url = self._engine.url.render_as_string(hide_password=True)
+        self._host = socket.gethostname()
+        writer = self._engine.execution_options(mfg_write=True)
+        self._reader = sessionmaker(self._engine, expire_on_commit=False)
+        self._writer = sessionmaker(writer, expire_on_commit=False)
+        try:
+            with self._engine.connect() as conn:
+                ready = schema_ready(conn)
+            if not ready:
+                with writer.begin() as conn:
+                    prepare_schema(conn, self.url)
+            if self._engine.dialect.name == "sqlite":
+                set_wal(self._engine, wait)
+        except StoreError:
+            self._engine.dispose()
+            raise
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            self._engine.dispose()
+            raise StoreError(
+                f"cannot open the run store {self.url}: {_reason(exc)}; check that its folder "
+                f"exists and is writable and the file is an mfg-ctl run store, or {FIX_HINT}"
+            ) from exc
+
+    @property
+    def where(self) -> str:
+        """Where the runs go, for people: a file path (``~`` for home) or the URL sans password."""
+        return shown_location(self._engine.url)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> RunStore:
+        """Return the store itself."""
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Close the store."""
+        self.close()
+
+    # -- recording -------------------------------------------------------------------------
+
+    def __call__(self, event: Event) -> None:
+        """Record one event (the observer protocol)."""
+        self.store(event)
+
+    def store(self, event: Event) -> None:
+        """Record one event and commit it before returning; StepStarted needs nothing."""
+        match event:
+            case RunStarted():
+                self._run_started(event)
+            case StepFinished():
+                self._step_finished(event)
+            case RunFinished():
+                self._run_finished(event)
+            case _:
+                pass
+
+    def _run_started(self, ev: RunStarted) -> None:
+        with self._write(f"record the start of run {ev.run_id}") as session:
+            session.add(
+                TestRun(
+                    id=ev.run_id,
+                    plan_name=ev.plan_name,
+                    plan_path=ev.plan_path,
+                    plan_text=ev.plan_text,
+                    plan_hash=plan_hash(ev.plan_text),
+                    devices_from=ev.where,
+                    framing=ev.framing,
+                    status="running",
+                    started_at=ev.started_at,
+                    step_count=ev.step_count,
+                    passed=0,
+                    failed=0,
+                    errors=0,
+                    parent_run_id=ev.parent_run_id,
+                    selected_steps=list(ev.selected_steps),
+                    host=self._host,
+                    pid=os.getpid(),
+                    devices=[Device(**asdict(device)) for device in ev.devices],
+                )
+            )
+        _LIVE_RUNS.add(ev.run_id)
+
+    def _step_finished(self, ev: StepFinished) -> None:
+        with self._write(f"record step {ev.number} of run {ev.run_id}") as session:
+            session.add(StepResult(**asdict(ev)))
+
+    def _run_finished(self, ev: RunFinished) -> None:
+        with self._write(f"record the end of run {ev.run_id}") as session:
+            run = session.get(TestRun, ev.run_id)
+            if run is None:
+                raise StoreError(f"cannot record the end of run {ev.run_id}: it was never started")
+            run.status = "aborted" if ev.aborted else _VERDICT_STATUS[ev.verdict]
+            run.passed, run.failed, run.errors = ev.passed, ev.failed, ev.errors
+            run.duration_s = ev.duration_s
+            run.finished_at = ev.finished_at
+            run.first_failure = ev.first_failure
+        _LIVE_RUNS.discard(ev.run_id)
+
+    def mark_aborted(self, run_id: str) -> bool:
+        """Mark a still-running run aborted now (Ctrl-C); False if it is unknown or had ended."""
+        _LIVE_RUNS.discard(run_id)
+        return self._abort(run_id, datetime.now(UTC))
+
+    def try_mark_aborted(self, run_id: str, wait_s: float = 1.0) -> bool:
+        """Best effort after a failed write: mark the run aborted, waiting at most ``wait_s``
+        for the database; False (never an exception) if it cannot be done now.
+
+        The run is forgotten as ours either way, so the next query of any
+        process marks it aborted if this could not.
+        """
+        _LIVE_RUNS.discard(run_id)
+        try:
+            with RunStore(self._raw_url, wait_s=wait_s) as quick:
+                return quick._abort(run_id, datetime.now(UTC))
+        except StoreError as error:
+            log.info("could not mark run %s aborted now: %s", run_id, error)
+            return False
+
+    def _abort(self, run_id: str, finished_at: datetime | None) -> bool:
+        """Close a running run as aborted, counting the steps it recorded."""
+        with self._write(f"mark run {run_id} aborted") as session:
+            run = session.get(TestRun, run_id)
+            if run is None or run.status != "running":
+                return False
+            verdicts = session.execute(
+                select(StepResult.verdict, func.count())
+                .where(StepResult.run_id == run_id)
+                .group_by(StepResult.verdict)
+            ).all()
+            counts: dict[str, int] = {str(v): int(n) for v, n in verdicts}
+            first = session.execute(
+                select(StepResult.number, StepResult.name)
+                .where(StepResult.run_id == run_id, StepResult.verdict != "pass")
+                .order_by(StepResult.number)
+                .limit(1)
+            ).first()
+            run.status = "aborted"
+            run.passed = counts.get("pass", 0)
+            run.failed = counts.get("fail", 0)
+            run.errors = counts.get("error", 0)
+            run.first_failure = None if first is None else f"{first.number} {first.name}"
+            run.finished_at = finished_at
+            if finished_at is not None:
+                run.duration_s = (finished_at - run.started_at).total_seconds()
+        log.info("run %s marked aborted", run_id)
+        return True
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def runs(self, plan_name: str | None = None, limit: int = 20) -> list[RunSummary]:
+        """Return the newest ``limit`` runs, of one plan if ``plan_name`` is given."""
+        self._reap()
+        stmt = (
+            select(TestRun)
+            .options(defer(TestRun.plan_text))
+            .order_by(TestRun.started_at.desc(), TestRun.id.desc())
+            .limit(limit)
+        )
+        if plan_name is not None:
+            stmt = stmt.where(TestRun.plan_name == plan_name)
+        with self._read("list runs") as session:
+            return [_summary(run) for run in session.scalars(stmt)]
+
+    def get(self, run_id_or_prefix: str) -> StoredRun:
+        """Return one run by its id or a unique prefix of it (RunNotFound, AmbiguousRunId)."""
+        self._reap()
+        ref = run_id_or_prefix.strip()
+        if not ref:
+            raise RunNotFound("no run id given; name a run by its id or the first characters of it")
+        with self._read(f"read run {ref}") as session:
+            matches = session.scalars(
+                select(TestRun.id)
+                .where(func.substr(TestRun.id, 1, len(ref)) == ref)
+                .order_by(TestRun.started_at.desc())
+                .limit(6)
+            ).all()
+            if not matches:
+                raise RunNotFound(
+                    f"no recorded run has an id starting {ref!r:.40}; see the run list"
+                )
+            if len(matches) > 1 and ref not in matches:
+                raise AmbiguousRunId(ref, tuple(matches))
+            run = session.get_one(TestRun, ref if ref in matches else matches[0])
+            return _stored(run)
+
+    def last_run(self, plan_name: str, text_hash: str | None = None) -> StoredRun | None:
+        """Return the newest recorded run of a plan, or None if it never ran.
+
+        With ``text_hash`` (see :func:`plan_hash`), only runs of exactly that plan text count.
+        """
+        self._reap()
+        stmt = select(TestRun).where(TestRun.plan_name == plan_name)
+        if text_hash is not None:
+            stmt = stmt.where(TestRun.plan_hash == text_hash)
+        with self._read(f"read the last run of {plan_name}") as session:
+            run = session.scalars(
+                stmt.order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(1)
+            ).first()
+            return None if run is None else _stored(run)
+
+    def is_running(self, run: RunSummary) -> bool:
+        """Whether ``run`` is recorded as running and its process may still be at it."""
+        return run.status == "running" and self._alive(run.run_id, run.host, run.pid)
+
+    def _reap(self) -> None:
+        """Mark aborted every run still 'running' whose process is gone.
+
+        Best effort: a query must answer even when this cleanup cannot write
+        (the database is locked or read-only); the next query tries again.
+        """
+        with self._read("look for abandoned runs") as session:
+            rows = session.execute(
+                select(TestRun.id, TestRun.host, TestRun.pid).where(TestRun.status == "running")
+            ).all()
+        for run_id, host, pid in rows:
+            if not self._alive(run_id, host, pid):
+                try:
+                    self._abort(run_id, None)
+                except StoreError as error:
+                    log.warning("could not mark run %s aborted: %s", run_id, error)
+                    return
+
+    def _alive(self, run_id: str, host: str, pid: int) -> bool:
+        """Tell whether the process recording a run may still be at it."""
+        if host != self._host:
+            return True  # another machine's process: nothing to check from here
+        if pid == os.getpid():
+            return run_id in _LIVE_RUNS
+        return _pid_alive(pid)
+
+    @contextmanager
+    def _write(self, what: str) -> Iterator[Session]:
+        """One committed write transaction; database errors become StoreError."""
+        try:
+            with self._writer.begin() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot {what} in {self.url}: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _read(self, what: str) -> Iterator[Session]:
+        """One read transaction; database errors become StoreError."""
+        try:
+            with self._reader.begin() as session:
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot {what} in {self.url}: {_reason(exc)}") from exc
+
+
+def _pid_alive(pid: int) -> bool:
+    """Tell whether a process with this pid exists on this machine."""
+    if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
+def _summary(run: TestRun) -> RunSummary:
+    """Copy a run's row into a RunSummary."""
+    return RunSummary(**_copy(run, RunSummary))
+
+
+def _stored(run: TestRun) -> StoredRun:
+    """Copy a run with its devices and steps into a StoredRun."""
+    return StoredRun(
+        **_copy(run, RunSummary),
+        plan_text=run.plan_text,
+        selected_steps=tuple(run.selected_steps),
+        devices=tuple(DeviceInfo(**_copy(device, DeviceInfo)) for device in run.devices),
+        steps=tuple(
+            StoredStep(**{**_copy(step, StoredStep), "teardown": bool(step.teardown)})
+            for step in run.steps
+        ),
+    )
+
+
+def _copy(row: Base, record: type[Any]) -> dict[str, Any]:
+    """The values of a row's columns named like the fields of a record dataclass."""
+    return {f.name: getattr(row, "id" if f.name == "run_id" else f.name) for f in fields(record)}
+
+
+def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:
+    """The database's own words for what went wrong, on one line."""
+    text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
+    return " ".join(text.split()) or type(exc).__name__

@@ -1,0 +1,307 @@
+"""TempCo characterisation: output voltage against temperature, as ppm per degree Celsius.
+
+:func:`run_sweep` drives a chamber, a power supply and a DMM through their
+interfaces only: it powers the DUT, takes the chamber through each temperature,
+waits until the chamber reports stable, averages DMM readings, then fits a
+least-squares line and judges the temperature coefficient against limits. The
+rest is pure: :func:`fit_line`, :func:`tempco_ppm_per_c` and :func:`evaluate`.
+
+Waits are bounded in real time. ``stability_timeout_s``, ``poll_interval_s``
+and ``soak_s`` are in the chamber's seconds; ``clock_speed`` says how many of
+them pass per real second (1 for real instruments, the simulator's
+``SIMULATORS_CLOCK_SPEED`` otherwise), and every wait is divided by it.
+
+>>> fit = fit_line([-40, 25, 125], [3.289275, 3.3, 3.3165])
+>>> round(tempco_ppm_per_c(fit), 2)
+50.0
+>>> evaluate([TempcoPoint(t, t, 3.3 * (1 + 50e-6 * (t - 25))) for t in (0, 85)]).detail
+'tempco 50.00 ppm/C, expected 50 +/- 5 (delta 0.00); 2 points, r^2 1.00000'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from mfg_ctl.drivers import Chamber, Dmm, InstrumentError, PowerSupply
+from mfg_ctl.drivers.transport import InstrumentTimeoutError
+
+__all__ = [
+    "Fit",
+    "StabilityTimeoutError",
+    "TempcoPoint",
+    "TempcoResult",
+    "TempcoSettings",
+    "evaluate",
+    "fit_line",
+    "run_sweep",
+    "tempco_ppm_per_c",
+]
+
+
+class StabilityTimeoutError(InstrumentTimeoutError):
+    """The chamber did not report stable at :attr:`setpoint_c` in time."""
+
+    def __init__(self, message: str, setpoint_c: float) -> None:
+        super().__init__(message)
+        self.setpoint_c = setpoint_c
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A least-squares line ``y = slope * x + intercept`` and its coefficient of determination."""
+
+    slope: float
+    intercept: float
+    r_squared: float
+
+    def at(self, x: float) -> float:
+        """The line's value at ``x``."""
+        return self.slope * x + self.intercept
+
+
+def fit_line(xs: Sequence[float], ys: Sequence[float]) -> Fit:
+    """Fit ``ys`` against ``xs`` by least squares; ValueError unless >= 2 distinct xs."""
+    if len(xs) != len(ys):
+        raise ValueError(f"fit needs as many xs as ys, got {len(xs)} and {len(ys)}")
+    if not all(math.isfinite(value) for value in (*xs, *ys)):
+        raise ValueError("fit needs finite numbers")
+    n = len(xs)
+    mean_x = math.fsum(xs) / n if n else 0.0
+    mean_y = math.fsum(ys) / n if n else 0.0
+    sxx = math.fsum((x - mean_x) ** 2 for x in xs)
+    if sxx == 0.0:
+        raise ValueError("fit needs at least two distinct x values")
+    sxy = math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
+    slope = sxy / sxx
+    intercept = mean_y - slope * mean_x
+    ss_res = math.fsum((y - (slope * x + intercept)) ** 2 for x, y in zip(xs, ys, strict=True))
+    ss_tot = math.fsum((y - mean_y) ** 2 for y in ys)
+    r_squared = 1.0 - ss_res / ss_tot if ss_tot > 0.0 else 1.0
+    return Fit(slope, intercept, r_squared)
+
+
+def tempco_ppm_per_c(fit: Fit, reference_c: float = 25.0) -> float:
+    """The fit's slope relative to its value at ``reference_c``, in ppm per degree Celsius."""
+    reference = fit.at(reference_c)
+    if reference == 0.0:
+        raise ValueError(f"the fitted output is 0 at {reference_c:g} C: no relative tempco")
+    return fit.slope / reference * 1e6
+
+
+def _positive(name: str, value: float, *, zero: bool = False) -> None:
+    ok = math.isfinite(value) and (value >= 0 if zero else value > 0)
+    if not ok:
+        raise ValueError(f"{name} must be a finite number {'>=' if zero else '>'} 0, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TempcoSettings:
+    """What to sweep, how to power and measure, how long to wait, and the limits.
+
+    Defaults follow ``dvt_defaults.yaml``: the sweep -40..125 C at 5 V in, and
+    an LDO specified at 50 +/- 5 ppm/C whose output is a straight line
+    (``r^2 >= 0.99``). An hour per point (chamber time) covers a 165 C step at
+    10 C/min with margin. ``final_setpoint_c`` (None: leave it) is where the
+    chamber is sent afterwards.
+    """
+
+    temperatures_c: tuple[float, ...] = (-40.0, 0.0, 25.0, 85.0, 125.0)
+    psu_voltage_v: float = 5.0
+    psu_current_limit_a: float = 0.5
+    readings_per_point: int = 5
+    expected_ppm_per_c: float = 50.0
+    tolerance_ppm_per_c: float = 5.0
+    min_r_squared: float = 0.99
+    reference_c: float = 25.0
+    ramp_c_per_min: float | None = None
+    stability_timeout_s: float = 3600.0
+    poll_interval_s: float = 10.0
+    soak_s: float = 0.0
+    clock_speed: float = 1.0
+    final_setpoint_c: float | None = 25.0
+
+    def __post_init__(self) -> None:
+        temperatures = tuple(float(t) for t in self.temperatures_c)
+        object.__setattr__(self, "temperatures_c", temperatures)
+        if len(set(temperatures)) < 2 or not all(math.isfinite(t) for t in temperatures):
+            raise ValueError(
+                f"temperatures_c needs >= 2 distinct finite values, got {temperatures}"
+            )
+        if isinstance(self.readings_per_point, bool) or self.readings_per_point < 1:
+            raise ValueError(f"readings_per_point must be >= 1, got {self.readings_per_point!r}")
+        if not 0.0 <= self.min_r_squared <= 1.0:
+            raise ValueError(f"min_r_squared must be within [0, 1], got {self.min_r_squared!r}")
+        for name in ("stability_timeout_s", "poll_interval_s", "clock_speed"):
+            _positive(name, getattr(self, name))
+        for name in ("psu_voltage_v", "psu_current_limit_a", "tolerance_ppm_per_c", "soak_s"):
+            _positive(name, getattr(self, name), zero=True)
+        if self.ramp_c_per_min is not None:
+            _positive("ramp_c_per_min", self.ramp_c_per_min)
+        if not (math.isfinite(self.expected_ppm_per_c) and math.isfinite(self.reference_c)):
+            raise ValueError("expected_ppm_per_c and reference_c must be finite numbers")
+
+    @classmethod
+    def from_defaults(cls, data: Mapping[str, Any], **overrides: Any) -> TempcoSettings:
+        """Settings from a parsed ``dvt_defaults.yaml`` (sweep, supply, expected tempco)."""
+        try:
+            bench = data.get("bench") or {}
+            dut = (data.get("dut") or {}).get("parameters") or {}
+            found = {
+                "temperatures_c": bench.get("tempco_sweep_c"),
+                "psu_voltage_v": bench.get("psu_voltage"),
+                "expected_ppm_per_c": dut.get("tempco_ppm_per_c"),
+            }
+            values = {key: value for key, value in found.items() if value is not None}
+            return cls(**{**values, **overrides})
+        except (AttributeError, TypeError) as error:
+            raise ValueError(f"bad TempCo settings: {error}") from None
+
+
+@dataclass(frozen=True)
+class TempcoPoint:
+    """One settled temperature: what was asked, what the chamber read, the mean Vout."""
+
+    setpoint_c: float
+    temperature_c: float
+    vout_v: float
+
+
+@dataclass(frozen=True)
+class TempcoResult:
+    """The points, the fit, the tempco and the verdict, with a one-line ``detail``."""
+
+    points: tuple[TempcoPoint, ...]
+    fit: Fit
+    ppm_per_c: float
+    verdict: Literal["pass", "fail"]
+    detail: str
+    settings: TempcoSettings = field(repr=False)
+    wall_time_s: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Whether the verdict is pass."""
+        return self.verdict == "pass"
+
+
+def evaluate(points: Sequence[TempcoPoint], settings: TempcoSettings | None = None) -> TempcoResult:
+    """Fit the points, compute ppm/C and judge it (and the fit's r^2) against ``settings``."""
+    settings = settings if settings is not None else TempcoSettings()
+    fit = fit_line([p.temperature_c for p in points], [p.vout_v for p in points])
+    ppm = tempco_ppm_per_c(fit, settings.reference_c)
+    expected, band = settings.expected_ppm_per_c, settings.tolerance_ppm_per_c
+    delta = abs(ppm - expected)
+    in_band = delta <= band + 1e-9 * max(1.0, abs(expected))
+    linear = fit.r_squared >= settings.min_r_squared
+    detail = (
+        f"tempco {ppm:.2f} ppm/C, expected {expected:g} +/- {band:g} (delta {delta:.2f});"
+        f" {len(points)} points, r^2 {fit.r_squared:.5f}"
+    )
+    if not linear:
+        detail += f" below {settings.min_r_squared:g}"
+    verdict: Literal["pass", "fail"] = "pass" if in_band and linear else "fail"
+    return TempcoResult(tuple(points), fit, ppm, verdict, detail, settings)
+
+
+def _wait_stable(
+    chamber: Chamber, setpoint: float, settings: TempcoSettings, sleep: Callable[[float], None]
+) -> None:
+    """Poll ``stable()`` every poll interval until true; raise at the (real-time) deadline."""
+    speed = settings.clock_speed
+    deadline = time.monotonic() + settings.stability_timeout_s / speed
+    while True:
+        sleep(max(0.0, min(settings.poll_interval_s / speed, deadline - time.monotonic())))
+        if chamber.stable():
+            return
+        if time.monotonic() >= deadline:
+            raise StabilityTimeoutError(
+                f"chamber not stable at {setpoint:g} C within {settings.stability_timeout_s:g} s"
+                f" (chamber time, clock speed {speed:g}); check the chamber"
+                " or raise stability_timeout_s",
+                setpoint,
+            )
+
+
+def _measure(chamber: Chamber, dmm: Dmm, setpoint: float, readings: int) -> TempcoPoint:
+    before = chamber.temperature()
+    volts = [dmm.measure_dc_voltage() for _ in range(readings)]
+    after = chamber.temperature()
+    return TempcoPoint(setpoint, (before + after) / 2.0, math.fsum(volts) / readings)
+
+
+def _output_off(psu: PowerSupply) -> None:
+    psu.output(False)
+    if psu.output_on():  # a query on the same connection also confirms the write has run
+        raise InstrumentError("power supply output still on after switching it off")
+
+
+def _finish(chamber: Chamber, psu: PowerSupply, settings: TempcoSettings, *, quiet: bool) -> None:
+    """Output off, then the chamber to its final setpoint; ``quiet`` keeps the first error."""
+    steps: list[Callable[[], None]] = [lambda: _output_off(psu)]
+    final = settings.final_setpoint_c
+    if final is not None:
+
+        def park() -> None:
+            chamber.set_setpoint(final)
+            chamber.check_errors()
+
+        steps.append(park)
+    for step in steps:
+        if quiet:
+            with contextlib.suppress(InstrumentError):
+                step()
+        else:
+            step()
+
+
+def run_sweep(
+    chamber: Chamber,
+    psu: PowerSupply,
+    dmm: Dmm,
+    settings: TempcoSettings | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    on_point: Callable[[TempcoPoint], None] | None = None,
+) -> TempcoResult:
+    """Run the TempCo sweep and return the judged result.
+
+    Resets the three instruments, powers the DUT, and for each temperature sets
+    the chamber, waits for ``stable()`` (:class:`StabilityTimeoutError` past
+    the deadline), averages ``readings_per_point`` DC voltage readings and calls
+    ``on_point``. The supply's output is switched off at the end, even on error.
+    ``sleep`` waits between polls (real seconds): pass one that raises to cancel.
+    """
+    settings = settings if settings is not None else TempcoSettings()
+    started = time.monotonic()
+    points: list[TempcoPoint] = []
+    try:
+        for instrument in (chamber, psu, dmm):
+            instrument.reset()
+        if settings.ramp_c_per_min is not None:
+            chamber.set_ramp(settings.ramp_c_per_min)
+        psu.set_voltage(settings.psu_voltage_v)
+        psu.set_current_limit(settings.psu_current_limit_a)
+        psu.output(True)
+        dmm.configure_dc_voltage()
+        for instrument in (chamber, psu, dmm):
+            instrument.check_errors()
+        for setpoint in settings.temperatures_c:
+            chamber.set_setpoint(setpoint)
+            chamber.check_errors()
+            _wait_stable(chamber, setpoint, settings, sleep)
+            if settings.soak_s > 0:
+                sleep(settings.soak_s / settings.clock_speed)
+            point = _measure(chamber, dmm, setpoint, settings.readings_per_point)
+            points.append(point)
+            if on_point is not None:
+                on_point(point)
+    except BaseException:
+        _finish(chamber, psu, settings, quiet=True)
+        raise
+    _finish(chamber, psu, settings, quiet=False)
+    return replace(evaluate(points, settings), wall_time_s=time.monotonic() - started)

@@ -1,0 +1,209 @@
+"""The ``tempco:`` step: a TempCo sweep over three SCPI instruments, as one plan step.
+
+It is built on the step base of :mod:`mfg_ctl.steps`; the sweep
+itself is :func:`mfg_ctl.tempco.run_sweep`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mfg_ctl.steps import (
+    MAX_READINGS,
+    Action,
+    RegisterStep,
+    ScpiStep,
+    StepBase,
+    Text,
+    Whole,
+    _scpi_device,
+    describe_type,
+)
+from mfg_ctl.tempco import TempcoSettings
+from mfg_ctl.thresholds import FieldError, Number, Threshold
+
+__all__ = ["STEP_KINDS", "Step", "TempcoSpec", "TempcoStep", "step_kind"]
+
+
+class TempcoSpec(BaseModel):
+    """The devices a ``tempco:`` step sweeps with and, optionally, how (else the defaults)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    chamber: Text
+    supply: Text
+    meter: Text
+    temperatures: tuple[Number, ...] | None = None  # degrees Celsius
+    expected: Number | None = None  # ppm/C
+    tolerance: Number | None = None  # ppm/C
+    readings: Whole | None = None  # averaged per temperature
+
+    @field_validator("chamber")
+    @classmethod
+    def _check_chamber(cls, value: str, info: ValidationInfo) -> str:
+        _scpi_device(info, value, "chamber")
+        return value
+
+    @field_validator("supply")
+    @classmethod
+    def _check_supply(cls, value: str, info: ValidationInfo) -> str:
+        _scpi_device(info, value, "power_supply")
+        return value
+
+    @field_validator("meter")
+    @classmethod
+    def _check_meter(cls, value: str, info: ValidationInfo) -> str:
+        _scpi_device(info, value, "multimeter")
+        return value
+
+    @field_validator("temperatures")
+    @classmethod
+    def _check_temperatures(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(set(value)) < 2:
+            raise ValueError(
+                f"{list(value)} has fewer than two distinct temperatures: a slope needs two, "
+                "such as [-40, 25, 125]"
+            )
+        return value
+
+    @field_validator("tolerance")
+    @classmethod
+    def _check_tolerance(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError(f"{value:g} is negative: give the allowed distance in ppm/C")
+        return value
+
+    @field_validator("readings")
+    @classmethod
+    def _check_readings(cls, value: int) -> int:
+        if not 1 <= value <= MAX_READINGS:
+            raise ValueError(
+                f"{value} is not allowed: give 1 to {MAX_READINGS} readings per temperature"
+            )
+        return value
+
+    def overrides(self) -> dict[str, Any]:
+        """The :class:`TempcoSettings` fields this step sets."""
+        given = {
+            "temperatures_c": self.temperatures,
+            "expected_ppm_per_c": self.expected,
+            "tolerance_ppm_per_c": self.tolerance,
+            "readings_per_point": self.readings,
+        }
+        return {key: value for key, value in given.items() if value is not None}
+
+    @model_validator(mode="after")
+    def _build_once(self) -> Self:
+        try:
+            TempcoSettings(**self.overrides())
+        except ValueError as error:  # the checks above catch what a plan can give
+            raise FieldError("tempco", f"not usable settings: {error}") from None
+        return self
+
+
+class TempcoStep(StepBase):
+    """A TempCo sweep over a chamber, a supply and a multimeter, as one step.
+
+    ``device`` is the meter (YAML gives no ``device:``); :attr:`devices` lists
+    all three. ``timeout`` bounds each instrument command of the sweep, not the
+    sweep: its waits are bounded by :class:`TempcoSettings` (chamber time).
+    ``retries`` defaults to 0: a failed sweep is not repeated.
+    """
+
+    kind: ClassVar[str] = "tempco"
+    device: str = ""
+    retries: Whole = 0
+    tempco: TempcoSpec
+
+    @property
+    def chamber(self) -> str:
+        """The chamber's plan device name."""
+        return self.tempco.chamber
+
+    @property
+    def supply(self) -> str:
+        """The power supply's plan device name."""
+        return self.tempco.supply
+
+    @property
+    def meter(self) -> str:
+        """The multimeter's plan device name (also :attr:`device`)."""
+        return self.tempco.meter
+
+    @property
+    def action(self) -> Action:
+        """Always ``sweep``."""
+        return "sweep"
+
+    @property
+    def threshold(self) -> Threshold | None:
+        """None: the sweep is judged in ppm/C by its settings."""
+        return None
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The chamber, the supply and the meter."""
+        return (self.chamber, self.supply, self.meter)
+
+    def settings(self, clock_speed: float = 1.0) -> TempcoSettings:
+        """The sweep's settings: the step's values over the defaults, at ``clock_speed``."""
+        return TempcoSettings(**self.tempco.overrides(), clock_speed=clock_speed)
+
+    @classmethod
+    def check_device(cls, device: str, info: ValidationInfo) -> None:
+        """Checked as ``tempco.meter``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _device_is_the_meter(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if "device" in data:
+            raise FieldError(
+                "device",
+                "a tempco step takes its devices from tempco: chamber, supply and "
+                "meter; drop device:",
+            )
+        spec = data.get("tempco")
+        meter = spec.get("meter") if isinstance(spec, dict) else getattr(spec, "meter", None)
+        return {**data, "device": meter if isinstance(meter, str) else ""}
+
+    @field_validator("tempco", mode="before")
+    @classmethod
+    def _check_shape(cls, value: Any) -> Any:
+        if not isinstance(value, dict | TempcoSpec):
+            raise ValueError(
+                "give tempco: {chamber: NAME, supply: NAME, meter: NAME, ...}, not "
+                + describe_type(value)
+            )
+        return value
+
+
+#: Any step.
+Step = RegisterStep | ScpiStep | TempcoStep
+#: The step model of each kind.
+STEP_KINDS: dict[str, type[Step]] = {
+    "register": RegisterStep,
+    "scpi": ScpiStep,
+    "tempco": TempcoStep,
+}
+
+
+def step_kind(raw: Mapping[str, Any]) -> str | None:
+    """Which kind of step ``raw`` is, from the keys it has; None if it says nothing."""
+    if "register" in raw:
+        return "register"
+    if "tempco" in raw:
+        return "tempco"
+    if "query" in raw or isinstance(raw.get("write"), str):
+        return "scpi"
+    return None
