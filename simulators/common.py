@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from simulators.commands import describe
 from simulators.ratelimit import RateLimitedLog
-from simulators.utils import Clock, default_clock
+from simulators.clock import Clock, default_clock
 
 __all__ = [
     "SHUTDOWN_REPLY",
