@@ -19,9 +19,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from simulators.clock import Clock, default_clock
 from simulators.commands import describe
 from simulators.ratelimit import RateLimitedLog
-from simulators.clock import Clock, default_clock
 
 __all__ = [
     "SHUTDOWN_REPLY",

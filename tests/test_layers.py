@@ -25,7 +25,8 @@ def test_the_plugin_contract_loads_no_protocol_or_device():
 
 def test_protocols_and_physics_load_nothing_else_of_ours_and_no_io():
     baseline = modules_loaded_by("pass")
-    for package in ("simulators.protocols.modbus", "simulators.protocols.scpi", "simulators.physics"):
+    packages = ("simulators.protocols.modbus", "simulators.protocols.scpi", "simulators.physics")
+    for package in packages:
         loaded = modules_loaded_by(f"import {package}") - baseline
         layer = ".".join(package.split(".")[:2])
         ours = {name for name in loaded if name.split(".")[0] in ("simulators", "mfg_ctl")}
@@ -34,4 +35,6 @@ def test_protocols_and_physics_load_nothing_else_of_ours_and_no_io():
 
 
 #: What a sans-IO layer never loads: sockets, threads, event loops, logging, processes.
-IO_MODULES = {"socket", "socketserver", "selectors", "asyncio", "threading", "logging", "subprocess"}
+IO_MODULES = {
+    "socket", "socketserver", "selectors", "asyncio", "threading", "logging", "subprocess"
+}
