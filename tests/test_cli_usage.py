@@ -5,10 +5,12 @@ Options work before the command (``-s dut start``) and after it (``start -s dut`
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from simulators.cli import main
-from simulators.cli_parser import parser, program_version
+from simulators.cli_parser import parse, program_version
 from tests.cli_support import cli, free_offset, records, run_dir, simulators, started_pid
 
 pytestmark = pytest.mark.usefixtures("run_dir")
@@ -28,7 +30,7 @@ DEFAULTS = {
 
 
 def parsed(*argv: str) -> dict[str, object]:
-    return vars(parser().parse_args(argv))
+    return asdict(parse(argv))
 
 
 def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
