@@ -30,6 +30,7 @@ from mfg_ctl.cli_support import (
     fail,
     opened_store,
     port_offset_option,
+    quiet_stdout,
     say,
 )
 from mfg_ctl.report import RunReport, render_text
@@ -46,7 +47,6 @@ from mfg_ctl.store import (
 from mfg_ctl.tempco_cli import tempco
 from mfg_ctl.wording import clip
 from simulators import __version__, plugins
-from simulators.cli import quiet_stdout
 from simulators.client import Client
 from simulators.commands import check_argument
 from simulators.launcher import Simulator, bind_warning, check_host

@@ -1,17 +1,23 @@
 """What the ``mfg-ctl`` commands share: exit statuses, one-line failures, the store, exports,
-``--port-offset``, SIGTERM, and the context lines on stderr."""
+``--port-offset``, SIGTERM, and the context lines on stderr.
+
+A failure is a :class:`CommandExit`: a :class:`click.ClickException` that carries its
+exit status and prints itself as one line, the convention ``discos-simulator`` follows too.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -28,7 +34,9 @@ __all__ = [
     "EXIT_UNREACHABLE",
     "EXIT_USAGE",
     "FRAMINGS",
+    "MEANINGS",
     "CommandExit",
+    "ExitCode",
     "Outputs",
     "db_option",
     "export",
@@ -36,31 +44,75 @@ __all__ = [
     "interrupted",
     "opened_store",
     "port_offset_option",
+    "quiet_stdout",
     "recorded",
     "say",
     "sigterm_interrupts",
 ]
 
-#: Exit statuses (doc/controller.rst lists them): every step passed; a step failed or erred;
-#: bad plan, station, database or usage (nothing ran); a device could not be reached (or spoke
-#: the other framing); the run store or event log failed mid-run (the run was stopped and torn
-#: down); Ctrl-C; SIGTERM.
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_STORE = 0, 1, 2, 3, 4
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+class ExitCode(IntEnum):
+    """The exit statuses of every ``mfg-ctl`` command (doc/exit_codes.rst lists them)."""
+
+    PASS = 0
+    FAIL = 1
+    USAGE = 2  # as click reports bad usage
+    UNREACHABLE = 3
+    STORE = 4
+    INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+    TERMINATED = 143  # 128 + SIGTERM
+
+
+#: What each status means, word for word as doc/exit_codes.rst says it (a test compares them).
+MEANINGS = {
+    ExitCode.PASS: "every step passed (or, for other commands, done)",
+    ExitCode.FAIL: "a step failed or could not be measured",
+    ExitCode.USAGE: "bad input or usage: nothing ran",
+    ExitCode.UNREACHABLE: "a device could not be reached",
+    ExitCode.STORE: "the run store failed during the run",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ExitCode.TERMINATED: "terminated (SIGTERM)",
+}
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE = ExitCode.PASS, ExitCode.FAIL, ExitCode.USAGE
+EXIT_UNREACHABLE, EXIT_STORE = ExitCode.UNREACHABLE, ExitCode.STORE
+EXIT_INTERRUPTED, EXIT_TERMINATED = ExitCode.INTERRUPTED, ExitCode.TERMINATED
 FRAMINGS = click.Choice(["custom", "modbus-tcp"])
 
 
-class CommandExit(Exception):  # noqa: N818 - an exit, not an error
-    """End the command with ``message`` on stderr and ``status``."""
+class CommandExit(click.ClickException):
+    """End the command with ``message`` as one line on stderr and ``status`` as exit code.
+
+    The line reads ``error: MESSAGE``, or just ``MESSAGE`` when the status is 0;
+    an empty message prints nothing (the report already said it all).
+    """
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
-        self.status = status
+        self.exit_code = status  # type: ignore[misc]  # click's class default; each exit has its own
+
+    @property
+    def status(self) -> int:
+        """The exit status (the same as :attr:`exit_code`)."""
+        return self.exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print the one line on stderr (or ``file``)."""
+        if self.message:
+            line = self.message if self.exit_code == EXIT_PASS else f"error: {self.message}"
+            click.echo(line, file=file, err=file is None)
 
 
 def fail(message: str, status: int = EXIT_USAGE) -> NoReturn:
     """Stop the command with one line and an exit status."""
     raise CommandExit(message, status)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def say(line: str) -> None:

@@ -1,29 +1,31 @@
-"""The command line of ``discos-simulator``: subcommands, options and exit statuses.
+"""The command line of ``discos-simulator`` on click: subcommands, options, parsing.
 
 Options may come before the command (``discos-simulator -s dut start``) or
-after it (``discos-simulator start -s dut``). The main parser holds every
-option with its default; each subcommand parser repeats the options with no
-default at all (``argparse.SUPPRESS``), so a subcommand never overwrites what
-was given before it, and shows in its ``--help`` only the options it uses.
+after it (``discos-simulator start -s dut``): the group holds every option
+with its default, each subcommand repeats them all, and an option given after
+the command wins over the same option given before it. A subcommand's
+``--help`` shows only the options it uses (:mod:`simulators.cli_help` writes
+the help). Long options may be abbreviated to any unique prefix.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import click
+from click.core import ParameterSource
+
 import simulators
+from simulators.cli_errors import EXIT_ERROR, EXIT_NOT_RUNNING, EXIT_OK, EXIT_USAGE
+from simulators.cli_help import help_option, help_text, usage
 from simulators.launcher import DEFAULT_HOST
 from simulators.serve_log import LOG_BACKUPS, LOG_MAX_BYTES
 
-__all__ = ["EXIT_ERROR", "EXIT_NOT_RUNNING", "EXIT_OK", "EXIT_USAGE", "parser", "program_version"]
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2  # argparse's own status for bad usage
-EXIT_NOT_RUNNING = 3  # status: as LSB init scripts report a stopped service
+__all__ = ["PROG", "Options", "command_line", "parse", "program_version"]
 
 PROG = "discos-simulator"
 
@@ -54,76 +56,119 @@ COMMANDS = {
     ),
 }
 
-def positive_seconds(text: str) -> float:
-    """A number of seconds > 0, for argparse: anything else is a usage error."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds > 0")
-    return seconds
+EPILOG = (
+    f"examples: {PROG} list; {PROG} -s dut start; "
+    f"{PROG} -s power_supply -t modbus-tcp start; {PROG} status. "
+    f"'{PROG} COMMAND --help' describes a command. Exit status: {EXIT_OK} ok, "
+    f"{EXIT_ERROR} error, {EXIT_USAGE} bad usage, {EXIT_NOT_RUNNING} status of a "
+    "stopped simulator."
+)
 
 
-#: Every option: flags, argparse keywords, and the subcommands whose --help shows it.
-#: Every subcommand accepts every option (spellings that worked before subcommands).
-OPTIONS: list[tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]] = [
+class Integer(click.ParamType[int, Any]):
+    """A whole number; anything else is a usage error."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"invalid int value: {value!r}", param, ctx)
+
+
+class PositiveSeconds(click.ParamType[float, Any]):
+    """A number of seconds > 0; anything else is a usage error."""
+
+    name = "seconds"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = math.nan
+        if not (math.isfinite(seconds) and seconds > 0):
+            self.fail(f"{value!r} is not a number of seconds > 0", param, ctx)
+        return seconds
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line asks for: the command and every option's value."""
+
+    command: str
+    system: str | None = None
+    type: str | None = None
+    host: str = DEFAULT_HOST
+    port_offset: int = 0
+    ephemeral_ports: bool = False
+    idle_timeout: float | None = None
+    foreground: bool = False
+    log_file: str | None = None
+    verbose: bool = False
+
+
+#: Every option: flags, metavar (None: a flag), type, help, and the subcommands whose
+#: --help shows it. Every subcommand accepts every option (spellings that worked before
+#: subcommands); the defaults are those of :class:`Options`.
+OPTIONS: list[
+    tuple[tuple[str, ...], str | None, click.ParamType[Any, Any] | None, str, tuple[str, ...]]
+] = [
     (
         ("-s", "--system"),
-        {"metavar": "NAME", "help": "the simulator (default: all; see list)"},
+        "NAME",
+        None,
+        "the simulator (default: all; see list)",
         ("start", "stop", "status"),
     ),
     (
         ("-t", "--type"),
-        {"metavar": "TYPE", "help": "the simulator's type, for one that has types (see list)"},
+        "TYPE",
+        None,
+        "the simulator's type, for one that has types (see list)",
         ("start",),
     ),
     (
         ("--host",),
-        {
-            "default": DEFAULT_HOST,
-            "help": f"address to serve on (default {DEFAULT_HOST}: this machine only)",
-        },
+        "HOST",
+        None,
+        f"address to serve on (default {DEFAULT_HOST}: this machine only)",
         ("list", "start"),
     ),
     (
         ("--port-offset",),
-        {"type": int, "default": 0, "metavar": "N", "help": "add N to every port (default 0)"},
+        "N",
+        Integer(),
+        "add N to every port (default 0)",
         ("list", "start", "stop", "status"),
     ),
-    (
-        ("--ephemeral-ports",),
-        {"action": "store_true", "help": "let the OS choose every port (printed)"},
-        ("start",),
-    ),
+    (("--ephemeral-ports",), None, None, "let the OS choose every port (printed)", ("start",)),
     (
         ("--idle-timeout",),
-        {
-            "type": positive_seconds,
-            "default": None,
-            "metavar": "SECONDS",
-            "help": "close a client connection that sends nothing for SECONDS (default: never)",
-        },
+        "SECONDS",
+        PositiveSeconds(),
+        "close a client connection that sends nothing for SECONDS (default: never)",
         ("start",),
     ),
     (
         ("--foreground",),
-        {"action": "store_true", "help": "serve one simulator in this process until a signal"},
+        None,
+        None,
+        "serve one simulator in this process until a signal",
         ("start",),
     ),
     (
         ("--log-file",),
-        {
-            "metavar": "FILE",
-            "help": f"append the log to FILE, rotated at {LOG_MAX_BYTES // 1_000_000} MB "
-            f"({LOG_BACKUPS} old files kept); background simulators log to the runtime "
-            "directory",
-        },
+        "FILE",
+        None,
+        f"append the log to FILE, rotated at {LOG_MAX_BYTES // 1_000_000} MB "
+        f"({LOG_BACKUPS} old files kept); background simulators log to the runtime directory",
         ("start",),
     ),
-    (("-v", "--verbose"), {"action": "store_true", "help": "log debug messages"}, ("start",)),
+    (("-v", "--verbose"), None, None, "log debug messages", ("start",)),
 ]
-
 
 #: Where an option means something narrower for one subcommand: (command, flag) -> help.
 HELP_FOR_COMMAND = {
@@ -142,33 +187,173 @@ def program_version() -> str:
         return simulators.__version__
 
 
-def parser() -> argparse.ArgumentParser:
-    """Build the parser of ``discos-simulator``."""
-    main = argparse.ArgumentParser(
-        prog=PROG,
-        description="Run simulated instruments on real sockets.",
-        epilog=f"examples: {PROG} list; {PROG} -s dut start; "
-        f"{PROG} -s power_supply -t modbus-tcp start; {PROG} status. "
-        f"'{PROG} COMMAND --help' describes a command. Exit status: {EXIT_OK} ok, "
-        f"{EXIT_ERROR} error, {EXIT_USAGE} bad usage, {EXIT_NOT_RUNNING} status of a "
-        "stopped simulator.",
+def _parsed(
+    parse_args: Callable[[click.Context, list[str]], list[str]], ctx: click.Context, args: list[str]
+) -> list[str]:
+    """Parse, naming the command in a usage error that click raised without one."""
+    try:
+        return parse_args(ctx, args)
+    except click.UsageError as error:
+        if error.ctx is None:
+            error.ctx = ctx
+        raise
+
+
+class Command(click.Command):
+    """A subcommand; a stray argument is an ``unrecognized arguments`` usage error."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write(usage(self, ctx) + "\n")
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write(help_text(self, ctx))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = _parsed(super().parse_args, ctx, args)
+        if rest:
+            raise click.UsageError(f"unrecognized arguments: {' '.join(rest)}", ctx)
+        return rest
+
+
+class Group(click.Group):
+    """The program: its options, then one of :data:`COMMANDS`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return _parsed(super().parse_args, ctx, args)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write(usage(self, ctx) + "\n")
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write(help_text(self, ctx))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args[0] not in self.commands:
+            choices = ", ".join(repr(name) for name in self.commands)
+            raise click.UsageError(
+                f"argument COMMAND: invalid choice: {args[0]!r} (choose from {choices})", ctx
+            )
+        return super().resolve_command(ctx, args)
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        click.echo(f"{PROG} {program_version()}")
+        ctx.exit(0)
+
+
+def _options(command: str | None) -> list[click.Parameter]:
+    """The options of the group (``None``, with defaults) or of one subcommand (without)."""
+    params: list[click.Parameter] = [help_option()]
+    if command is None:
+        params.append(
+            click.Option(
+                ["--version"],
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_show_version,
+                help="show program's version number and exit",
+            )
+        )
+    defaults = Options(command="")
+    for flags, metavar, kind, text, shown in OPTIONS:
+        name = flags[-1].lstrip("-").replace("-", "_")
+        default = getattr(defaults, name) if command is None else None
+        if metavar is None:
+            default = bool(default)
+        params.append(
+            click.Option(
+                [*flags, name],
+                metavar=metavar,
+                is_flag=metavar is None,
+                type=kind,
+                default=default,
+                hidden=command is not None and command not in shown,
+                help=HELP_FOR_COMMAND.get((command or "", flags[-1]), text),
+            )
+        )
+    return params
+
+
+def _require_command(**_given: object) -> None:
+    ctx = click.get_current_context()
+    if ctx.invoked_subcommand is None:
+        raise click.UsageError("the following arguments are required: COMMAND", ctx)
+
+
+def _options_of(**_given: object) -> Options:
+    """Merge the options given after the command over those given before it."""
+    ctx = click.get_current_context()
+    merged = dict(ctx.find_root().params)
+    for name, value in ctx.params.items():
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            merged[name] = value
+    return Options(command=ctx.command.name or "", **merged)
+
+
+def command_line() -> Group:
+    """Build the click group of ``discos-simulator``."""
+    group = Group(
+        PROG,
+        params=_options(None),
+        callback=_require_command,
+        invoke_without_command=True,
+        help="Run simulated instruments on real sockets.",
+        epilog=EPILOG,
+        add_help_option=False,
     )
-    main.add_argument("--version", action="version", version=f"{PROG} {program_version()}")
-    _add_options(main, None)
-    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (summary, description) in COMMANDS.items():
-        command = commands.add_parser(name, help=summary, description=description)
-        _add_options(command, name)
-    return main
+        group.add_command(
+            Command(
+                name,
+                params=_options(name),
+                callback=_options_of,
+                help=description,
+                short_help=summary,
+                context_settings={"allow_extra_args": True},
+                add_help_option=False,
+            )
+        )
+    return group
 
 
-def _add_options(parser: argparse.ArgumentParser, command: str | None) -> None:
-    for flags, keywords, shown in OPTIONS:
-        settings = dict(keywords)
-        if command is not None:
-            settings["default"] = argparse.SUPPRESS
-            if command not in shown:
-                settings["help"] = argparse.SUPPRESS
-            elif (command, flags[-1]) in HELP_FOR_COMMAND:
-                settings["help"] = HELP_FOR_COMMAND[command, flags[-1]]
-        parser.add_argument(*flags, **settings)
+def long_options(group: click.Group) -> list[str]:
+    """Every ``--long`` option spelling the command line knows."""
+    params = list(group.params)
+    for command in group.commands.values():
+        params += command.params
+    return list(dict.fromkeys(flag for param in params for flag in param.opts if flag[:2] == "--"))
+
+
+def unabbreviated(args: Sequence[str], known: list[str]) -> list[str]:
+    """Spell out ``--long`` options given as a unique prefix (``--port 5``), as argparse did."""
+    spelled: list[str] = []
+    for position, given in enumerate(args):
+        if given == "--":
+            return [*spelled, *args[position:]]
+        flag, equals, value = given.partition("=")
+        matches = [option for option in known if option.startswith(flag)]
+        if flag[:2] != "--" or flag in known or not matches:
+            spelled.append(given)
+        elif len(matches) == 1:
+            spelled.append(f"{matches[0]}{equals}{value}")
+        else:
+            raise click.UsageError(f"ambiguous option: {flag} could match {', '.join(matches)}")
+    return spelled
+
+
+def parse(argv: Sequence[str]) -> Options:
+    """Parse a command line; raise :class:`click.UsageError`, or ``click.exceptions.Exit``
+    after ``--help`` or ``--version``."""
+    group = command_line()
+    try:
+        args = unabbreviated(argv, long_options(group))
+    except click.UsageError as error:
+        error.ctx = click.Context(group, info_name=PROG)
+        raise
+    with group.make_context(PROG, args) as ctx:
+        options: Options = group.invoke(ctx)
+    return options

@@ -38,7 +38,8 @@ ALL_PORTS = (*DUT_PORTS, 5020, 5021, 5022, 5023, 5025, 5026, 5027)
 STARTED_WITH_ALL = ["actuator", "dmm", "dut", "dvt_bench", "power_supply", "thermocouple"]
 IDENTITY = "SIMULATORS,DUT-1000,SN0001,1.0"
 WAIT = 5.0  # seconds: the bound on every wait for a process or a socket
-HEAVY = "{'yaml','pydantic','sqlalchemy','pymodbus','pyvisa','numpy','rich','click','hypothesis'}"
+#: What ``list`` must not load (click is the command line itself, so it is not on the list).
+HEAVY = "{'yaml','pydantic','sqlalchemy','pymodbus','pyvisa','numpy','rich','hypothesis'}"
 ADDRESS = re.compile(r"^\s+(\S+):(\d+)\s+(tcp|udp) (listening|sending)$", re.MULTILINE)
 
 Address = tuple[str, int, str, str]

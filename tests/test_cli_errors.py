@@ -5,10 +5,12 @@ from __future__ import annotations
 from socketserver import ThreadingTCPServer
 from types import ModuleType
 
+import click
 import pytest
 
 from simulators import plugins
 from simulators.cli import main
+from simulators.cli_errors import show_usage_error
 from simulators.common import ListeningSystem
 from tests.cli_support import (
     ask,
@@ -106,3 +108,71 @@ def test_interrupt_is_an_error_exit_not_a_traceback(cli, monkeypatch):
     status, _, err = cli("status")
     assert status == 1
     no_traceback(err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        ([], "discos-simulator: error: the following arguments are required: COMMAND"),
+        (
+            ["bogus"],
+            "discos-simulator: error: argument COMMAND: invalid choice: 'bogus' "
+            "(choose from 'list', 'start', 'stop', 'status')",
+        ),
+        (["-s"], "discos-simulator: error: argument -s/--system: expected one argument"),
+        (
+            ["status", "--port-offset"],
+            "discos-simulator status: error: argument --port-offset: expected one argument",
+        ),
+        (
+            ["--port-offset", "x", "list"],
+            "discos-simulator: error: argument --port-offset: invalid int value: 'x'",
+        ),
+        (
+            ["start", "--idle-timeout", "x"],
+            "discos-simulator start: error: argument --idle-timeout: 'x' is not a number of "
+            "seconds > 0",
+        ),
+        (["list", "extra"], "discos-simulator: error: unrecognized arguments: extra"),
+        (["list", "-x"], "discos-simulator: error: unrecognized arguments: -x"),
+        (
+            ["--foreground=1", "start"],
+            "discos-simulator: error: argument --foreground: takes no value",
+        ),
+        (
+            ["--ver"],
+            "discos-simulator: error: ambiguous option: --ver could match --version, --verbose",
+        ),
+    ],
+)
+def test_bad_usage_is_the_usage_and_one_line(capsys, argv, says):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    usage, _, last = capsys.readouterr().err.rstrip("\n").rpartition("\n")
+    assert usage.startswith("usage: discos-simulator")
+    assert last == says
+
+
+def test_a_long_option_may_be_a_unique_prefix(cli):
+    status, out, err = cli("--port", "0", "--ephem", "status", "--sys", "dut")
+    assert (status, err) == (3, "")
+    assert out.startswith("dut stopped")
+
+
+def test_a_usage_error_without_a_command_is_still_one_line(capsys):
+    show_usage_error(click.UsageError("something is off"))
+    assert capsys.readouterr().err == "discos-simulator: error: something is off\n"
+
+
+def test_an_unforeseen_option_misuse_still_names_the_option(capsys):
+    ctx = click.Context(
+        click.Command("x", params=[click.Option(["-s", "--system"])]), info_name="x"
+    )
+    show_usage_error(click.BadOptionUsage("-s", "Option '-s' is odd.", ctx))
+    show_usage_error(click.BadOptionUsage("-q", "Option '-q' is odd.", ctx))
+    err = capsys.readouterr().err.splitlines()
+    assert err[1::2] == [
+        "x: error: argument -s/--system: Option '-s' is odd.",
+        "x: error: argument -q: Option '-q' is odd.",
+    ]

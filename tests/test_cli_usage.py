@@ -5,10 +5,12 @@ Options work before the command (``-s dut start``) and after it (``start -s dut`
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from simulators.cli import main
-from simulators.cli_parser import parser, program_version
+from simulators.cli_parser import parse, program_version, unabbreviated
 from tests.cli_support import cli, free_offset, records, run_dir, simulators, started_pid
 
 pytestmark = pytest.mark.usefixtures("run_dir")
@@ -28,7 +30,7 @@ DEFAULTS = {
 
 
 def parsed(*argv: str) -> dict[str, object]:
-    return vars(parser().parse_args(argv))
+    return asdict(parse(argv))
 
 
 def help_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -144,3 +146,25 @@ def test_version_and_help_through_python_m():
     start_help = simulators("start", "--help")
     assert start_help.returncode == 0
     assert start_help.stdout.startswith("usage: discos-simulator start")
+
+
+def test_help_in_a_narrow_terminal_wraps_below_the_name(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "32")
+    lines = help_of(capsys, "status").splitlines()
+    assert lines[:3] == [
+        "usage: discos-simulator status",
+        "       [-h] [-s NAME]",
+        "       [--port-offset N]",
+    ]
+    assert "  -s NAME, --system NAME" in lines
+
+
+def test_only_options_before_a_double_dash_are_spelled_out():
+    known = ["--port-offset", "--system"]
+    assert unabbreviated(["--port=1", "--sys", "dut", "--", "--port"], known) == [
+        "--port-offset=1",
+        "--system",
+        "dut",
+        "--",
+        "--port",
+    ]
