@@ -9,6 +9,7 @@ may reword the first docstring line ``$system_help%`` shows for a command
 (``docs``); the behaviour stays the kit's.
 
 >>> from simulators.common import ListeningSystem
+>>> from simulators.devicekit.commands import FaultCommands
 >>> from simulators.devicekit.values import Values
 >>> class Probe(ListeningSystem, FaultCommands, target="channel"):
 ...     def __init__(self) -> None:
@@ -39,7 +40,7 @@ __all__ = ["FaultCommands", "ResetCommand"]
 
 
 def _reworded(command: Callable[..., Any], doc: str, target: str | None) -> Callable[..., Any]:
-    """``command`` with another docstring and, if given, its ``name`` argument called ``target``."""
+    """``command`` with another docstring and, if given, its ``reading`` argument renamed."""
 
     @functools.wraps(command)
     def reworded(self: object, *args: str) -> Any:
@@ -47,9 +48,9 @@ def _reworded(command: Callable[..., Any], doc: str, target: str | None) -> Call
 
     reworded.__doc__ = doc
     signature = inspect.signature(command)
-    if target is not None and "name" in signature.parameters:
+    if target is not None and "reading" in signature.parameters:
         parameters = [
-            parameter.replace(name=target) if parameter.name == "name" else parameter
+            parameter.replace(name=target) if parameter.name == "reading" else parameter
             for parameter in signature.parameters.values()
         ]
         signature = signature.replace(parameters=parameters)
@@ -99,10 +100,10 @@ class FaultCommands(ResetCommand):
 
     values: Values
 
-    def system_set(self, name: str, value: str) -> str:
+    def system_set(self, reading: str, value: str) -> str:
         """Report <value> for a reading until set again, reset, or set to 'live'."""
         with self.hold():
-            self.values.set_text(name, value)
+            self.values.set_text(reading, value)
         return "ok"
 
     def system_fault(self, kind: str, *args: str) -> str:

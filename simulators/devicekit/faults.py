@@ -7,6 +7,7 @@ turns the arguments of ``$system_fault:<kind>,<args>%`` into a typed fault;
 No I/O here: :mod:`simulators.devicekit.values` applies value faults and
 :func:`simulators.devicekit.replies.respond` turns a verdict into a reply.
 
+>>> from simulators.devicekit.faults import ResponseFaults, parse
 >>> parse("drift", ["dc_voltage", "5"], resolve=str)
 Drift(name='dc_voltage', step=5)
 >>> responses = ResponseFaults()

@@ -1,6 +1,7 @@
 """Response faults turned into what the server sends: the one place a verdict becomes a Reply.
 
 >>> from simulators.devicekit.faults import Corrupt, ResponseFaults
+>>> from simulators.devicekit.replies import respond
 >>> faults = ResponseFaults()
 >>> faults.add(Corrupt(every=2))
 >>> flip = lambda frame: frame[::-1]
@@ -48,6 +49,7 @@ class GarbageLines:
 
     Seeded, so a faulty session replays the same bytes.
 
+    >>> from simulators.devicekit.replies import GarbageLines
     >>> garbage = GarbageLines(seed=1)
     >>> line = garbage(b"1.5\\n")
     >>> len(line), line.endswith(b"\\n"), line[:-1].isascii()

@@ -12,6 +12,7 @@ live value. On top of it, per value:
 :class:`Values` is the one place value faults are applied, and it holds the
 device's response faults too, so ``$system_fault`` has one target.
 
+>>> from simulators.devicekit.values import Values
 >>> level = {"volts": 3.3}
 >>> values = Values({"voltage": lambda: level["volts"]})
 >>> values.fault("drift", "voltage", "0.1")
@@ -46,6 +47,7 @@ LIVE = "live"
 def number_or_live(text: str) -> float | None:
     """A ``$system_set`` value: a finite number, or None for ``live`` (back to the model).
 
+    >>> from simulators.devicekit.values import number_or_live
     >>> number_or_live("2.5"), number_or_live(" Live ")
     (2.5, None)
     """
