@@ -13,7 +13,7 @@ nothing of devices, protocols' sockets or the controller; it does no I/O.
 
 from simulators.devicekit.commands import FaultCommands, ResetCommand
 from simulators.devicekit.faults import KINDS, NO_FAULT, ResponseFault, ResponseFaults
-from simulators.devicekit.replies import GarbageLines, respond
+from simulators.devicekit.replies import GarbageLines, apply, respond
 from simulators.devicekit.values import LIVE, Values, number_or_live
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "ResponseFault",
     "ResponseFaults",
     "Values",
+    "apply",
     "number_or_live",
     "respond",
 ]

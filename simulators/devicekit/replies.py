@@ -1,5 +1,7 @@
 """Response faults turned into what the server sends: the one place a verdict becomes a Reply.
 
+:func:`respond` counts a request and answers it; :func:`apply` is its second half.
+
 >>> from simulators.devicekit.faults import Corrupt, ResponseFaults
 >>> from simulators.devicekit.replies import respond
 >>> faults = ResponseFaults()
@@ -15,9 +17,9 @@ import random
 from collections.abc import Callable
 
 from simulators.common import Reply
-from simulators.devicekit.faults import NO_FAULT, ResponseFaults
+from simulators.devicekit.faults import NO_FAULT, ResponseFault, ResponseFaults
 
-__all__ = ["GarbageLines", "respond"]
+__all__ = ["GarbageLines", "apply", "respond"]
 
 
 def respond(
@@ -29,13 +31,23 @@ def respond(
 
     ``answer`` is the answer, or a callable that computes it: a dropped request
     is then never executed (lost on its way in). ``corrupt`` spoils an answer
-    the way the protocol notices (a flipped CRC byte, a garbage line). A delayed
-    answer is a :class:`~simulators.common.Reply` with ``delay_s``; a dropped
-    one a ``Reply`` that closes the connection.
+    the way the protocol notices (a flipped CRC byte, a garbage line).
     """
     fault = faults.next_response()
     if fault is NO_FAULT:
         return answer if isinstance(answer, bytes) else answer()
+    return apply(fault, answer, corrupt)
+
+
+def apply(
+    fault: ResponseFault,
+    answer: bytes | Callable[[], bytes],
+    corrupt: Callable[[bytes], bytes],
+) -> bytes:
+    """What the server sends for one verdict: a delayed answer is a
+    :class:`~simulators.common.Reply` with ``delay_s``, a dropped one a ``Reply``
+    that closes the connection. (A hot path may skip the call for ``NO_FAULT``.)
+    """
     if fault.drop:
         return Reply(close=True)
     data = answer if isinstance(answer, bytes) else answer()

@@ -115,7 +115,9 @@ class Values:
             step = self._drift.get(name)
             if step is not None:
                 self._offsets[name] = self._offsets.get(name, 0.0) + step
-            value = self._live(name)
+            override = self._overrides.get(name)  # _live(), inlined: every read comes here
+            value = self.sources[name]() if override is None else override
+            value += self._offsets.get(name, 0.0)
         sigma = self._noise.get(name)
         if sigma:
             value += self._rng.gauss(0.0, sigma)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from simulators.devicekit import Values
 from simulators.profiles import DeviceProfile, RegisterSpec
@@ -65,8 +65,9 @@ class SimulatedDevice:
             (r.table, r.address): r for r in profile.registers
         }
         self._derive = {r.name: Expression(r.derive) for r in profile.registers if r.derive}
+        self._stored: dict[str, float] = {}  # what clients wrote, filled in place by reset()
         self.values = Values(
-            {r.name: functools.partial(self._source, r.name) for r in profile.registers},
+            {r.name: self._source_of(r.name) for r in profile.registers},
             target="register",
             resolve=lambda key: self.lookup(key).name,
             parse_value=_register_value,
@@ -79,7 +80,7 @@ class SimulatedDevice:
 
     def reset(self) -> None:
         """Back to the profile's defaults and start-up faults; other faults cleared."""
-        self._stored = {r.name: r.default for r in self.profile.registers}
+        self._stored.update((r.name, r.default) for r in self.profile.registers)
         self.values.reset()
         for fault in self.profile.faults:
             self.values.fault(*fault.split(","))
@@ -122,11 +123,14 @@ class SimulatedDevice:
         """The register's current value, faults included, without advancing drift or noise."""
         return self.values.value(name)
 
-    def _source(self, name: str) -> float:
+    def _source_of(self, name: str) -> Callable[[], float]:
         """The register's own value: what was written, or its expression over the others."""
-        expression = self._derive.get(name)
-        if expression is None:
-            return self._stored[name]
+        if name in self._derive:
+            return functools.partial(self._derived, name)
+        return functools.partial(self._stored.__getitem__, name)  # no Python frame per read
+
+    def _derived(self, name: str) -> float:
+        expression = self._derive[name]
         scope = dict(self.profile.parameters)
         for dependency in expression.names & self._by_name.keys():
             scope[dependency] = self.values.value(dependency)

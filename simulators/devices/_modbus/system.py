@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from simulators.common import ListeningSystem, Reply
-from simulators.devicekit import FaultCommands, respond
+from simulators.devicekit import NO_FAULT, FaultCommands, apply
 from simulators.devices._modbus.device import RegisterError, SimulatedDevice
 from simulators.profiles import DeviceProfile, resolve_profile
 from simulators.protocols.modbus import (
@@ -100,12 +100,11 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
                 logger, logging.DEBUG, "ignoring a request for unit %d", request.unit
             )
             return None
-        # lost on the way in when dropped: then not executed, not answered
-        return respond(
-            self.values.responses,
-            lambda: self._framer.encode(self._execute(request)),
-            self._corrupt,
-        )
+        fault = self.values.responses.next_response()
+        if fault is NO_FAULT:  # the hot path: nothing to apply
+            return self._framer.encode(self._execute(request))
+        # a dropped request is lost on its way in: not executed, not answered
+        return apply(fault, lambda: self._framer.encode(self._execute(request)), self._corrupt)
 
     def _execute(self, request: Request) -> Response:
         device = self.device
