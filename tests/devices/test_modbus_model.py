@@ -54,7 +54,7 @@ def test_actuator_follows_and_reports_moving_when_stuck() -> None:
     actuator = device("actuator")
     actuator.write(0, [500])
     assert actuator.read("input", 100, 2) == [500, 1]
-    actuator.fault("stuck", "position")
+    actuator.values.fault("stuck", "position")
     actuator.write(0, [700])
     assert actuator.read("input", 100, 2) == [500, 0]  # stuck: never arrives
 
@@ -87,30 +87,30 @@ def test_reads_spanning_a_gap_are_refused() -> None:
 
 def test_drift_set_stuck_reset() -> None:
     dmm = device("dmm")
-    dmm.fault("drift", "dc_voltage", "5")
+    dmm.values.fault("drift", "dc_voltage", "5")
     assert [dmm.read("input", 100, 1)[0] for _ in range(3)] == [4985, 4990, 4995]
     assert dmm.read("input", 101, 2) == [120, 1000]  # the others keep serving
-    dmm.set("dc_voltage", "4000")
+    dmm.values.set_text("dc_voltage", "4000")
     assert dmm.read("input", 100, 1) == [4005]  # set restarts the drift from the new value
-    dmm.set("101", "99")  # by address, when only one table has it
+    dmm.values.set_text("101", "99")  # by address, when only one table has it
     assert dmm.read("input", 101, 1) == [99]
     dmm.reset()
     assert dmm.read("input", 100, 3) == [4980, 120, 1000]
-    assert dmm.faults.describe() == "none"
+    assert dmm.values.describe_faults() == "none"
 
 
 def test_stuck_ignores_writes_and_set_moves_it() -> None:
     psu = device("power_supply")
-    psu.fault("stuck", "voltage_setpoint")
+    psu.values.fault("stuck", "voltage_setpoint")
     psu.write(0, [1200])
     assert psu.read("holding", 0, 1) == [0]
-    psu.set("voltage_setpoint", "42")
+    psu.values.set_text("voltage_setpoint", "42")
     assert psu.read("holding", 0, 1) == [42]
 
 
 def test_set_pins_a_derived_register_until_reset() -> None:
     psu = device("power_supply")
-    psu.set("voltage_readback", "777")
+    psu.values.set_text("voltage_readback", "777")
     psu.write(2, [1])
     assert psu.read("input", 100, 1) == [777]
     psu.reset()
@@ -129,7 +129,7 @@ def test_set_pins_a_derived_register_until_reset() -> None:
 def test_bad_set_commands(key: str, value: str, message: str) -> None:
     psu = device("power_supply")
     with pytest.raises(ValueError, match=message):
-        psu.set(key, value)
+        psu.values.set_text(key, value)
 
 
 def test_an_address_in_both_tables_needs_a_name() -> None:
@@ -145,8 +145,8 @@ def test_an_address_in_both_tables_needs_a_name() -> None:
         )
     )
     with pytest.raises(ValueError, match="address 5 names 2 registers; use a name"):
-        both.set("5", "1")
-    both.set("reading", "3")
+        both.values.set_text("5", "1")
+    both.values.set_text("reading", "3")
     assert both.read("input", 5, 1) == [3]
 
 
@@ -175,7 +175,7 @@ def test_profile_faults_apply_at_start_and_after_reset() -> None:
     dmm = SimulatedDevice(parse_profile(data))
     assert dmm.read("input", 100, 1) == [4982]
     dmm.reset()
-    assert dmm.faults.describe() == "drift dc_voltage +2 per read"
+    assert dmm.values.describe_faults() == "drift dc_voltage +2 per read"
 
 
 def test_describe_lists_registers() -> None:

@@ -1,4 +1,4 @@
-"""A register-mapped device built from a profile: values, behaviours and faults.
+"""A register-mapped device built from a profile: stored values, derived ones, and faults.
 
 It speaks registers, not frames: a read or write by table and address
 either succeeds or raises :class:`RegisterError` with the Modbus exception code
@@ -7,11 +7,11 @@ the wire layer sends back.
 
 from __future__ import annotations
 
+import functools
 import math
-import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from simulators.faults import Faults
+from simulators.devicekit import Values
 from simulators.profiles import DeviceProfile, RegisterSpec
 from simulators.profiles.expression import Expression
 from simulators.protocols.modbus import ExceptionCode
@@ -50,7 +50,12 @@ class RegisterError(Exception):
 
 
 class SimulatedDevice:
-    """The registers of one device, their behaviours and the faults injected into them."""
+    """The registers of one device and their behaviours, over the device kit's value layer.
+
+    Overrides, drift, stuck values, noise and response faults live in
+    ``values`` (:class:`~simulators.devicekit.Values`); this class stores what
+    clients write and derives the registers that follow others.
+    """
 
     def __init__(self, profile: DeviceProfile, seed: int | None = None) -> None:
         self.profile = profile
@@ -60,18 +65,25 @@ class SimulatedDevice:
             (r.table, r.address): r for r in profile.registers
         }
         self._derive = {r.name: Expression(r.derive) for r in profile.registers if r.derive}
-        self.faults = Faults(registers=self._by_name)
+        self._stored: dict[str, float] = {}  # what clients wrote, filled in place by reset()
+        self.values = Values(
+            {r.name: self._source_of(r.name) for r in profile.registers},
+            target="register",
+            resolve=lambda key: self.lookup(key).name,
+            parse_value=_register_value,
+            noise={r.name: r.noise for r in profile.registers},
+            seed=self.seed,
+            corruption="crc",
+            drift_moves_value=True,
+        )
         self.reset()
 
     def reset(self) -> None:
         """Back to the profile's defaults and start-up faults; other faults cleared."""
-        self._stored = {r.name: r.default for r in self.profile.registers}
-        self._overrides: dict[str, float] = {}
-        self._offsets: dict[str, float] = {}
-        self._rng = random.Random(self.seed)
-        self.faults.clear()
+        self._stored.update((r.name, r.default) for r in self.profile.registers)
+        self.values.reset()
         for fault in self.profile.faults:
-            self.fault(*fault.split(","))
+            self.values.fault(*fault.split(","))
 
     # -- register access, as the wire layer sees it ---------------------------
 
@@ -81,7 +93,7 @@ class SimulatedDevice:
         return [self._report(register) for register in registers]
 
     def write(self, address: int, values: Sequence[int]) -> None:
-        """Write holding registers from ``address``; all or nothing."""
+        """Write holding registers from ``address``; all or nothing (a stuck one ignores it)."""
         registers = [self._at("holding", address + offset) for offset in range(len(values))]
         for register, value in zip(registers, values, strict=True):
             if not register.writable:
@@ -94,10 +106,8 @@ class SimulatedDevice:
                     f"{value} is not valid for {register.name} ({register.describe_values()})",
                 )
         for register, value in zip(registers, values, strict=True):
-            if self.faults.writable(register.name):
+            if self.values.write(register.name):
                 self._stored[register.name] = value
-                self._overrides.pop(register.name, None)
-                self._offsets.pop(register.name, None)
 
     def _at(self, table: str, address: int) -> RegisterSpec:
         register = self._by_place.get((table, address))
@@ -111,39 +121,29 @@ class SimulatedDevice:
 
     def value(self, name: str) -> float:
         """The register's current value, faults included, without advancing drift or noise."""
-        return self._value(name, 0)
+        return self.values.value(name)
 
-    def _value(self, name: str, depth: int) -> float:
-        if name in self.faults.stuck:
-            return self.faults.read(name, self._base(name, depth))
-        return self._base(name, depth) + self._offsets.get(name, 0.0)
+    def _source_of(self, name: str) -> Callable[[], float]:
+        """The register's own value: what was written, or its expression over the others."""
+        if name in self._derive:
+            return functools.partial(self._derived, name)
+        return functools.partial(self._stored.__getitem__, name)  # no Python frame per read
 
-    def _base(self, name: str, depth: int) -> float:
-        if name in self._overrides:
-            return self._overrides[name]
-        expression = self._derive.get(name)
-        if expression is None:
-            return self._stored[name]
+    def _derived(self, name: str) -> float:
+        expression = self._derive[name]
         scope = dict(self.profile.parameters)
         for dependency in expression.names & self._by_name.keys():
-            scope[dependency] = self._value(dependency, depth + 1)
+            scope[dependency] = self.values.value(dependency)
         return expression.evaluate(scope)
 
     def _report(self, register: RegisterSpec) -> int:
         """A read from the wire: drift advances, noise is drawn, the result saturates to 16 bits."""
-        name = register.name
-        step = self.faults.drift.get(name)
-        if step is not None and name not in self.faults.stuck:
-            self._offsets[name] = self._offsets.get(name, 0.0) + step
         try:
-            value = self.value(name)
+            return saturate(self.values.report(register.name))
         except ValueError as error:  # a derived register's expression failed
             raise RegisterError(ExceptionCode.SERVER_DEVICE_FAILURE, str(error)) from None
-        if register.noise:
-            value += self._rng.gauss(0.0, register.noise)
-        return saturate(value)
 
-    # -- test backdoors (the custom commands) ---------------------------------
+    # -- what the custom commands name ------------------------------------------
 
     def lookup(self, key: str) -> RegisterSpec:
         """A register by name, or by address when only one table has it."""
@@ -160,33 +160,6 @@ class SimulatedDevice:
             raise ValueError(f"address {address} names {len(matches)} registers; use a name")
         return matches[0]
 
-    def set(self, key: str, text: str) -> None:
-        """Overwrite a register's value until it is written, set again or reset."""
-        register = self.lookup(key)
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(f"value must be an integer, got {text!r}") from None
-        if not 0 <= value <= 0xFFFF:
-            raise ValueError(f"value must be 0-65535, got {value}")
-        if register.derive is None:
-            self._stored[register.name] = value
-        else:
-            self._overrides[register.name] = value
-        self._offsets.pop(register.name, None)
-        if register.name in self.faults.stuck:
-            self.faults.stuck[register.name] = value
-
-    def fault(self, kind: str, *args: str) -> None:
-        """Inject a fault in the ``$system_fault`` grammar (registers by name or address)."""
-        if kind in ("drift", "stuck") and args:
-            args = (self.lookup(args[0]).name, *args[1:])
-        self.faults.add(kind, *args)
-        if kind == "stuck":
-            name = args[0]
-            self.faults.stuck[name] = None
-            self.faults.read(name, self._base(name, 0) + self._offsets.get(name, 0.0))
-
     def describe(self) -> str:
         """One line per register: address, table, name, value, accepted values."""
         lines = []
@@ -201,3 +174,14 @@ class SimulatedDevice:
                 f"{value} ({access}, {register.describe_values()})"
             )
         return "\n".join(lines)
+
+
+def _register_value(text: str) -> int:
+    """A ``$system_set`` value for a register: an integer 0..65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"value must be an integer, got {text!r}") from None
+    if not 0 <= value <= REGISTER_MAX:
+        raise ValueError(f"value must be 0-65535, got {value}")
+    return value

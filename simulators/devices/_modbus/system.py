@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from simulators.common import ListeningSystem, Reply
+from simulators.devicekit import NO_FAULT, FaultCommands, apply
 from simulators.devices._modbus.device import RegisterError, SimulatedDevice
-from simulators.faults import NO_FAULT
 from simulators.profiles import DeviceProfile, resolve_profile
 from simulators.protocols.modbus import (
     FRAMINGS,
@@ -32,8 +32,20 @@ __all__ = ["ModbusSystem"]
 logger = logging.getLogger(__name__)
 
 
-class ModbusSystem(ListeningSystem):
-    """Serves one :class:`SimulatedDevice` in the ``custom`` or ``modbus-tcp`` framing."""
+#: The help lines of the device kit's fault commands, in a register device's words.
+DOCS = {
+    "set": "Overwrite a register's value (it stays until written, set again or reset).",
+    "fault": "Inject a fault: drift,<reg>,<step> stuck,<reg> delay,<ms>[,<k>] crc,<k> drop,<k>.",
+    "clear_faults": "Remove every fault.",
+    "reset": "Back to the profile's defaults, faults cleared.",
+}
+
+
+class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS):
+    """Serves one :class:`SimulatedDevice` in the ``custom`` or ``modbus-tcp`` framing.
+
+    The fault commands come from the device kit, over the device's ``values``.
+    """
 
     parser_state = ("_framer",)
 
@@ -46,6 +58,7 @@ class ModbusSystem(ListeningSystem):
         if framing not in FRAMINGS:
             raise ValueError(f"unknown framing {framing!r}; choose one of: {', '.join(FRAMINGS)}")
         self.device = SimulatedDevice(resolve_profile(profile), seed)
+        self.values = self.device.values
         self.framing = framing
         self._framer = server_framer(framing)
         self._units = {self.device.profile.unit}
@@ -87,15 +100,11 @@ class ModbusSystem(ListeningSystem):
                 logger, logging.DEBUG, "ignoring a request for unit %d", request.unit
             )
             return None
-        fault = self.device.faults.next_response()
-        if fault is NO_FAULT:
+        fault = self.values.responses.next_response()
+        if fault is NO_FAULT:  # the hot path: nothing to apply
             return self._framer.encode(self._execute(request))
-        if fault.drop:
-            return Reply(close=True)  # lost on the way in: not executed, not answered
-        frame = self._framer.encode(self._execute(request))
-        if fault.corrupt:
-            frame = self._corrupt(frame)
-        return Reply(frame, delay_s=fault.delay_s) if fault.delay_s else frame
+        # a dropped request is lost on its way in: not executed, not answered
+        return apply(fault, lambda: self._framer.encode(self._execute(request)), self._corrupt)
 
     def _execute(self, request: Request) -> Response:
         device = self.device
@@ -123,31 +132,11 @@ class ModbusSystem(ListeningSystem):
             return frame[:-1] + bytes([frame[-1] ^ 0xFF])  # a CRC byte flipped
         return frame[:2] + b"\xff\xff" + frame[4:]  # MBAP protocol id no longer 0
 
-    # -- custom commands --------------------------------------------------------
+    # -- custom commands (the fault commands are the device kit's) --------------
 
-    def system_set(self, register: str, value: str) -> str:
-        """Overwrite a register's value (it stays until written, set again or reset)."""
-        self.device.set(register, value)
-        return "ok"
-
-    def system_fault(self, kind: str, *args: str) -> str:
-        """Inject a fault: drift,<reg>,<step> stuck,<reg> delay,<ms>[,<k>] crc,<k> drop,<k>."""
-        self.device.fault(kind, *args)
-        return "ok"
-
-    def system_faults(self) -> str:
-        """List the active faults, one per line, or none."""
-        return self.device.faults.describe()
-
-    def system_clear_faults(self) -> str:
-        """Remove every fault."""
-        self.device.faults.clear()
-        return "ok"
-
-    def system_reset(self) -> str:
-        """Back to the profile's defaults, faults cleared."""
+    def power_on(self) -> None:
+        """Back to the profile's defaults and start-up faults."""
         self.device.reset()
-        return "ok"
 
     def system_registers(self) -> str:
         """List every register with its current value."""

@@ -25,6 +25,7 @@ from simulators.common import (
     SendingSystem,
     ServerSpec,
 )
+from simulators.devicekit import ResetCommand
 from simulators.devices.dut.model import DutModel, FaultProfile, make_profile
 from simulators.utils import Clock, default_clock
 
@@ -42,8 +43,16 @@ IDENTITY = "SIMULATORS,DUT-1000,SN0001,1.0"
 MAX_LINE = 1024
 
 
-class DutSystem(ListeningSystem, SendingSystem):
-    """The DUT's command interface and telemetry, over a :class:`DutModel`."""
+#: The help line of the device kit's ``$system_reset%``, in the DUT's words.
+DOCS = {"reset": "Back to power-on defaults: the start-up profile and seed, output off."}
+
+
+class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
+    """The DUT's command interface and telemetry, over a :class:`DutModel`.
+
+    It fails by fault profile, not by value faults: of the device kit's fault
+    commands it takes ``$system_reset%`` only.
+    """
 
     parser_state = ("_line", "_discarding")
 
@@ -222,10 +231,9 @@ class DutSystem(ListeningSystem, SendingSystem):
         self._forced_failures = value
         return "ok"
 
-    def system_reset(self) -> str:
-        """Back to power-on defaults: the start-up profile and seed, output off."""
+    def power_on(self) -> None:
+        """The start-up profile and seed, output off."""
         self._reset(self._initial_profile, self._initial_seed)
-        return "ok"
 
 
 def _typed(profile: str) -> Callable[..., BaseSystem]:

@@ -70,8 +70,8 @@ class ThermalChamber(ScpiInstrument):
             lambda which: limit(ramp, which, self.bench.model.chamber_ramp_rate_c_per_min),
             params=[LimitChoice()],
         )
-        engine.query("TEMPerature:ACTual?", lambda: self.readings.report("temperature"))
-        engine.query("TEMPerature:STABle?", lambda: self.readings.report("stable") >= 0.5)
+        engine.query("TEMPerature:ACTual?", lambda: self.values.report("temperature"))
+        engine.query("TEMPerature:STABle?", lambda: self.values.report("stable") >= 0.5)
 
     def _set_setpoint(self, celsius: float) -> None:
         self.bench.model.chamber_setpoint_c = celsius
@@ -124,8 +124,8 @@ class PowerSupply(ScpiInstrument):
         )
         engine.command("OUTPut[:STATe]", self._set_output, params=[Boolean()])
         engine.query("OUTPut[:STATe]?", lambda: self.bench.model.psu_output_on)
-        engine.query("MEASure:VOLTage[:DC]?", lambda: self.readings.report("voltage"))
-        engine.query("MEASure:CURRent[:DC]?", lambda: self.readings.report("current"))
+        engine.query("MEASure:VOLTage[:DC]?", lambda: self.values.report("voltage"))
+        engine.query("MEASure:CURRent[:DC]?", lambda: self.values.report("current"))
 
     def _set_volts(self, volts: float) -> None:
         self.bench.model.psu_voltage_setpoint_v = volts
@@ -186,7 +186,7 @@ class Multimeter(ScpiInstrument):
             engine.command(f"CONFigure:{pattern}", self._configure(function), params=ignored)
             engine.query(f"MEASure:{pattern}?", self._measure(function), params=ignored)
         engine.query("CONFigure?", lambda: quote(self.function))
-        engine.query("READ?", lambda: self.readings.report(FUNCTIONS[self.function]))
+        engine.query("READ?", lambda: self.values.report(FUNCTIONS[self.function]))
 
     def _configure(self, function: str) -> Callable[..., None]:
         def configure(*_ignored: object) -> None:
@@ -197,7 +197,7 @@ class Multimeter(ScpiInstrument):
     def _measure(self, function: str) -> Callable[..., float]:
         def measure(*_ignored: object) -> float:
             self.function = function
-            return self.readings.report(FUNCTIONS[function])
+            return self.values.report(FUNCTIONS[function])
 
         return measure
 

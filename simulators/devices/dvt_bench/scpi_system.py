@@ -9,16 +9,15 @@ corrupted or dropped, since it has nothing to send.
 
 from __future__ import annotations
 
-import random
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from simulators.clock import Clock
 from simulators.common import ListeningSystem, Reply
+from simulators.devicekit import FaultCommands, GarbageLines, Values, respond
 from simulators.devices.dvt_bench.bench import Bench
-from simulators.devices.dvt_bench.readings import Readings
-from simulators.faults import NO_FAULT
 from simulators.protocols.scpi import Choice, Numeric, ScpiEngine, ScpiError
 
 __all__ = ["MAX_LINE", "VERSION", "LimitChoice", "ScpiInstrument"]
@@ -48,8 +47,18 @@ def limit(numeric: Numeric, which: str | None, present: float) -> float:
     return float(value)
 
 
-class ScpiInstrument(ListeningSystem):
+#: The help lines of the device kit's fault commands, in a bench instrument's words.
+DOCS = {
+    "clear_faults": "Remove every fault (what drift added goes too; set values stay).",
+    "reset": "Power-cycle: defaults, faults and set values cleared, error queue empty.",
+}
+
+
+class ScpiInstrument(ListeningSystem, FaultCommands, target="reading", docs=DOCS):
     """Base of the three bench instruments: SCPI framing, faults and custom commands.
+
+    Its readings are the device kit's :class:`~simulators.devicekit.Values`
+    (``values``), and so are the fault commands.
 
     ``bench`` is the shared :class:`Bench` (a private one if not given);
     ``clock`` makes the bench follow that clock.
@@ -71,8 +80,8 @@ class ScpiInstrument(ListeningSystem):
             self.bench.use_clock(clock)
         self._line = bytearray()  # the connection's partial program message
         self._discarding = False  # inside a message already reported too long
-        self.readings = Readings(self.sources())
-        self._garbage = random.Random(GARBAGE_SEED)
+        self.values = Values(self.sources())
+        self._garbage = GarbageLines(GARBAGE_SEED)
         self.engine = self._new_engine()
 
     @property
@@ -147,56 +156,23 @@ class ScpiInstrument(ListeningSystem):
             answers = self.engine.feed(line + b"\n")
         if not answers:
             return None
-        answer = answers[0]
-        fault = self.readings.faults.next_response()
-        if fault is NO_FAULT:
-            return answer
-        if fault.drop:
-            return Reply(close=True)
-        if fault.corrupt:
-            answer = self._garbage_line(len(answer))
-        return Reply(answer, delay_s=fault.delay_s) if fault.delay_s else answer
+        return respond(self.values.responses, answers[0], self._garbage)
 
-    def _garbage_line(self, size: int) -> bytes:
-        """Bytes that are no SCPI answer (none is ASCII), ended by a newline like one."""
-        rng = self._garbage
-        return bytes(rng.randrange(0x80, 0x100) for _ in range(max(size - 1, 1))) + b"\n"
+    # -- custom commands (the fault commands are the device kit's) --------------
 
-    # -- custom commands -------------------------------------------------------
+    @contextmanager
+    def hold(self) -> Iterator[object]:
+        """Hold the shared bench, advanced to the present, while a command runs."""
+        with self.bench.current() as model:
+            yield model
 
-    def system_set(self, reading: str, value: str) -> str:
-        """Report <value> for a reading until set again, reset, or set to 'live'."""
-        with self.bench.current():
-            self.readings.set(reading, value)
-        return "ok"
-
-    def system_fault(self, kind: str, *args: str) -> str:
-        """Inject a fault: drift,<r>,<step> stuck,<r> delay,<ms>[,<k>] drop,<k> garbage,<k>.
-
-        ``crc,<k>`` is the same as ``garbage,<k>``; ``<r>`` is a reading name.
-        """
-        with self.bench.current():
-            self.readings.fault(kind, *args)
-        return "ok"
-
-    def system_faults(self) -> str:
-        """List the active faults, one per line, or none."""
-        return self.readings.describe_faults()
-
-    def system_clear_faults(self) -> str:
-        """Remove every fault (what drift added goes too; set values stay)."""
-        self.readings.clear_faults()
-        return "ok"
-
-    def system_reset(self) -> str:
-        """Power-cycle: defaults, faults and set values cleared, error queue empty."""
-        with self.bench.current():
-            self.readings.reset()
-            self.rst()
-            self.reset_bench()
+    def power_on(self) -> None:
+        """Defaults, faults and set values cleared, a new error queue; the owned bench part too."""
+        self.values.reset()
+        self.rst()
+        self.reset_bench()
         self.engine = self._new_engine()
-        self._garbage = random.Random(GARBAGE_SEED)
-        return "ok"
+        self._garbage = GarbageLines(GARBAGE_SEED)
 
     def system_push_error(self, code: str, *message: str) -> str:
         """Queue an error for SYST:ERR?: <code>[,<message>] (standard text if no message)."""
@@ -216,4 +192,4 @@ class ScpiInstrument(ListeningSystem):
     def system_readings(self) -> str:
         """List every reading with the value a query would report now."""
         with self.bench.current():
-            return self.readings.describe()
+            return self.values.describe()

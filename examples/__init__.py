@@ -1,0 +1,1 @@
+"""Runnable examples: the `make run` session and the developer guide's complete simulator."""
