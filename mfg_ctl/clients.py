@@ -1,6 +1,7 @@
 """How the controller reaches a device: a register client per device, and what can go wrong.
 
-Failures come in three kinds the sequencer treats differently:
+Failures come in three kinds the sequencer treats differently (they are the
+step contract's, :mod:`mfg_ctl.steps.contract`):
 :class:`TransientError` (timeout, bad frame, dropped connection: retried after a
 reconnect), :class:`RefusedError` (the device answered with an exception: not
 retried, the step is an error) and :class:`UnreachableError` (nothing listens there:
@@ -30,6 +31,13 @@ from mfg_ctl.drivers import (
     parse_number,
 )
 from mfg_ctl.stations import Endpoint
+from mfg_ctl.steps.contract import (
+    DeviceError,
+    FramingMismatchError,
+    RefusedError,
+    TransientError,
+    UnreachableError,
+)
 from simulators.modbus_client import ModbusClient, ModbusDeviceError
 from simulators.protocols.modbus import (
     FRAMINGS,
@@ -53,26 +61,7 @@ __all__ = [
 
 
 T = TypeVar("T")
-
-
-class DeviceError(Exception):
-    """A request to a device failed; the message is the report's reason."""
-
-
-class TransientError(DeviceError):
-    """No trustworthy answer this time (timeout, malformed or dropped): worth a retry."""
-
-
-class RefusedError(DeviceError):
-    """The device refused the request (a Modbus exception response)."""
-
-
-class UnreachableError(DeviceError):
-    """The device cannot be connected to at all."""
-
-
-class FramingMismatchError(UnreachableError):
-    """The device answers only in the other Modbus framing: nothing to retry."""
+D = TypeVar("D", bound=ScpiInstrument)
 
 
 class RegisterClient(Protocol):
@@ -178,7 +167,7 @@ class ScpiCommands:
 
     A command is followed by ``SYST:ERR?``: an error the instrument queued makes
     the step an error (:class:`RefusedError`), as a Modbus exception does.
-    ``transport`` is open to the drivers a TempCo step builds on the same link.
+    :meth:`driver` puts an instrument driver on the same link (a TempCo sweep).
     """
 
     def __init__(self, address: str, backend: Backend = "socket") -> None:
@@ -215,6 +204,10 @@ class ScpiCommands:
             raise TransientError(str(error)) from None
         self._answered = True
         return result
+
+    def driver(self, kind: type[D]) -> D:
+        """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamber`, ...) on this link."""
+        return kind(self.transport)
 
     def close(self) -> None:
         """Release the link (reopened on the next request)."""

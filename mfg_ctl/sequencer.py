@@ -1,8 +1,10 @@
 """Run a plan's steps in order, judge them, and tell the observers.
 
-The sequencer performs every step through the plan's device clients
-(:mod:`mfg_ctl.step_runner`) and emits one event per thing that
-happened — it never prints and never writes files; observers do.
+The sequencer orders the steps, has each performed by its kind
+(:mod:`mfg_ctl.step_runner`: retries, the outcome as an event), runs the
+teardown and emits one event per thing that happened — it never prints and
+never writes files; observers do. It knows no step kind, driver or
+instrument: the kinds are plug-ins (:mod:`mfg_ctl.steps`).
 
 How a run ends, whatever happens:
 
@@ -23,8 +25,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from mfg_ctl.clients import RegisterClient, ScpiCommands
 from mfg_ctl.events import (
     DeviceInfo,
     Event,
@@ -32,11 +34,13 @@ from mfg_ctl.events import (
     RunFinished,
     RunStarted,
     StepFinished,
+    StepProgress,
     StepStarted,
     Verdict,
 )
 from mfg_ctl.plan import Plan
-from mfg_ctl.step_runner import ResolvedStep, StepOutcome, perform_step
+from mfg_ctl.step_runner import ResolvedStep, perform_step
+from mfg_ctl.steps.contract import Progress, StepContext
 
 __all__ = ["ObserverError", "RunOutcome", "Sequencer", "Terminated", "select_only_failed"]
 
@@ -73,7 +77,7 @@ class Sequencer:
     def __init__(
         self,
         plan: Plan,
-        clients: Mapping[str, RegisterClient | ScpiCommands],
+        clients: Mapping[str, Any],
         devices: Sequence[DeviceInfo],
         observers: Iterable[Observer],
         framing: str,
@@ -97,6 +101,8 @@ class Sequencer:
         self._steps = [ResolvedStep.of(step) for step in plan.steps]
         self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
         self._failure: ObserverError | None = None
+        self._context = StepContext(clients, self.run_id, clock_speed, self._progress)
+        self._current: ResolvedStep | None = None
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every working observer, in order.
@@ -125,9 +131,9 @@ class Sequencer:
             for step in steps:
                 if self._failure is not None:
                     break
-                outcome = self._step(step)
-                results.append(outcome.finished)
-                if outcome.aborts:
+                result, gone = self._step(step)
+                results.append(result)
+                if gone:
                     unreachable = True
                     break
         except (KeyboardInterrupt, Terminated) as stop:
@@ -157,17 +163,35 @@ class Sequencer:
             devices_from=self.devices_from,
         )
 
-    def _step(self, step: ResolvedStep) -> StepOutcome:
+    def _step(self, step: ResolvedStep) -> tuple[StepFinished, bool]:
+        """Perform one step between its two events; its event and whether its device is gone."""
         self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
-        outcome = perform_step(step, self.clients, self.run_id, self.clock_speed)
-        self.emit(outcome.finished)
-        return outcome
+        self._current = step
+        finished, gone = perform_step(step, self._context)
+        self.emit(finished)
+        return finished, gone
+
+    def _progress(self, progress: Progress) -> None:
+        """A running step measured part of what it judges: tell the observers."""
+        step = self._current
+        if step is not None:
+            self.emit(
+                StepProgress(
+                    self.run_id,
+                    step.number,
+                    step.name,
+                    progress.part,
+                    progress.reason,
+                    progress.value,
+                    progress.unit,
+                )
+            )
 
     def _tear_down(self, results: list[StepFinished]) -> BaseException | None:
         """Run every teardown step; a second interrupt stops them (and is returned)."""
         for step in self._teardown:
             try:
-                results.append(self._step(step).finished)
+                results.append(self._step(step)[0])
             except (KeyboardInterrupt, Terminated) as stop:
                 return stop
         return None
