@@ -12,7 +12,7 @@ import pytest
 
 from mfg_ctl.cli import main
 from mfg_ctl.clients import ScpiCommands
-from mfg_ctl.events import DeviceInfo, Event, RunFinished, StepFinished, StepProgress
+from mfg_ctl.events import DeviceInfo, Event, StepFinished, StepProgress
 from mfg_ctl.plan import parse_plan
 from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.sequencer import Sequencer
