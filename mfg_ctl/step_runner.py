@@ -43,12 +43,13 @@ class ResolvedStep:
     action: str
     retries: int
     teardown: bool
-    step: StepBase
+    step: Any  # what the kind's run takes: the plan step, as its kind prepared it
     run: Callable[[Any, StepContext], StepOutcome]
 
     @classmethod
     def of(cls, step: StepBase) -> ResolvedStep:
         """Resolve a validated plan step (KeyError if its kind is not registered)."""
+        kind = step_kinds()[step.kind]
         return cls(
             step.number,
             step.name,
@@ -58,8 +59,8 @@ class ResolvedStep:
             step.action,
             step.retries,
             step.teardown,
-            step,
-            step_kinds()[step.kind].run,
+            kind.prepare(step),
+            kind.run,
         )
 
 

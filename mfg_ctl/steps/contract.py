@@ -120,6 +120,11 @@ def _ignore(progress: Progress) -> None:
     """Nobody listens."""
 
 
+def _itself(step: Any) -> Any:
+    """The step as validated."""
+    return step
+
+
 @dataclass(frozen=True, slots=True)
 class StepContext:
     """What a running step may use: the run's device clients by plan device name, and more.
@@ -145,7 +150,10 @@ class StepKind:
 
     ``claims(raw)`` says whether a step as written in YAML (a mapping) is of
     this kind; ``nested`` names the model of each of its mapping fields, for
-    the field names of plan errors (``tempco.temperatures``).
+    the field names of plan errors (``tempco.temperatures``). ``prepare``, once
+    per run, turns the validated step into what ``run`` is given on every
+    attempt (by default the step itself; the built-in kinds resolve plain fields
+    once, as the sequencer's inner loop is their cost per step).
     """
 
     name: str
@@ -153,3 +161,4 @@ class StepKind:
     claims: Callable[[Mapping[str, Any]], bool]
     run: Callable[[Any, StepContext], StepOutcome]
     nested: Mapping[str, type[Any]] = field(default_factory=dict)
+    prepare: Callable[[Any], Any] = _itself

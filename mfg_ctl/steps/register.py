@@ -21,17 +21,18 @@ from __future__ import annotations
 import difflib
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from mfg_ctl.steps.contract import Limits, StepContext, StepKind, StepOutcome
 from mfg_ctl.steps.model import Action, StepBase, Whole, catalog_of
-from mfg_ctl.thresholds import FieldError, ThresholdFields, judge, write_detail
+from mfg_ctl.thresholds import FieldError, Threshold, ThresholdFields, judge, write_detail
 from mfg_ctl.wording import clip
 from simulators.profiles import RegisterSpec
 
-__all__ = ["KIND", "RegisterStep", "run"]
+__all__ = ["KIND", "RegisterAccess", "RegisterStep", "prepare", "run"]
 
 
 def _register_of(info: ValidationInfo) -> RegisterSpec | None:
@@ -53,7 +54,6 @@ with warnings.catch_warnings():
         register: str
         write: Whole | None = None
         _spec: RegisterSpec | None = PrivateAttr(default=None)
-        _wire: tuple[str, int] = PrivateAttr(default=("", 0))  # table, address
 
         @property
         def register_spec(self) -> RegisterSpec:
@@ -65,11 +65,6 @@ with warnings.catch_warnings():
         def action(self) -> Action:
             """``write`` or ``read``."""
             return "write" if self.write is not None else "read"
-
-        @property
-        def location(self) -> tuple[str, int]:
-            """The register's table and address, resolved once at load."""
-            return self._wire
 
         @property
         def target(self) -> str:
@@ -119,27 +114,47 @@ with warnings.catch_warnings():
                     )
             else:
                 self._threshold = self.build_threshold()
-            self._spec = spec = catalog_of(info).profile(self.device).register(self.register)
-            self._wire = (spec.table, spec.address)
+            self._spec = catalog_of(info).profile(self.device).register(self.register)
             return self
 
 
-def run(step: RegisterStep, context: StepContext) -> StepOutcome:
+@dataclass(frozen=True, slots=True)
+class RegisterAccess:
+    """A register step resolved once per run into what each attempt reads: plain fields."""
+
+    device: str
+    register: str
+    table: str
+    address: int
+    write: int | None
+    timeout: float
+    threshold: Threshold | None
+    limits: Limits | None
+
+
+def prepare(step: RegisterStep) -> RegisterAccess:
+    """Resolve ``step`` for :func:`run`: its register's table and address, its limits."""
+    spec, threshold = step.register_spec, step.threshold
+    limits = None
+    if threshold is not None:
+        limits = Limits(threshold.low, threshold.high, getattr(threshold, "expected", None))
+    return RegisterAccess(
+        step.device, step.register, spec.table, spec.address, step.write, step.timeout,
+        threshold, limits,
+    )
+
+
+def run(step: RegisterAccess, context: StepContext) -> StepOutcome:
     """Write the value, or read the register and judge it by the step's threshold."""
     client = context.clients[step.device]
-    table, address = step.location
     if step.write is not None:
-        client.write(address, step.write, step.timeout)
+        client.write(step.address, step.write, step.timeout)
         return StepOutcome("pass", write_detail(step.write, step.register))
-    value = int(client.read(table, address, step.timeout))
-    threshold = step.threshold
-    assert threshold is not None  # a read step always has one
-    judgement = judge(threshold, value)
+    value = int(client.read(step.table, step.address, step.timeout))
+    assert step.threshold is not None  # a read step always has one
+    judgement = judge(step.threshold, value)
     return StepOutcome(
-        "pass" if judgement.passed else "fail",
-        judgement.detail,
-        value,
-        Limits(threshold.low, threshold.high, getattr(threshold, "expected", None)),
+        "pass" if judgement.passed else "fail", judgement.detail, value, step.limits
     )
 
 
@@ -147,4 +162,4 @@ def _claims(raw: Mapping[str, Any]) -> bool:
     return "register" in raw
 
 
-KIND = StepKind("register", RegisterStep, _claims, run)
+KIND = StepKind("register", RegisterStep, _claims, run, prepare=prepare)

@@ -17,16 +17,17 @@ It runs through the instrument's :class:`~mfg_ctl.clients.ScpiCommands`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from mfg_ctl.steps.contract import Limits, StepContext, StepKind, StepOutcome
 from mfg_ctl.steps.model import Action, StepBase, Text, scpi_device
-from mfg_ctl.thresholds import FieldError, ThresholdFields, judge
+from mfg_ctl.thresholds import FieldError, Threshold, ThresholdFields, judge
 from mfg_ctl.wording import CUSTOM_PREFIX, clip, control_character
 
-__all__ = ["KIND", "MAX_COMMAND", "ScpiStep", "run"]
+__all__ = ["KIND", "MAX_COMMAND", "ScpiAccess", "ScpiStep", "prepare", "run"]
 
 MAX_COMMAND = 256  # characters in one SCPI command
 
@@ -118,21 +119,38 @@ class ScpiStep(StepBase, ThresholdFields):
         return self
 
 
-def run(step: ScpiStep, context: StepContext) -> StepOutcome:
+@dataclass(frozen=True, slots=True)
+class ScpiAccess:
+    """A SCPI step resolved once per run into what each attempt reads: plain fields."""
+
+    device: str
+    command: str
+    is_write: bool
+    timeout: float
+    threshold: Threshold | None
+    limits: Limits | None
+
+
+def prepare(step: ScpiStep) -> ScpiAccess:
+    """Resolve ``step`` for :func:`run`: its command and its limits."""
+    threshold = step.threshold
+    limits = None
+    if threshold is not None:
+        limits = Limits(threshold.low, threshold.high, getattr(threshold, "expected", None))
+    return ScpiAccess(step.device, step.command, step.is_write, step.timeout, threshold, limits)
+
+
+def run(step: ScpiAccess, context: StepContext) -> StepOutcome:
     """Send the command, or query the number and judge it by the step's threshold."""
     client = context.clients[step.device]
-    if step.write is not None:
-        client.write(step.write, step.timeout)
-        return StepOutcome("pass", f"sent {step.write}")
+    if step.is_write:
+        client.write(step.command, step.timeout)
+        return StepOutcome("pass", f"sent {step.command}")
     value = float(client.query(step.command, step.timeout))
-    threshold = step.threshold
-    assert threshold is not None  # a query step always has one
-    judgement = judge(threshold, value)
+    assert step.threshold is not None  # a query step always has one
+    judgement = judge(step.threshold, value)
     return StepOutcome(
-        "pass" if judgement.passed else "fail",
-        judgement.detail,
-        value,
-        Limits(threshold.low, threshold.high, getattr(threshold, "expected", None)),
+        "pass" if judgement.passed else "fail", judgement.detail, value, step.limits
     )
 
 
@@ -140,4 +158,4 @@ def _claims(raw: Mapping[str, Any]) -> bool:
     return "query" in raw or isinstance(raw.get("write"), str)
 
 
-KIND = StepKind("scpi", ScpiStep, _claims, run)
+KIND = StepKind("scpi", ScpiStep, _claims, run, prepare=prepare)
