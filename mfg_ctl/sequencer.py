@@ -65,10 +65,14 @@ class ObserverError(Exception):
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """How a run ended, for the CLI's exit status."""
+    """How a run ended, for the CLI's exit status.
+
+    ``ended_because`` says why an unreachable device ended the run ("" if none did).
+    """
 
     finished: RunFinished
     unreachable: bool
+    ended_because: str = ""
 
 
 class Sequencer:
@@ -124,29 +128,29 @@ class Sequencer:
         planned = len(steps) + len(self._teardown)
         start = time.perf_counter()
         results: list[StepFinished] = []
-        unreachable = False
+        ended_because = ""
         interrupt: BaseException | None = None
         try:
             self.emit(self._started(planned))
             for step in steps:
                 if self._failure is not None:
                     break
-                result, gone = self._step(step)
+                result, ends_run = self._step(step)
                 results.append(result)
-                if gone:
-                    unreachable = True
+                if ends_run is not None:
+                    ended_because = ends_run
                     break
         except (KeyboardInterrupt, Terminated) as stop:
             interrupt = stop
         interrupt = self._tear_down(results) or interrupt
-        aborted = unreachable or interrupt is not None or self._failure is not None
+        aborted = bool(ended_because) or interrupt is not None or self._failure is not None
         finished = self._finished(results, planned, start, aborted=aborted)
         self.emit(finished)
         if interrupt is not None:
             raise interrupt
         if self._failure is not None:
             raise self._failure
-        return RunOutcome(finished, unreachable)
+        return RunOutcome(finished, bool(ended_because), ended_because)
 
     def _started(self, planned: int) -> RunStarted:
         return RunStarted(
@@ -163,13 +167,13 @@ class Sequencer:
             devices_from=self.devices_from,
         )
 
-    def _step(self, step: ResolvedStep) -> tuple[StepFinished, bool]:
-        """Perform one step between its two events; its event and whether its device is gone."""
+    def _step(self, step: ResolvedStep) -> tuple[StepFinished, str | None]:
+        """Perform one step between its two events: its event, and why the run ends if it must."""
         self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
         self._current = step
-        finished, gone = perform_step(step, self._context)
+        finished, ends_run = perform_step(step, self._context)
         self.emit(finished)
-        return finished, gone
+        return finished, ends_run
 
     def _progress(self, progress: Progress) -> None:
         """A running step measured part of what it judges: tell the observers."""

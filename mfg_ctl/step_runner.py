@@ -64,12 +64,20 @@ class ResolvedStep:
         )
 
 
-def perform_step(
-    step: ResolvedStep, context: StepContext
-) -> tuple[StepFinished, bool]:
-    """Run ``step`` (retrying what is worth it); its event, and whether its device is gone."""
+#: Why the run ended when a kind says so in its outcome.
+UNREACHABLE = "a device could not be reached"
+
+
+def perform_step(step: ResolvedStep, context: StepContext) -> tuple[StepFinished, str | None]:
+    """Run ``step`` (retrying what is worth it): its event, and why the run ends if it must.
+
+    The run ends when the step's device could not be reached (an
+    :class:`~mfg_ctl.steps.contract.UnreachableError`, or an outcome saying
+    ``unreachable``): nothing after it can be trusted to reach that device.
+    """
     start = time.perf_counter()
     attempts = 0
+    ends_run: str | None = None
     while True:
         attempts += 1
         try:
@@ -82,10 +90,15 @@ def perform_step(
                 plural = "s" * (attempts > 1)
                 outcome = StepOutcome("error", f"{error.reason} (after {attempts} attempt{plural})")
                 break
-        except DeviceError as error:
-            unreachable = isinstance(error, UnreachableError)
-            outcome = StepOutcome("error", error.reason, unreachable=unreachable)
+        except UnreachableError as error:
+            outcome = StepOutcome("error", error.reason, unreachable=True)
+            ends_run = error.why_the_run_ended(step.device)
             break
+        except DeviceError as error:
+            outcome = StepOutcome("error", error.reason)
+            break
+    if outcome.unreachable and ends_run is None:
+        ends_run = UNREACHABLE
     limits = outcome.limits
     finished = StepFinished(
         run_id=context.run_id,
@@ -105,4 +118,4 @@ def perform_step(
         teardown=step.teardown,
         unit=outcome.unit,
     )
-    return finished, outcome.unreachable
+    return finished, ends_run

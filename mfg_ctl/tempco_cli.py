@@ -51,7 +51,7 @@ from mfg_ctl.observers import ConsolePrinter
 from mfg_ctl.plan import Plan, parse_plan
 from mfg_ctl.report import RunReport
 from mfg_ctl.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
-from mfg_ctl.steps.tempco import SIMULATED_SPEED
+from mfg_ctl.steps.tempco import MAX_READINGS, SIMULATED_SPEED
 from mfg_ctl.store import RunStore
 from mfg_ctl.tempco import TempcoSettings
 from mfg_ctl.wording import clip
@@ -83,7 +83,9 @@ POINT_DEVICE = "chamber+dmm"
 @click.option("--temperatures", metavar="LIST", help="sweep, e.g. -40,0,25,85,125 (default)")
 @click.option("--expected", type=float, help="expected tempco, ppm/C (default 50)")
 @click.option("--tolerance", type=float, help="allowed deviation, ppm/C (default 5)")
-@click.option("--readings", type=click.IntRange(1, 1000), help="readings averaged per point")
+@click.option(
+    "--readings", type=click.IntRange(1, MAX_READINGS), help="readings averaged per point"
+)
 @click.option(
     "--speed",
     type=click.FloatRange(min=1.0, max=10_000.0),

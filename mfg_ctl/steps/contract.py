@@ -70,6 +70,10 @@ class UnreachableError(DeviceError):
         """``unreachable: ...``."""
         return f"unreachable: {self}"
 
+    def why_the_run_ended(self, device: str) -> str:
+        """What the command says when this error ended the run at plan device ``device``."""
+        return "a device could not be reached"
+
 
 class FramingMismatchError(UnreachableError):
     """The device answers only in the other Modbus framing: nothing to retry."""
@@ -78,6 +82,10 @@ class FramingMismatchError(UnreachableError):
     def reason(self) -> str:
         """The message itself: it already says what to do."""
         return str(self)
+
+    def why_the_run_ended(self, device: str) -> str:
+        """The device and what to do."""
+        return f"{device}: {self}"
 
 
 @dataclass(frozen=True, slots=True)

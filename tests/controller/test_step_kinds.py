@@ -20,7 +20,7 @@ import pytest
 
 from mfg_ctl.events import Event, RunFinished, StepFinished, StepProgress
 from mfg_ctl.plan import PlanError, parse_plan
-from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.sequencer import RunOutcome, Sequencer
 from mfg_ctl.steps import registry, step_kinds
 from tests.docs.harness import blocks
 
@@ -126,6 +126,8 @@ def run(step, context):
         raise UnreachableError("cannot connect to 127.0.0.1:1")
     if what == "refused":
         raise RefusedError("illegal data value")
+    if what == "away":
+        return StepOutcome("error", "unreachable: nobody home", unreachable=True)
     context.progress(Progress("half", "measured 1 V halfway", 1.0, "V"))
     return StepOutcome("pass", "measured 2 V", 2.0, Limits(1.0, 3.0, 2.0), "V")
 
@@ -145,13 +147,13 @@ class Client:
         self.closes += 1
 
 
-def run_flaky(*steps: str) -> tuple[list[Event], dict[str, Client]]:
+def run_flaky(*steps: str) -> tuple[list[Event], dict[str, Client], RunOutcome]:
     lines = [f"  - {{{step}}}" for step in steps]
     plan = parse_plan("name: flaky_plan\nsteps:\n" + "\n".join(lines) + "\n", "plans/f.yaml")
     clients = {name: Client() for name in plan.device_names}
     events: list[Event] = []
-    Sequencer(plan, clients, (), [events.append], "custom").run()
-    return events, clients
+    outcome = Sequencer(plan, clients, (), [events.append], "custom").run()
+    return events, clients, outcome
 
 
 def finished(events: list[Event]) -> list[StepFinished]:
@@ -200,7 +202,7 @@ def test_kinds_that_cannot_be_used_are_left_out_and_logged(
 
 def test_every_kind_is_retried_after_a_transient_error(installed: Install) -> None:
     installed("flaky_kind", FLAKY, {"flaky": "flaky_kind:KIND"})
-    events, clients = run_flaky(
+    events, clients, _ = run_flaky(
         "name: twice, device: a, flaky: [timeout, timeout, ok], retries: 2",
         "name: once, device: b, flaky: [timeout], retries: 0",
     )
@@ -217,7 +219,7 @@ def test_every_kind_is_retried_after_a_transient_error(installed: Install) -> No
 
 def test_an_unreachable_device_ends_the_run_whatever_the_kind(installed: Install) -> None:
     installed("flaky_kind", FLAKY, {"flaky": "flaky_kind:KIND"})
-    events, _ = run_flaky(
+    events, _, outcome = run_flaky(
         "name: refused, device: a, flaky: [refused]",
         "name: gone, device: b, flaky: [gone]",
         "name: never, device: c, flaky: [ok]",
@@ -228,11 +230,21 @@ def test_an_unreachable_device_ends_the_run_whatever_the_kind(installed: Install
     end = events[-1]
     assert isinstance(end, RunFinished)
     assert end.aborted
+    assert (outcome.unreachable, outcome.ended_because) == (True, "a device could not be reached")
+
+
+def test_a_kind_may_say_its_device_is_gone_without_raising(installed: Install) -> None:
+    installed("flaky_kind", FLAKY, {"flaky": "flaky_kind:KIND"})
+    events, _, outcome = run_flaky(
+        "name: away, device: a, flaky: [away]", "name: never, device: b, flaky: [ok]"
+    )
+    assert [step.name for step in finished(events)] == ["away"]
+    assert (outcome.unreachable, outcome.ended_because) == (True, "a device could not be reached")
 
 
 def test_a_kind_tells_the_observers_what_it_measured_on_the_way(installed: Install) -> None:
     installed("flaky_kind", FLAKY, {"flaky": "flaky_kind:KIND"})
-    events, _ = run_flaky("name: sweep, device: a, flaky: [ok]")
+    events, _, _ = run_flaky("name: sweep, device: a, flaky: [ok]")
     kinds = [type(event).__name__ for event in events]
     assert kinds == ["RunStarted", "StepStarted", "StepProgress", "StepFinished", "RunFinished"]
     progress = events[2]
