@@ -205,8 +205,12 @@ class ScpiCommands:
         self._answered = True
         return result
 
-    def driver(self, kind: type[D]) -> D:
-        """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamber`, ...) on this link."""
+    def driver(self, kind: type[D], timeout: float) -> D:
+        """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamber`, ...) on this link.
+
+        ``timeout`` bounds each of its commands (seconds).
+        """
+        self.transport.timeout = timeout
         return kind(self.transport)
 
     def close(self) -> None:

@@ -65,6 +65,8 @@ __all__ = ["PLAN_PATH", "tempco", "tempco_plan"]
 PLAN_PATH = "<mfg-ctl tempco>"
 #: The plan's device names, as the options name the instruments.
 NAMES = ("chamber", "psu", "dmm")
+#: Seconds each instrument command may take (the drivers' default).
+COMMAND_TIMEOUT = 2.0
 #: How the console names the instruments of a point: the chamber drives, the DMM reads.
 POINT_DEVICE = "chamber+dmm"
 
@@ -181,7 +183,7 @@ def tempco_plan(settings: TempcoSettings) -> Plan:
         {
             "name": "tempco",
             "devices": {name: {"scpi": kind} for name, kind in devices.items()},
-            "steps": [{"name": "tempco", "tempco": sweep}],
+            "steps": [{"name": "tempco", "timeout": COMMAND_TIMEOUT, "tempco": sweep}],
         },
         sort_keys=False,
     )

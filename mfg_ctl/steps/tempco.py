@@ -151,7 +151,8 @@ class TempcoStep(StepBase):
     ``device`` is the meter (YAML gives no ``device:``); :attr:`devices` lists
     all three. ``timeout`` bounds each instrument command of the sweep, not the
     sweep: its waits are bounded by :class:`TempcoSettings` (chamber time).
-    ``retries`` defaults to 0: a failed sweep is not repeated.
+    ``retries`` defaults to 0; like any step's, they repeat a sweep that an instrument
+    timeout, a garbled reply or a dropped connection broke (not a chamber that never settles).
     """
 
     kind: ClassVar[str] = "tempco"
@@ -250,9 +251,9 @@ def run(step: TempcoStep, context: StepContext) -> StepOutcome:
     chamber, supply, meter = (context.clients[name] for name in step.devices)
     try:
         result = run_sweep(
-            chamber.driver(ScpiChamber),
-            supply.driver(ScpiPowerSupply),
-            meter.driver(ScpiDmm),
+            chamber.driver(ScpiChamber, step.timeout),
+            supply.driver(ScpiPowerSupply, step.timeout),
+            meter.driver(ScpiDmm, step.timeout),
             step.settings(clock_speed=context.clock_speed),
             on_point=lambda point: context.progress(_progress(point)),
         )

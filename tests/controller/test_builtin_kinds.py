@@ -42,8 +42,8 @@ class Instrument:
     def write(self, command: str, timeout: float) -> None:
         self.sent.append(command)
 
-    def driver(self, kind: type[Any]) -> str:
-        return kind.__name__
+    def driver(self, kind: type[Any], timeout: float) -> str:
+        return f"{kind.__name__} {timeout:g} s"
 
     def close(self) -> None:
         self.sent.append("close")
@@ -87,7 +87,7 @@ def test_a_chamber_that_never_settles_is_an_error_without_retries(
     (sweep,) = steps_of(events)
     assert (sweep.verdict, sweep.attempts) == ("error", 1)
     assert sweep.detail == "instrument error: chamber not stable at 85 C within 3600 s"
-    assert given == [("ScpiChamber", "ScpiPowerSupply", "ScpiDmm", TempcoSettings())]
+    assert given == [("ScpiChamber 2 s", "ScpiPowerSupply 2 s", "ScpiDmm 2 s", TempcoSettings())]
     assert (outcome.finished.verdict, outcome.unreachable) == ("error", False)
 
 
