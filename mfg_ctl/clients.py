@@ -168,31 +168,47 @@ class ScpiCommands:
     A command is followed by ``SYST:ERR?``: an error the instrument queued makes
     the step an error (:class:`RefusedError`), as a Modbus exception does.
     :meth:`driver` puts an instrument driver on the same link (a TempCo sweep).
+    After :meth:`close`, the next request opens a new link: a retried step
+    reconnects.
     """
 
     def __init__(self, address: str, backend: Backend = "socket") -> None:
         self.address = address
+        self.backend = backend
         self.transport = open_transport(address, backend)
         self._instrument = ScpiInstrument(self.transport, name=address)
         self._answered = False
+        self._closed = False
 
     def query(self, command: str, timeout: float) -> float:
         """Send a query and return its numeric answer."""
-        self.transport.timeout = timeout
-        return self._call(lambda: parse_number(self.transport.query(command), f"{command}: "))
+
+        def ask() -> float:
+            self.transport.timeout = timeout
+            return parse_number(self.transport.query(command), f"{command}: ")
+
+        return self._call(ask)
 
     def write(self, command: str, timeout: float) -> None:
         """Send a command, then check the instrument's error queue."""
-        self.transport.timeout = timeout
 
         def send() -> None:
+            self.transport.timeout = timeout
             self.transport.write(command)
             self._instrument.check_errors()
 
         self._call(send)
 
+    def _reopen(self) -> None:
+        """A new link, if this one was closed."""
+        if self._closed:
+            self.transport = open_transport(self.address, self.backend, self.transport.timeout)
+            self._instrument = ScpiInstrument(self.transport, name=self.address)
+            self._closed = False
+
     def _call(self, request: Callable[[], T]) -> T:
         try:
+            self._reopen()
             result = request()
         except InstrumentReportedError as error:
             raise RefusedError(str(error)) from None
@@ -208,11 +224,15 @@ class ScpiCommands:
     def driver(self, kind: type[D], timeout: float) -> D:
         """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamber`, ...) on this link.
 
-        ``timeout`` bounds each of its commands (seconds).
+        ``timeout`` bounds each of its commands (seconds). It raises what the
+        drivers raise (:class:`~mfg_ctl.drivers.InstrumentError`) if a closed
+        link cannot be opened again.
         """
+        self._reopen()
         self.transport.timeout = timeout
         return kind(self.transport)
 
     def close(self) -> None:
         """Release the link (reopened on the next request)."""
         self.transport.close()
+        self._closed = True

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mfg_ctl.cli import main
+from mfg_ctl.clients import ScpiCommands
 from mfg_ctl.events import Event, StepFinished
 from mfg_ctl.plan import parse_plan
 from mfg_ctl.sequencer import Sequencer
@@ -15,6 +16,9 @@ from mfg_ctl.steps import tempco as tempco_kind
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.tempco import StabilityTimeoutError, TempcoSettings
 from mfg_ctl.tempco_cli import tempco_plan
+from simulators import plugins
+from simulators.client import Client
+from simulators.launcher import Simulator
 
 SCPI_PLAN = """
 name: scpi
@@ -105,3 +109,33 @@ def test_tempco_stops_with_exit_four_when_the_store_fails(
     assert err[0] == "devices: simulated in-process"
     assert err[1].startswith("error: the run store failed, so run ")
     assert err[1].endswith(" was stopped: disk full")
+
+
+def test_scpi_errors_on_the_wire_are_refusals_or_retried() -> None:
+    plan = parse_plan(
+        SCPI_PLAN.split("steps:", maxsplit=1)[0]
+        + "steps:\n"
+        + '  - {name: bogus, device: supply, write: "BOGUS:CMD 1"}\n'
+        + '  - {name: first, device: meter, query: "MEAS:VOLT:DC?", range: [0, 10]}\n'
+        + '  - {name: second, device: meter, query: "MEAS:VOLT:DC?", range: [0, 10]}\n',
+        "plans/scpi.yaml",
+    )
+    with Simulator("dvt_bench", plugins.load("dvt_bench"), ephemeral=True) as bench:
+        meter_at = bench.addresses[2]
+        with Client(meter_at.host, meter_at.port) as injector:
+            assert injector.custom("fault", "garbage", 2) == "ok"  # every second reply
+        clients = {
+            "supply": ScpiCommands(str(bench.addresses[1])),
+            "meter": ScpiCommands(str(meter_at)),
+        }
+        events: list[Event] = []
+        try:
+            Sequencer(plan, clients, (), [events.append], "scpi").run()
+        finally:
+            for client in clients.values():
+                client.close()
+    bogus, first, second = steps_of(events)
+    assert (bogus.verdict, bogus.attempts) == ("error", 1)
+    assert bogus.detail.startswith("refused: ")
+    assert (first.verdict, first.attempts) == ("pass", 1), first.detail
+    assert (second.verdict, second.attempts) == ("pass", 2), second.detail  # over a new link
