@@ -1,6 +1,7 @@
 """How the controller reaches a device: a register client per device, and what can go wrong.
 
-Failures come in three kinds the sequencer treats differently:
+Failures come in three kinds the sequencer treats differently (they are the
+step contract's, :mod:`mfg_ctl.steps.contract`):
 :class:`TransientError` (timeout, bad frame, dropped connection: retried after a
 reconnect), :class:`RefusedError` (the device answered with an exception: not
 retried, the step is an error) and :class:`UnreachableError` (nothing listens there:
@@ -30,6 +31,13 @@ from mfg_ctl.drivers import (
     parse_number,
 )
 from mfg_ctl.stations import Endpoint
+from mfg_ctl.steps.contract import (
+    DeviceError,
+    FramingMismatchError,
+    RefusedError,
+    TransientError,
+    UnreachableError,
+)
 from simulators.modbus_client import ModbusClient, ModbusDeviceError
 from simulators.protocols.modbus import (
     FRAMINGS,
@@ -53,26 +61,7 @@ __all__ = [
 
 
 T = TypeVar("T")
-
-
-class DeviceError(Exception):
-    """A request to a device failed; the message is the report's reason."""
-
-
-class TransientError(DeviceError):
-    """No trustworthy answer this time (timeout, malformed or dropped): worth a retry."""
-
-
-class RefusedError(DeviceError):
-    """The device refused the request (a Modbus exception response)."""
-
-
-class UnreachableError(DeviceError):
-    """The device cannot be connected to at all."""
-
-
-class FramingMismatchError(UnreachableError):
-    """The device answers only in the other Modbus framing: nothing to retry."""
+D = TypeVar("D", bound=ScpiInstrument)
 
 
 class RegisterClient(Protocol):
@@ -178,32 +167,48 @@ class ScpiCommands:
 
     A command is followed by ``SYST:ERR?``: an error the instrument queued makes
     the step an error (:class:`RefusedError`), as a Modbus exception does.
-    ``transport`` is open to the drivers a TempCo step builds on the same link.
+    :meth:`driver` puts an instrument driver on the same link (a TempCo sweep).
+    After :meth:`close`, the next request opens a new link: a retried step
+    reconnects.
     """
 
     def __init__(self, address: str, backend: Backend = "socket") -> None:
         self.address = address
+        self.backend = backend
         self.transport = open_transport(address, backend)
         self._instrument = ScpiInstrument(self.transport, name=address)
         self._answered = False
+        self._closed = False
 
     def query(self, command: str, timeout: float) -> float:
         """Send a query and return its numeric answer."""
-        self.transport.timeout = timeout
-        return self._call(lambda: parse_number(self.transport.query(command), f"{command}: "))
+
+        def ask() -> float:
+            self.transport.timeout = timeout
+            return parse_number(self.transport.query(command), f"{command}: ")
+
+        return self._call(ask)
 
     def write(self, command: str, timeout: float) -> None:
         """Send a command, then check the instrument's error queue."""
-        self.transport.timeout = timeout
 
         def send() -> None:
+            self.transport.timeout = timeout
             self.transport.write(command)
             self._instrument.check_errors()
 
         self._call(send)
 
+    def _reopen(self) -> None:
+        """A new link, if this one was closed."""
+        if self._closed:
+            self.transport = open_transport(self.address, self.backend, self.transport.timeout)
+            self._instrument = ScpiInstrument(self.transport, name=self.address)
+            self._closed = False
+
     def _call(self, request: Callable[[], T]) -> T:
         try:
+            self._reopen()
             result = request()
         except InstrumentReportedError as error:
             raise RefusedError(str(error)) from None
@@ -216,6 +221,18 @@ class ScpiCommands:
         self._answered = True
         return result
 
+    def driver(self, kind: type[D], timeout: float) -> D:
+        """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamber`, ...) on this link.
+
+        ``timeout`` bounds each of its commands (seconds). It raises what the
+        drivers raise (:class:`~mfg_ctl.drivers.InstrumentError`) if a closed
+        link cannot be opened again.
+        """
+        self._reopen()
+        self.transport.timeout = timeout
+        return kind(self.transport)
+
     def close(self) -> None:
         """Release the link (reopened on the next request)."""
         self.transport.close()
+        self._closed = True

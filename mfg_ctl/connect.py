@@ -19,23 +19,19 @@ from mfg_ctl.clients import ModbusRegisters, RegisterClient, ScpiCommands
 from mfg_ctl.events import DeviceInfo
 from mfg_ctl.plan import Plan
 from mfg_ctl.stations import Endpoint, Framing, Station, check_covers
+from mfg_ctl.steps.tempco import SIMULATED_SPEED
 from simulators import plugins
 from simulators.clock import SimulatedClock
 from simulators.common import ServerSpec
 from simulators.launcher import Simulator
 
-__all__ = ["SIMULATED_SPEED", "Connected", "open_devices"]
+__all__ = ["Connected", "open_devices"]
 
 #: The simulator whose System serves any Modbus device profile.
 MODBUS_PLUGIN = "station"
 #: The simulator serving the SCPI instruments, and where each kind listens in it.
 SCPI_PLUGIN = "dvt_bench"
 SCPI_INDEX = {"chamber": 0, "power_supply": 1, "multimeter": 2}
-#: Simulated seconds per real second of the simulated SCPI bench: a TempCo sweep
-#: (about 30 minutes of chamber time) in about one second. A request costs the
-#: bench's model a bounded amount of work however far the clock jumped, so
-#: the speed is limited only by how finely the sweep's polls sample the chamber.
-SIMULATED_SPEED = 2000.0
 
 
 @dataclass(frozen=True)

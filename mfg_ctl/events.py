@@ -19,6 +19,7 @@ __all__ = [
     "RunFinished",
     "RunStarted",
     "StepFinished",
+    "StepProgress",
     "StepStarted",
     "Verdict",
 ]
@@ -82,15 +83,33 @@ class StepStarted:
 
 
 @dataclass(frozen=True)
+class StepProgress:
+    """A running step measured a part of what it judges (a TempCo point), before its verdict."""
+
+    run_id: str
+    number: int  # the step's number
+    name: str  # the step's name
+    part: str  # what was measured: point_25C
+    detail: str  # what the report would say about it
+    value: float | None = None
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class StepFinished:
-    """A step ended with a verdict; ``detail`` is the report text after the name."""
+    """A step ended with a verdict; ``detail`` is the report text after the name.
+
+    ``target`` is what the step acted on (a register, a SCPI command, ``vout``
+    for a sweep; the store and the exports call it ``register``); ``measured``
+    is in ``unit``.
+    """
 
     run_id: str
     number: int
     name: str
     device: str
-    register: str
-    action: Literal["write", "read", "query", "sweep"]
+    target: str
+    action: str  # write, read, query, sweep, or what another step kind does
     verdict: Verdict
     detail: str
     measured: float | None
@@ -101,6 +120,7 @@ class StepFinished:
     duration_s: float = 0.0
     finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     teardown: bool = False  # one of the plan's teardown steps, which always run
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,5 +138,5 @@ class RunFinished:
     aborted: bool = False  # stopped before every step ran (Ctrl-C, unreachable device, store)
 
 
-Event = RunStarted | StepStarted | StepFinished | RunFinished
+Event = RunStarted | StepStarted | StepProgress | StepFinished | RunFinished
 Observer = Callable[[Event], None]

@@ -16,7 +16,14 @@ from rich.console import Console
 from rich.status import Status
 from rich.text import Text
 
-from mfg_ctl.events import Event, RunFinished, RunStarted, StepFinished, StepStarted
+from mfg_ctl.events import (
+    Event,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+)
 from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
 
@@ -72,14 +79,23 @@ class ConsolePrinter:
 
 
 class JsonlLog:
-    """Appends every event to a file as one JSON object per line (``type`` names the event)."""
+    """Appends each event to a file as one JSON object per line (``type`` names the event).
+
+    Its lines keep their first shape: a step's ``target`` is written as
+    ``register``, without its unit, and :class:`StepProgress` is not written.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file = path.open("a", encoding="utf-8")
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, StepProgress):
+            return
         record: dict[str, Any] = {"type": type(event).__name__, **asdict(event)}
+        if isinstance(event, StepFinished):
+            del record["unit"]
+            record = {("register" if key == "target" else key): v for key, v in record.items()}
         self._file.write(json.dumps(record, default=_encode) + "\n")
         self._file.flush()
         if isinstance(event, RunFinished):

@@ -16,8 +16,9 @@ fails at once with one line naming the file, the step and the field::
     plans/x.yaml: step 3 (enable_supply_output), field write: 2 is not accepted by
     output_enable (accepted: 0/1)
 
-Step kinds are told apart by their keys (:func:`step_kind`) and each kind is
-its own model (:data:`STEP_KINDS`, in :mod:`mfg_ctl.steps`).
+Step kinds are told apart by their keys: each kind (:mod:`mfg_ctl.steps`,
+found by :func:`~mfg_ctl.steps.registry.kind_of`) claims the steps it
+validates and runs, and another distribution may add kinds.
 """
 
 from __future__ import annotations
@@ -32,25 +33,17 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mfg_ctl.safe_yaml import read_yaml
-from mfg_ctl.steps import (
+from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
     SCPI_KINDS,
     DeviceCatalog,
     Name,
-    RegisterStep,
     ScpiKind,
-    ScpiStep,
     StepBase,
     describe_type,
 )
-from mfg_ctl.tempco_step import (
-    STEP_KINDS,
-    Step,
-    TempcoSpec,
-    TempcoStep,
-    step_kind,
-)
+from mfg_ctl.steps.registry import kind_of
 from mfg_ctl.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
@@ -60,23 +53,20 @@ __all__ = [
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
     "SCPI_KINDS",
-    "STEP_KINDS",
     "DeviceCatalog",
     "DeviceRef",
     "Plan",
     "PlanError",
-    "RegisterStep",
-    "ScpiStep",
     "Step",
     "StepBase",
-    "TempcoSpec",
-    "TempcoStep",
     "describe_type",
     "load_plan",
     "parse_plan",
     "read_yaml",
-    "step_kind",
 ]
+
+#: Any step, of any kind.
+Step = StepBase
 
 
 class PlanError(Exception):
@@ -165,14 +155,19 @@ class Plan:
         return steps[number - 1]
 
 
-#: The models of nested mappings, for their field names in errors.
-_NESTED: dict[str, type[BaseModel]] = {"devices": DeviceRef, "tempco": TempcoSpec}
-
-
 def _pick_error(
-    error: ValidationError, raw: Mapping[Any, Any], model: type[BaseModel]
+    error: ValidationError,
+    raw: Mapping[Any, Any],
+    model: type[BaseModel],
+    nested: Mapping[str, type[BaseModel]],
+    *,
+    dotted: bool = False,
 ) -> tuple[tuple[int | str, ...], str, str]:
-    """``(loc, field, message)`` of the error earliest in the text the user wrote."""
+    """``(loc, field, message)`` of the error earliest in the text the user wrote.
+
+    ``nested`` names the model of each mapping field, for its fields' names;
+    ``dotted`` names their fields ``tempco.temperatures`` rather than ``temperatures``.
+    """
     keys = [str(key) for key in raw]
 
     def position(detail: Any) -> tuple[int, bool]:  # a typo before the field it misses
@@ -185,7 +180,7 @@ def _pick_error(
     loc = detail["loc"]
     if isinstance(cause, FieldError):
         field = cause.field
-    elif loc and loc[0] == "tempco":  # tempco.temperatures, not temperatures
+    elif dotted and loc and loc[0] in nested:
         field = ".".join(str(part) for part in loc if not isinstance(part, int))
     else:
         field = clip_text(str(loc[-1] if loc else ""))
@@ -195,7 +190,7 @@ def _pick_error(
         message = f"missing; add {field}: ..."
     elif detail["type"] == "extra_forbidden":
         fields = list(
-            _NESTED.get(str(loc[0]), model).model_fields if len(loc) > 1 else model.model_fields
+            nested.get(str(loc[0]), model).model_fields if len(loc) > 1 else model.model_fields
         )
         close = difflib.get_close_matches(field.rsplit(".", 1)[-1], fields, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
@@ -237,20 +232,20 @@ def _parse_step(
             f"{where}: a step is a mapping of fields (name, device, register, ...), "
             f"not {describe_type(raw)}"
         )
-    kind = step_kind(raw)
+    kind = kind_of(raw)
     if kind is None:
         raise PlanError(
             f"{where}, field register: missing; say which register the step writes or reads "
             '(or query: "..." / write: "..." for a SCPI instrument, tempco: for a sweep)'
         )
-    model = STEP_KINDS[kind]
+    model = kind.model
     try:
         return model.model_validate(
             raw, context={"devices": catalog, "number": number, "teardown": bool(teardown)}
         )
     except ValidationError as error:
-        loc, field, message = _pick_error(error, raw, model)
-        if loc and isinstance(loc[-1], int) and loc[0] != "tempco":  # range: [1, "x"]
+        loc, field, message = _pick_error(error, raw, model, kind.nested, dotted=True)
+        if loc and isinstance(loc[-1], int) and loc[0] not in kind.nested:  # range: [1, "x"]
             field = str(loc[0])
         raise PlanError(f"{where}, field {field}: {message}") from None
 
@@ -266,7 +261,7 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
     try:
         header = PlanHeader.model_validate(data)
     except ValidationError as error:
-        loc, field, message = _pick_error(error, data, PlanHeader)
+        loc, field, message = _pick_error(error, data, PlanHeader, {"devices": DeviceRef})
         shown = [clip_text(str(part)) for part in loc]
         if loc[0] == "devices" and len(loc) > 2:
             where = f"device {shown[1]}" + ("" if loc[2] == "[key]" else f", field {field}")

@@ -295,13 +295,9 @@ def _finish(outcome: RunOutcome, report: RunReport, store: RunStore, outputs: Ou
     last = problems[-1] if problems else None
     ending = recorded(report.run_id, store)
     if outcome.unreachable:
-        aborting = next((s for s in reversed(report.steps) if not s.teardown), None)
-        reason = "a device could not be reached"
-        if aborting is not None and not aborting.detail.startswith("unreachable:"):
-            reason = f"{aborting.device}: {aborting.detail}"
         if last:
             say(f"error: {last}")
-        fail(f"{reason}; {ending}", EXIT_UNREACHABLE)
+        fail(f"{outcome.ended_because}; {ending}", EXIT_UNREACHABLE)
     if last:
         say(ending)
         status = EXIT_FAIL if outcome.finished.verdict != "pass" else EXIT_USAGE

@@ -1,8 +1,10 @@
 """Run a plan's steps in order, judge them, and tell the observers.
 
-The sequencer performs every step through the plan's device clients
-(:mod:`mfg_ctl.step_runner`) and emits one event per thing that
-happened — it never prints and never writes files; observers do.
+The sequencer orders the steps, has each performed by its kind
+(:mod:`mfg_ctl.step_runner`: retries, the outcome as an event), runs the
+teardown and emits one event per thing that happened — it never prints and
+never writes files; observers do. It knows no step kind, driver or
+instrument: the kinds are plug-ins (:mod:`mfg_ctl.steps`).
 
 How a run ends, whatever happens:
 
@@ -23,8 +25,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from mfg_ctl.clients import RegisterClient, ScpiCommands
 from mfg_ctl.events import (
     DeviceInfo,
     Event,
@@ -32,11 +34,13 @@ from mfg_ctl.events import (
     RunFinished,
     RunStarted,
     StepFinished,
+    StepProgress,
     StepStarted,
     Verdict,
 )
 from mfg_ctl.plan import Plan
-from mfg_ctl.step_runner import ResolvedStep, StepOutcome, perform_step
+from mfg_ctl.step_runner import ResolvedStep, perform_step
+from mfg_ctl.steps.contract import Progress, StepContext
 
 __all__ = ["ObserverError", "RunOutcome", "Sequencer", "Terminated", "select_only_failed"]
 
@@ -61,10 +65,14 @@ class ObserverError(Exception):
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """How a run ended, for the CLI's exit status."""
+    """How a run ended, for the CLI's exit status.
+
+    ``ended_because`` says why an unreachable device ended the run ("" if none did).
+    """
 
     finished: RunFinished
     unreachable: bool
+    ended_because: str = ""
 
 
 class Sequencer:
@@ -73,7 +81,7 @@ class Sequencer:
     def __init__(
         self,
         plan: Plan,
-        clients: Mapping[str, RegisterClient | ScpiCommands],
+        clients: Mapping[str, Any],
         devices: Sequence[DeviceInfo],
         observers: Iterable[Observer],
         framing: str,
@@ -97,6 +105,8 @@ class Sequencer:
         self._steps = [ResolvedStep.of(step) for step in plan.steps]
         self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
         self._failure: ObserverError | None = None
+        self._context = StepContext(clients, self.run_id, clock_speed, self._progress)
+        self._current: ResolvedStep | None = None
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every working observer, in order.
@@ -118,29 +128,29 @@ class Sequencer:
         planned = len(steps) + len(self._teardown)
         start = time.perf_counter()
         results: list[StepFinished] = []
-        unreachable = False
+        ended_because = ""
         interrupt: BaseException | None = None
         try:
             self.emit(self._started(planned))
             for step in steps:
                 if self._failure is not None:
                     break
-                outcome = self._step(step)
-                results.append(outcome.finished)
-                if outcome.aborts:
-                    unreachable = True
+                result, ends_run = self._step(step)
+                results.append(result)
+                if ends_run is not None:
+                    ended_because = ends_run
                     break
         except (KeyboardInterrupt, Terminated) as stop:
             interrupt = stop
         interrupt = self._tear_down(results) or interrupt
-        aborted = unreachable or interrupt is not None or self._failure is not None
+        aborted = bool(ended_because) or interrupt is not None or self._failure is not None
         finished = self._finished(results, planned, start, aborted=aborted)
         self.emit(finished)
         if interrupt is not None:
             raise interrupt
         if self._failure is not None:
             raise self._failure
-        return RunOutcome(finished, unreachable)
+        return RunOutcome(finished, bool(ended_because), ended_because)
 
     def _started(self, planned: int) -> RunStarted:
         return RunStarted(
@@ -157,17 +167,35 @@ class Sequencer:
             devices_from=self.devices_from,
         )
 
-    def _step(self, step: ResolvedStep) -> StepOutcome:
+    def _step(self, step: ResolvedStep) -> tuple[StepFinished, str | None]:
+        """Perform one step between its two events: its event, and why the run ends if it must."""
         self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
-        outcome = perform_step(step, self.clients, self.run_id, self.clock_speed)
-        self.emit(outcome.finished)
-        return outcome
+        self._current = step
+        finished, ends_run = perform_step(step, self._context)
+        self.emit(finished)
+        return finished, ends_run
+
+    def _progress(self, progress: Progress) -> None:
+        """A running step measured part of what it judges: tell the observers."""
+        step = self._current
+        if step is not None:
+            self.emit(
+                StepProgress(
+                    self.run_id,
+                    step.number,
+                    step.name,
+                    progress.part,
+                    progress.reason,
+                    progress.value,
+                    progress.unit,
+                )
+            )
 
     def _tear_down(self, results: list[StepFinished]) -> BaseException | None:
         """Run every teardown step; a second interrupt stops them (and is returned)."""
         for step in self._teardown:
             try:
-                results.append(self._step(step).finished)
+                results.append(self._step(step)[0])
             except (KeyboardInterrupt, Terminated) as stop:
                 return stop
         return None

@@ -1,225 +1,121 @@
-"""Perform one plan step on its device(s) and judge it: the sequencer's inner loop.
+"""Perform one plan step through its kind and turn the outcome into one event.
 
-A step becomes exactly one :class:`~mfg_ctl.events.StepFinished`:
-the reading judged by its threshold, the write confirmed, or an ``error``
-saying why no trustworthy measurement was made. Retries happen here (after a
-reconnect), bounded by the step's ``retries``; nothing here emits events.
+The sequencer's inner loop, for every kind alike: the step's kind (found in
+:mod:`mfg_ctl.steps.registry`) runs it and returns a
+:class:`~mfg_ctl.steps.contract.StepOutcome`; a
+:class:`~mfg_ctl.steps.contract.TransientError` closes the step's devices and
+runs it again, up to the step's ``retries``; any other
+:class:`~mfg_ctl.steps.contract.DeviceError` makes it an ``error`` (and an
+unreachable device ends the run). Nothing here knows a step kind, a driver or
+an instrument, and nothing here emits events.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mfg_ctl.clients import (
-    FramingMismatchError,
-    RefusedError,
-    RegisterClient,
-    ScpiCommands,
+from mfg_ctl.events import StepFinished
+from mfg_ctl.steps.contract import (
+    DeviceError,
+    StepContext,
+    StepOutcome,
     TransientError,
     UnreachableError,
 )
-from mfg_ctl.drivers import InstrumentError, ScpiChamber, ScpiDmm, ScpiPowerSupply
-from mfg_ctl.events import StepFinished
-from mfg_ctl.tempco import run_sweep
-from mfg_ctl.thresholds import Threshold, judge, write_detail
+from mfg_ctl.steps.model import StepBase
+from mfg_ctl.steps.registry import step_kinds
 
-__all__ = ["ResolvedStep", "StepOutcome", "perform_step"]
+__all__ = ["ResolvedStep", "perform_step"]
 
 
 @dataclass(frozen=True, slots=True)
 class ResolvedStep:
-    """A plan step resolved once into plain fields: the hot loop reads no pydantic model."""
+    """A plan step and its kind's ``run``, with what every event needs read once."""
 
-    kind: str  # "register", "scpi" or "tempco"
     number: int
     name: str
     device: str
-    target: str  # the register, or the SCPI command
-    is_write: bool
-    write: int | None
-    table: str
-    address: int
-    timeout: float
+    devices: tuple[str, ...]
+    target: str
+    action: str
     retries: int
-    threshold: Threshold | None
     teardown: bool
-    source: Any  # the plan step, for kinds that need more (tempco)
+    step: Any  # what the kind's run takes: the plan step, as its kind prepared it
+    run: Callable[[Any, StepContext], StepOutcome]
 
     @classmethod
-    def of(cls, step: Any) -> ResolvedStep:
-        """Resolve a validated plan step."""
-        if step.kind == "register":
-            spec = step.register_spec
-            target, write, table, address = step.register, step.write, spec.table, spec.address
-        else:
-            target, write, table, address = getattr(step, "command", "vout"), None, "", 0
+    def of(cls, step: StepBase) -> ResolvedStep:
+        """Resolve a validated plan step (KeyError if its kind is not registered)."""
+        kind = step_kinds()[step.kind]
         return cls(
-            step.kind,
             step.number,
             step.name,
             step.device,
-            target,
-            step.is_write,
-            write,
-            table,
-            address,
-            step.timeout,
+            step.devices,
+            step.target,
+            step.action,
             step.retries,
-            step.threshold,
             step.teardown,
-            step,
+            kind.prepare(step),
+            kind.run,
         )
 
 
-@dataclass(frozen=True, slots=True)
-class StepOutcome:
-    """A finished step, and whether it ends the run (its device is not there to talk to)."""
-
-    finished: StepFinished
-    aborts: bool = False
+#: Why the run ended when a kind says so in its outcome.
+UNREACHABLE = "a device could not be reached"
 
 
-def perform_step(
-    step: ResolvedStep,
-    clients: Mapping[str, RegisterClient | ScpiCommands],
-    run_id: str,
-    clock_speed: float = 1.0,
-) -> StepOutcome:
-    """Run ``step`` against its client (retrying what is worth it) and judge the outcome.
+def perform_step(step: ResolvedStep, context: StepContext) -> tuple[StepFinished, str | None]:
+    """Run ``step`` (retrying what is worth it): its event, and why the run ends if it must.
 
-    An unreachable device, or one that answers only in the other Modbus framing,
-    aborts the run: nothing after it can be trusted to reach that device.
+    The run ends when the step's device could not be reached (an
+    :class:`~mfg_ctl.steps.contract.UnreachableError`, or an outcome saying
+    ``unreachable``): nothing after it can be trusted to reach that device.
     """
-    client = clients[step.device]
     start = time.perf_counter()
-    common: dict[str, Any] = {
-        "run_id": run_id,
-        "number": step.number,
-        "name": step.name,
-        "device": step.device,
-        "register": step.target,
-        "action": step.source.action
-        if step.kind != "register"
-        else ("write" if step.is_write else "read"),
-        "teardown": step.teardown,
-    }
-    if step.kind == "tempco":
-        return StepOutcome(_tempco(step, clients, common, start, clock_speed))
     attempts = 0
+    ends_run: str | None = None
     while True:
         attempts += 1
         try:
-            value = _perform(step, client)
+            outcome = step.run(step.step, context)
             break
         except TransientError as error:
-            client.close()  # reconnect on the next attempt
+            for device in step.devices:  # reconnect on the next attempt
+                context.clients[device].close()
             if attempts > step.retries:
                 plural = "s" * (attempts > 1)
-                detail = f"{error} (after {attempts} attempt{plural})"
-                return StepOutcome(_error(common, detail, attempts, start))
-        except (RefusedError, UnreachableError) as error:
-            return _not_performed(error, common, attempts, start)
-    duration = time.perf_counter() - start
-    if step.is_write:
-        detail = f"sent {step.target}" if value is None else write_detail(value, step.target)
-        return StepOutcome(
-            StepFinished(
-                **common,
-                verdict="pass",
-                detail=detail,
-                measured=None,
-                attempts=attempts,
-                duration_s=duration,
-            )
-        )
-    threshold = step.threshold
-    assert threshold is not None  # a read step always has one
-    assert value is not None
-    judgement = judge(threshold, value)
-    return StepOutcome(
-        StepFinished(
-            **common,
-            verdict="pass" if judgement.passed else "fail",
-            detail=judgement.detail,
-            measured=value,
-            expected=getattr(threshold, "expected", None),
-            low=threshold.low,
-            high=threshold.high,
-            attempts=attempts,
-            duration_s=duration,
-        )
-    )
-
-
-def _not_performed(
-    error: RefusedError | UnreachableError, common: dict[str, Any], attempts: int, start: float
-) -> StepOutcome:
-    """A refusal (the step is an error), or no device to talk to (the run ends)."""
-    if isinstance(error, FramingMismatchError):  # found out on the first failure: no retry
-        return StepOutcome(_error(common, str(error), attempts, start), aborts=True)
-    if isinstance(error, UnreachableError):
-        return StepOutcome(_error(common, f"unreachable: {error}", attempts, start), aborts=True)
-    return StepOutcome(_error(common, f"refused: {error}", attempts, start))
-
-
-def _error(common: dict[str, Any], detail: str, attempts: int, start: float) -> StepFinished:
-    return StepFinished(
-        **common,
-        verdict="error",
-        detail=detail,
-        measured=None,
+                outcome = StepOutcome("error", f"{error.reason} (after {attempts} attempt{plural})")
+                break
+        except UnreachableError as error:
+            outcome = StepOutcome("error", error.reason, unreachable=True)
+            ends_run = error.why_the_run_ended(step.device)
+            break
+        except DeviceError as error:
+            outcome = StepOutcome("error", error.reason)
+            break
+    if outcome.unreachable and ends_run is None:
+        ends_run = UNREACHABLE
+    limits = outcome.limits
+    finished = StepFinished(
+        run_id=context.run_id,
+        number=step.number,
+        name=step.name,
+        device=step.device,
+        target=step.target,
+        action=step.action,
+        verdict=outcome.status,
+        detail=outcome.reason,
+        measured=outcome.value,
+        expected=None if limits is None else limits.expected,
+        low=None if limits is None else limits.low,
+        high=None if limits is None else limits.high,
         attempts=attempts,
         duration_s=time.perf_counter() - start,
+        teardown=step.teardown,
+        unit=outcome.unit,
     )
-
-
-def _perform(step: ResolvedStep, client: Any) -> float | None:
-    if step.kind == "scpi":
-        if step.is_write:
-            client.write(step.target, step.timeout)
-            return None
-        return float(client.query(step.target, step.timeout))
-    if step.write is not None:
-        client.write(step.address, step.write, step.timeout)
-        return step.write
-    return int(client.read(step.table, step.address, step.timeout))
-
-
-def _tempco(
-    step: ResolvedStep,
-    clients: Mapping[str, RegisterClient | ScpiCommands],
-    common: dict[str, Any],
-    start: float,
-    clock_speed: float,
-) -> StepFinished:
-    """A TempCo sweep over the three instruments the step names, as one step."""
-    plan_step = step.source
-    links: list[ScpiCommands] = []
-    for name in (plan_step.chamber, plan_step.supply, plan_step.meter):
-        link = clients[name]
-        if not isinstance(link, ScpiCommands):  # the plan checks this at load
-            raise TypeError(f"{name} is not a SCPI instrument")
-        links.append(link)
-    try:
-        result = run_sweep(
-            ScpiChamber(links[0].transport),
-            ScpiPowerSupply(links[1].transport),
-            ScpiDmm(links[2].transport),
-            plan_step.settings(clock_speed=clock_speed),
-        )
-    except InstrumentError as error:
-        return _error(common, f"instrument error: {error}", 1, start)
-    settings = result.settings
-    return StepFinished(
-        **common,
-        verdict=result.verdict,
-        detail=result.detail,
-        measured=result.ppm_per_c,
-        expected=settings.expected_ppm_per_c,
-        low=settings.expected_ppm_per_c - settings.tolerance_ppm_per_c,
-        high=settings.expected_ppm_per_c + settings.tolerance_ppm_per_c,
-        duration_s=time.perf_counter() - start,
-    )
+    return finished, ends_run

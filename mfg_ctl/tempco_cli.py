@@ -1,16 +1,22 @@
-"""``mfg-ctl tempco``: the TempCo characterisation, on real instruments or the simulated bench."""
+"""``mfg-ctl tempco``: the TempCo characterisation, on real instruments or the simulated bench.
+
+It runs a plan of one ``tempco`` step (:mod:`mfg_ctl.steps.tempco`) through the
+sequencer, so the sweep is recorded as ``mfg-ctl run`` records it; only its
+console shows each settled temperature as a line of its own, as it always has.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import click
+import yaml
 
-from mfg_ctl.characterise import characterise
 from mfg_ctl.cli_support import (
     EXIT_FAIL,
     EXIT_STORE,
@@ -27,29 +33,42 @@ from mfg_ctl.cli_support import (
     say,
     sigterm_interrupts,
 )
-from mfg_ctl.connect import SIMULATED_SPEED
-from mfg_ctl.drivers import (
-    Backend,
-    InstrumentAddressError,
-    InstrumentError,
-    ScpiChamber,
-    ScpiDmm,
-    ScpiPowerSupply,
-    open_transport,
-    shift_address,
+from mfg_ctl.clients import ScpiCommands
+from mfg_ctl.drivers import Backend, InstrumentAddressError, InstrumentError, shift_address
+from mfg_ctl.events import (
+    SIMULATED_HERE,
+    DeviceInfo,
+    Event,
+    Observer,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    StepProgress,
+    StepStarted,
+    Verdict,
 )
-from mfg_ctl.events import SIMULATED_HERE, DeviceInfo, Event
 from mfg_ctl.observers import ConsolePrinter
+from mfg_ctl.plan import Plan, parse_plan
 from mfg_ctl.report import RunReport
-from mfg_ctl.sequencer import Terminated
-from mfg_ctl.store import RunStore, StoreError
-from mfg_ctl.tempco import TempcoResult, TempcoSettings
+from mfg_ctl.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
+from mfg_ctl.steps.tempco import MAX_READINGS, SIMULATED_SPEED
+from mfg_ctl.store import RunStore
+from mfg_ctl.tempco import TempcoSettings
 from mfg_ctl.wording import clip
 from simulators import plugins
 from simulators.clock import SimulatedClock
 from simulators.launcher import Simulator
 
-__all__ = ["tempco"]
+__all__ = ["PLAN_PATH", "tempco", "tempco_plan"]
+
+#: Where a run of ``mfg-ctl tempco`` says its plan came from.
+PLAN_PATH = "<mfg-ctl tempco>"
+#: The plan's device names, as the options name the instruments.
+NAMES = ("chamber", "psu", "dmm")
+#: Seconds each instrument command may take (the drivers' default).
+COMMAND_TIMEOUT = 2.0
+#: How the console names the instruments of a point: the chamber drives, the DMM reads.
+POINT_DEVICE = "chamber+dmm"
 
 
 @click.command(short_help="Characterise the DUT's temperature coefficient.")
@@ -66,7 +85,9 @@ __all__ = ["tempco"]
 @click.option("--temperatures", metavar="LIST", help="sweep, e.g. -40,0,25,85,125 (default)")
 @click.option("--expected", type=float, help="expected tempco, ppm/C (default 50)")
 @click.option("--tolerance", type=float, help="allowed deviation, ppm/C (default 5)")
-@click.option("--readings", type=click.IntRange(1, 1000), help="readings averaged per point")
+@click.option(
+    "--readings", type=click.IntRange(1, MAX_READINGS), help="readings averaged per point"
+)
 @click.option(
     "--speed",
     type=click.FloatRange(min=1.0, max=10_000.0),
@@ -118,72 +139,153 @@ def tempco(
         SIMULATED_HERE
         if simulated
         else " ".join(
-            f"--{n} {a}" for n, a in zip(("chamber", "psu", "dmm"), addresses, strict=True)
+            f"--{n} {a}" for n, a in zip(NAMES, addresses, strict=True)
         )
     )
     events: list[Event] = []
     with opened_store(db_url) as store, sigterm_interrupts():
         say(f"devices: {described}")
         try:
-            result = _characterise(
-                store, addresses, speed, backend, settings, events, run_id, described, simulated
+            outcome = _sweep(
+                settings, store, addresses, speed, backend, events, run_id, described, simulated
             )
         except (KeyboardInterrupt, Terminated) as stop:
             interrupted(stop, run_id, store)
-        except StoreError as error:
-            store.try_mark_aborted(run_id)
-            fail(f"the run store failed, so run {run_id[:8]} was stopped: {error}", EXIT_STORE)
+        except ObserverError as error:
+            _observer_failed(error, store)
         ending = recorded(run_id, store)
-    if isinstance(result, str):  # an instrument could not be reached before the run began
-        fail(result, EXIT_UNREACHABLE)
+    if isinstance(outcome, str):  # an instrument could not be reached before the run began
+        fail(outcome, EXIT_UNREACHABLE)
     problems = export(RunReport.from_events(events), json_out, md_out)
     for problem in problems[:-1]:
         say(f"error: {problem}")
     say(ending)
-    verdict_failed = not isinstance(result, TempcoResult) or not result.passed
+    verdict_failed = outcome.finished.verdict != "pass"
     if problems:
         fail(problems[-1], EXIT_FAIL if verdict_failed else EXIT_USAGE)
     if verdict_failed:
         raise CommandExit("", EXIT_FAIL)
 
 
-def _characterise(  # noqa: PLR0917 - the command's settings, passed on
+def tempco_plan(settings: TempcoSettings) -> Plan:
+    """The plan ``mfg-ctl tempco`` runs: one ``tempco`` step over chamber, psu and dmm."""
+    sweep = {
+        "chamber": "chamber",
+        "supply": "psu",
+        "meter": "dmm",
+        "temperatures": list(settings.temperatures_c),
+        "expected": settings.expected_ppm_per_c,
+        "tolerance": settings.tolerance_ppm_per_c,
+        "readings": settings.readings_per_point,
+    }
+    devices = {"chamber": "chamber", "psu": "power_supply", "dmm": "multimeter"}
+    text = yaml.safe_dump(
+        {
+            "name": "tempco",
+            "devices": {name: {"scpi": kind} for name, kind in devices.items()},
+            "steps": [{"name": "tempco", "timeout": COMMAND_TIMEOUT, "tempco": sweep}],
+        },
+        sort_keys=False,
+    )
+    return parse_plan(text, PLAN_PATH)
+
+
+def _observer_failed(error: ObserverError, store: RunStore) -> NoReturn:
+    if error.observer is not store:
+        raise error.error  # the console (stdout gone): as before
+    store.try_mark_aborted(error.run_id)
+    fail(f"the run store failed, so run {error.run_id[:8]} was stopped: {error.error}", EXIT_STORE)
+
+
+def _sweep(  # noqa: PLR0917 - the command's settings, passed on
+    settings: TempcoSettings,
     store: RunStore,
     addresses: list[str | None],
     speed: float,
     backend: str,
-    settings: TempcoSettings,
     events: list[Event],
     run_id: str,
     described: str,
     simulated: bool,
-) -> TempcoResult | str | None:
-    """Run the sweep, recorded; the error line when an instrument cannot be reached at all."""
-    with _tempco_bench(addresses, speed) as where:
+) -> RunOutcome | str:
+    """Run the plan, recorded; the error line when an instrument cannot be reached at all."""
+    with _tempco_bench(addresses, speed) as where, ExitStack() as links:
         devices = tuple(
             _device_info(name, address, simulated)
-            for name, address in zip(("chamber", "psu", "dmm"), where, strict=True)
+            for name, address in zip(NAMES, where, strict=True)
         )
-        observers: list[Callable[[Event], None]] = [events.append, ConsolePrinter(), store]
-        kind = cast("Backend", backend)
+        clients: dict[str, ScpiCommands] = {}
         try:
-            with (
-                ScpiChamber(open_transport(where[0], kind)) as bench_chamber,
-                ScpiPowerSupply(open_transport(where[1], kind)) as bench_psu,
-                ScpiDmm(open_transport(where[2], kind)) as bench_dmm,
-            ):
-                return characterise(
-                    bench_chamber,
-                    bench_psu,
-                    bench_dmm,
-                    settings,
-                    observers=observers,
-                    devices=devices,
-                    run_id=run_id,
-                    devices_from=described,
+            for name, address in zip(NAMES, where, strict=True):
+                clients[name] = ScpiCommands(address, cast("Backend", backend))
+                links.callback(clients[name].close)
+        except InstrumentError as error:  # before the run began
+            return str(error)
+        console = PointsAsSteps(ConsolePrinter(), len(settings.temperatures_c))
+        observers: list[Observer] = [events.append, console, store]
+        sequencer = Sequencer(
+            tempco_plan(settings),
+            clients,
+            devices,
+            observers,
+            "scpi",
+            run_id=run_id,
+            clock_speed=speed if simulated else 1.0,
+            devices_from=described,
+        )
+        return sequencer.run()
+
+
+class PointsAsSteps:
+    """The console of ``mfg-ctl tempco``: each settled temperature a step line, then the fit.
+
+    It hands ``printer`` the events of the one-step plan as the command has
+    always printed them: ``point_-40C`` ... as steps of their own, the fit
+    numbered after them, and an instrument failure as a step named
+    ``instrument`` that aborts the run.
+    """
+
+    def __init__(self, printer: Observer, points: int) -> None:
+        self.printer = printer
+        self.points = points
+        self.steps: list[StepFinished] = []
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.printer(replace(event, step_count=self.points + 1))
+        elif isinstance(event, StepStarted):
+            self.printer(replace(event, device=POINT_DEVICE))
+        elif isinstance(event, StepProgress):
+            self._step(
+                StepFinished(
+                    event.run_id, 0, event.part, POINT_DEVICE, "vout", "sweep", "pass",
+                    event.detail, event.value,
                 )
-        except InstrumentError as error:  # before the run began, or while closing
-            return None if events else str(error)
+            )
+        elif isinstance(event, StepFinished):
+            name = "instrument" if event.verdict == "error" else event.name
+            self._step(replace(event, name=name, device=POINT_DEVICE))
+        elif isinstance(event, RunFinished):
+            self.printer(self._finished(event))
+
+    def _step(self, finished: StepFinished) -> None:
+        self.steps.append(replace(finished, number=len(self.steps) + 1))
+        self.printer(self.steps[-1])
+
+    def _finished(self, event: RunFinished) -> RunFinished:
+        verdicts = [step.verdict for step in self.steps]
+        aborted = event.aborted or "error" in verdicts
+        verdict: Verdict = "fail" if "fail" in verdicts else "error" if aborted else "pass"
+        failures = [step for step in self.steps if step.verdict != "pass"]
+        return replace(
+            event,
+            verdict=verdict,
+            passed=verdicts.count("pass"),
+            failed=verdicts.count("fail"),
+            errors=verdicts.count("error"),
+            first_failure=f"{failures[0].number} {failures[0].name}" if failures else None,
+            aborted=aborted,
+        )
 
 
 def _tempco_settings(

@@ -154,7 +154,7 @@ def step_line(event: StepFinished) -> StepLine:
         number=event.number,
         name=event.name,
         device=event.device,
-        register=event.register,
+        register=event.target,
         action=event.action,
         verdict=event.verdict,
         detail=event.detail,

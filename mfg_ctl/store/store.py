@@ -169,7 +169,7 @@ class RunStore:
 
     def _step_finished(self, ev: StepFinished) -> None:
         with self._write(f"record step {ev.number} of run {ev.run_id}") as session:
-            session.add(StepResult(**asdict(ev)))
+            session.add(_step_result(ev))
 
     def _run_finished(self, ev: RunFinished) -> None:
         with self._write(f"record the end of run {ev.run_id}") as session:
@@ -375,3 +375,11 @@ def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:
     """The database's own words for what went wrong, on one line."""
     text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
     return " ".join(text.split()) or type(exc).__name__
+
+
+def _step_result(ev: StepFinished) -> StepResult:
+    """The stored row of a finished step: its ``target`` goes in the ``register`` column."""
+    fields = asdict(ev)
+    fields["register"] = fields.pop("target")
+    del fields["unit"]  # not stored
+    return StepResult(**fields)

@@ -9,19 +9,12 @@ import pydantic
 import pytest
 import yaml
 
-from mfg_ctl import tempco_step as steps_module
-from mfg_ctl.plan import (
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    STEP_KINDS,
-    PlanError,
-    RegisterStep,
-    ScpiStep,
-    TempcoStep,
-    load_plan,
-    parse_plan,
-    step_kind,
-)
+from mfg_ctl.plan import DEFAULT_RETRIES, DEFAULT_TIMEOUT, PlanError, load_plan, parse_plan
+from mfg_ctl.steps import step_kind, step_kinds
+from mfg_ctl.steps import tempco as steps_module
+from mfg_ctl.steps.register import RegisterStep
+from mfg_ctl.steps.scpi import ScpiStep
+from mfg_ctl.steps.tempco import TempcoStep
 from mfg_ctl.tempco import TempcoSettings
 from mfg_ctl.thresholds import Range, Tolerance
 
@@ -181,7 +174,8 @@ def test_step_kinds_are_told_apart_by_their_keys():
     assert step_kind({"write": 5}) is None
     assert step_kind({"register": "r", "write": "VOLT 5"}) == "register"
     assert step_kind({"tempco": {}}) == "tempco"
-    assert {"register": RegisterStep, "scpi": ScpiStep, "tempco": TempcoStep} == STEP_KINDS
+    models = {name: kind.model for name, kind in step_kinds().items()}
+    assert {"register": RegisterStep, "tempco": TempcoStep, "scpi": ScpiStep} == models
     assert RegisterStep.kind == "register"
 
 

@@ -96,7 +96,7 @@ def test_write_and_read_steps_carry_the_report_detail_and_the_threshold() -> Non
     steps = by_number(events)
 
     write = steps[1]
-    assert (write.action, write.register, write.verdict) == ("write", "voltage_setpoint", "pass")
+    assert (write.action, write.target, write.verdict) == ("write", "voltage_setpoint", "pass")
     assert write.detail == "wrote 1200 to voltage_setpoint"
     assert write.measured is None
     assert write.attempts == 1

@@ -8,7 +8,6 @@ import time
 
 import pytest
 
-from mfg_ctl.connect import SIMULATED_SPEED
 from mfg_ctl.drivers import (
     InstrumentError,
     InstrumentReportedError,
@@ -18,6 +17,7 @@ from mfg_ctl.drivers import (
     ScpiPowerSupply,
     open_transport,
 )
+from mfg_ctl.steps.tempco import SIMULATED_SPEED
 from mfg_ctl.tempco import (
     Fit,
     StabilityTimeoutError,

@@ -10,12 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.characterise import characterise
 from mfg_ctl.cli import main
-from mfg_ctl.drivers import ScpiChamber, ScpiDmm, ScpiPowerSupply, open_transport
-from mfg_ctl.events import DeviceInfo, Event, RunFinished, StepFinished
+from mfg_ctl.clients import ScpiCommands
+from mfg_ctl.events import DeviceInfo, Event, StepFinished, StepProgress
+from mfg_ctl.plan import parse_plan
+from mfg_ctl.report import RunReport, render_text
+from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.steps.tempco import TempcoStep
 from mfg_ctl.store import RunStore
 from mfg_ctl.tempco import TempcoSettings
+from mfg_ctl.tempco_cli import PointsAsSteps, tempco_plan
 from simulators import plugins
 from simulators.client import Client
 from simulators.clock import SimulatedClock
@@ -58,10 +62,17 @@ def test_the_default_sweep_recovers_fifty_ppm_and_is_recorded(mfg: Run, tmp_path
     assert "6/6 passed" in out
     store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
     stored = store.runs()[0]
-    assert (stored.plan_name, stored.status, stored.step_count) == ("tempco", "passed", 6)
+    assert (stored.plan_name, stored.status, stored.step_count) == ("tempco", "passed", 1)
     run = store.get(stored.run_id)
-    assert "temperatures_c" in run.plan_text
+    (planned,) = parse_plan(run.plan_text).steps  # a plan, as mfg-ctl run would store it
+    assert isinstance(planned, TempcoStep)
+    assert planned.settings() == TempcoSettings()
     assert {device.name for device in run.devices} == {"chamber", "psu", "dmm"}
+    (sweep,) = run.steps  # recorded as mfg-ctl run records a tempco step
+    assert (sweep.name, sweep.register, sweep.action, sweep.verdict) == (
+        "tempco", "vout", "sweep", "pass",
+    )
+    assert sweep.measured == pytest.approx(ppm(out), abs=0.01)
     store.close()
     assert '"verdict": "pass"' in (tmp_path / "t.json").read_text()
 
@@ -114,25 +125,30 @@ def test_an_instrument_failure_mid_sweep_is_an_error_step() -> None:
     clock = SimulatedClock(speed=2000.0)
     with Simulator("dvt_bench", plugins.load("dvt_bench"), ephemeral=True,
                    system_kwargs={"clock": clock}) as bench:
-        chamber_at, psu_at, dmm_at = (str(address) for address in bench.addresses)
         dmm_address = bench.addresses[2]
         with Client(dmm_address.host, dmm_address.port) as injector:
             assert injector.custom("fault", "garbage", 1) == "ok"
+        settings = TempcoSettings(temperatures_c=(20.0, 30.0), readings_per_point=1)
+        clients = {
+            name: ScpiCommands(str(address))
+            for name, address in zip(("chamber", "psu", "dmm"), bench.addresses, strict=True)
+        }
         events: list[Event] = []
-        settings = TempcoSettings(temperatures_c=(20.0, 30.0), clock_speed=2000.0,
-                                  readings_per_point=1)
-        with (
-            ScpiChamber(open_transport(chamber_at)) as chamber,
-            ScpiPowerSupply(open_transport(psu_at)) as psu,
-            ScpiDmm(open_transport(dmm_at)) as dmm,
-        ):
-            result = characterise(chamber, psu, dmm, settings, observers=[events.append],
-                                  devices=[DeviceInfo("dmm", "127.0.0.1", 1, "scpi")])
-    assert result is None
-    steps = [e for e in events if isinstance(e, StepFinished)]
-    assert steps[-1].verdict == "error"
-    assert steps[-1].detail.startswith("instrument error: ")
-    finished = events[-1]
-    assert isinstance(finished, RunFinished)
-    assert finished.aborted
-    assert finished.verdict == "error"
+        printed: list[Event] = []
+        sequencer = Sequencer(
+            tempco_plan(settings), clients, [DeviceInfo("dmm", "127.0.0.1", 1, "scpi")],
+            [events.append, PointsAsSteps(printed.append, 2)], "scpi", clock_speed=2000.0,
+        )
+        outcome = sequencer.run()
+        for client in clients.values():
+            client.close()
+    (step,) = [e for e in events if isinstance(e, StepFinished)]
+    assert step.verdict == "error"
+    assert step.detail.startswith("instrument error: ")
+    assert step.detail.endswith("(after 1 attempt)")  # retried like any step: tempco's 0 retries
+    assert not [e for e in events if isinstance(e, StepProgress)]  # no point settled
+    assert outcome.finished.verdict == "error"
+    assert not outcome.unreachable
+    lines = render_text(RunReport.from_events(printed)).splitlines()
+    assert lines[0] == "Plan: tempco [ABORTED]"  # the command's console, as before
+    assert lines[1].startswith("1 ERROR instrument: instrument error: ")

@@ -71,4 +71,4 @@ def test_a_scpi_step_refuses_control_characters() -> None:
 
 def test_plain_scpi_commands_still_load(tmp_path: Path) -> None:
     text = SCPI_PLAN.format(kind="write", command="VOLT 5", threshold="")
-    assert parse_plan(text, tmp_path / "p.yaml").steps[0].command == "VOLT 5"  # type: ignore[union-attr]
+    assert parse_plan(text, tmp_path / "p.yaml").steps[0].target == "VOLT 5"

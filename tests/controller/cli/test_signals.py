@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from mfg_ctl import characterise
 from mfg_ctl.sequencer import Terminated
+from mfg_ctl.steps import tempco as tempco_kind
 from mfg_ctl.tempco import run_sweep
 from simulators.modbus_client import ModbusClient
 from tests.controller.cli.support import BRINGUP, ROOT, WAIT, Ctl, Served, shown_store
@@ -126,7 +126,7 @@ def test_tempco_interrupted_names_its_run(
 
         return real_sweep(*args, on_point=first_then_stop, **kwargs)
 
-    monkeypatch.setattr(characterise, "run_sweep", sweep_stopped_after_one_point)
+    monkeypatch.setattr(tempco_kind, "run_sweep", sweep_stopped_after_one_point)
     result = ctl("tempco", "--readings", "1")
     assert result.status == status
     store = re.escape(shown_store(isolated))
@@ -137,4 +137,4 @@ def test_tempco_interrupted_names_its_run(
     )
     assert match, result.err
     row = ctl("runs").lines[1].split()
-    assert row[:4] == [match[1], "tempco", "aborted", "1/6"]
+    assert row[:4] == [match[1], "tempco", "aborted", "0/1"]  # the sweep is one step

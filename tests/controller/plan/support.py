@@ -7,12 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mfg_ctl.plan import (
-    Plan,
-    PlanError,
-    RegisterStep,
-    parse_plan,
-)
+from mfg_ctl.plan import Plan, PlanError, parse_plan
+from mfg_ctl.steps.register import RegisterStep
 
 ROOT = Path(__file__).resolve().parents[3]
 BRINGUP = ROOT / "plans" / "station_bringup.yaml"

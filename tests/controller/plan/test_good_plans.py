@@ -6,15 +6,9 @@ import pydantic
 import pytest
 import yaml
 
-from mfg_ctl.plan import (
-    DEFAULT_RETRIES,
-    DEFAULT_TIMEOUT,
-    STEP_KINDS,
-    RegisterStep,
-    load_plan,
-    parse_plan,
-    step_kind,
-)
+from mfg_ctl.plan import DEFAULT_RETRIES, DEFAULT_TIMEOUT, load_plan, parse_plan
+from mfg_ctl.steps import step_kind, step_kinds
+from mfg_ctl.steps.register import RegisterStep
 from mfg_ctl.thresholds import Range, Tolerance, TolerancePct, judge, write_detail
 from tests.controller.cli.support import REPORT
 from tests.controller.plan.support import (
@@ -123,7 +117,7 @@ def test_a_step_built_in_code_resolves_against_built_in_profiles():
 def test_step_kinds_are_told_apart_by_their_keys():
     assert step_kind({"register": "x"}) == "register"
     assert step_kind({"name": "x"}) is None
-    assert STEP_KINDS["register"] is RegisterStep
+    assert step_kinds()["register"].model is RegisterStep
 
 
 # -- the bring-up plan --------------------------------------------------------------------

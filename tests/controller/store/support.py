@@ -49,7 +49,7 @@ def step(run_id: str, number: int, verdict: str = "pass", **extra: object) -> St
         "number": number,
         "name": f"step_{number}",
         "device": "psu",
-        "register": "VOUT",
+        "target": "VOUT",
         "action": "read",
         "verdict": verdict,
         "detail": f"detail {number}",

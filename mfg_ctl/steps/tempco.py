@@ -1,7 +1,20 @@
-"""The ``tempco:`` step: a TempCo sweep over three SCPI instruments, as one plan step.
+"""The ``tempco`` step: a TempCo sweep over three SCPI instruments, as one plan step.
 
-It is built on the step base of :mod:`mfg_ctl.steps`; the sweep
-itself is :func:`mfg_ctl.tempco.run_sweep`.
+In a plan (``plans/dvt_tempco.yaml``)::
+
+    - name: tempco_vout
+      tempco:
+        chamber: chamber
+        supply: supply
+        meter: meter
+        temperatures: [-40, 0, 25, 85, 125]
+        expected: 50            # ppm/C
+        tolerance: 5
+
+The sweep and the fit are :func:`mfg_ctl.tempco.run_sweep` (the library this
+kind uses); each settled temperature is reported to the observers as a
+:class:`~mfg_ctl.steps.contract.Progress` (``point_25C``), and the step is judged
+in ppm/C. ``mfg-ctl tempco`` runs a plan of this one step.
 """
 
 from __future__ import annotations
@@ -17,21 +30,43 @@ from pydantic import (
     model_validator,
 )
 
-from mfg_ctl.steps import (
-    MAX_READINGS,
-    Action,
-    RegisterStep,
-    ScpiStep,
-    StepBase,
-    Text,
-    Whole,
-    _scpi_device,
-    describe_type,
+from mfg_ctl.drivers import (
+    InstrumentConnectionError,
+    InstrumentError,
+    InstrumentReplyError,
+    InstrumentTimeoutError,
+    ScpiChamber,
+    ScpiDmm,
+    ScpiPowerSupply,
 )
-from mfg_ctl.tempco import TempcoSettings
+from mfg_ctl.steps.contract import (
+    Limits,
+    Progress,
+    StepContext,
+    StepKind,
+    StepOutcome,
+    TransientError,
+)
+from mfg_ctl.steps.model import Action, StepBase, Text, Whole, describe_type, scpi_device
+from mfg_ctl.tempco import StabilityTimeoutError, TempcoPoint, TempcoSettings, run_sweep
 from mfg_ctl.thresholds import FieldError, Number, Threshold
 
-__all__ = ["STEP_KINDS", "Step", "TempcoSpec", "TempcoStep", "step_kind"]
+__all__ = [
+    "KIND",
+    "MAX_READINGS",
+    "SIMULATED_SPEED",
+    "TempcoSpec",
+    "TempcoStep",
+    "point_name",
+    "run",
+]
+
+MAX_READINGS = 1000  # DMM readings averaged per temperature
+#: Simulated seconds per real second of the simulated SCPI bench: a sweep (about
+#: 30 minutes of chamber time) in about one second. A request costs the bench's
+#: model a bounded amount of work however far the clock jumped, so the speed is
+#: limited only by how finely the sweep's polls sample the chamber.
+SIMULATED_SPEED = 2000.0
 
 
 class TempcoSpec(BaseModel):
@@ -50,19 +85,19 @@ class TempcoSpec(BaseModel):
     @field_validator("chamber")
     @classmethod
     def _check_chamber(cls, value: str, info: ValidationInfo) -> str:
-        _scpi_device(info, value, "chamber")
+        scpi_device(info, value, "chamber")
         return value
 
     @field_validator("supply")
     @classmethod
     def _check_supply(cls, value: str, info: ValidationInfo) -> str:
-        _scpi_device(info, value, "power_supply")
+        scpi_device(info, value, "power_supply")
         return value
 
     @field_validator("meter")
     @classmethod
     def _check_meter(cls, value: str, info: ValidationInfo) -> str:
-        _scpi_device(info, value, "multimeter")
+        scpi_device(info, value, "multimeter")
         return value
 
     @field_validator("temperatures")
@@ -116,7 +151,8 @@ class TempcoStep(StepBase):
     ``device`` is the meter (YAML gives no ``device:``); :attr:`devices` lists
     all three. ``timeout`` bounds each instrument command of the sweep, not the
     sweep: its waits are bounded by :class:`TempcoSettings` (chamber time).
-    ``retries`` defaults to 0: a failed sweep is not repeated.
+    ``retries`` defaults to 0; like any step's, they repeat a sweep that an instrument
+    timeout, a garbled reply or a dropped connection broke (not a chamber that never settles).
     """
 
     kind: ClassVar[str] = "tempco"
@@ -143,6 +179,11 @@ class TempcoStep(StepBase):
     def action(self) -> Action:
         """Always ``sweep``."""
         return "sweep"
+
+    @property
+    def target(self) -> str:
+        """``vout``: the sweep measures the DUT's output voltage."""
+        return "vout"
 
     @property
     def threshold(self) -> Threshold | None:
@@ -188,22 +229,45 @@ class TempcoStep(StepBase):
         return value
 
 
-#: Any step.
-Step = RegisterStep | ScpiStep | TempcoStep
-#: The step model of each kind.
-STEP_KINDS: dict[str, type[Step]] = {
-    "register": RegisterStep,
-    "scpi": ScpiStep,
-    "tempco": TempcoStep,
-}
+def point_name(setpoint_c: float) -> str:
+    """How a settled temperature is named: ``point_25C``."""
+    return f"point_{setpoint_c:g}C"
 
 
-def step_kind(raw: Mapping[str, Any]) -> str | None:
-    """Which kind of step ``raw`` is, from the keys it has; None if it says nothing."""
-    if "register" in raw:
-        return "register"
-    if "tempco" in raw:
-        return "tempco"
-    if "query" in raw or isinstance(raw.get("write"), str):
-        return "scpi"
-    return None
+def _progress(point: TempcoPoint) -> Progress:
+    detail = (
+        f"measured {point.vout_v:.6g} V at {point.temperature_c:.4g} C "
+        f"(setpoint {point.setpoint_c:g} C)"
+    )
+    return Progress(point_name(point.setpoint_c), detail, point.vout_v, "V")
+
+
+#: Instrument failures that may not recur: the sweep is run again, up to the step's retries.
+_TRANSIENT = (InstrumentConnectionError, InstrumentReplyError, InstrumentTimeoutError)
+
+
+def run(step: TempcoStep, context: StepContext) -> StepOutcome:
+    """Sweep, reporting each settled temperature, and judge the fit in ppm/C."""
+    chamber, supply, meter = (context.clients[name] for name in step.devices)
+    try:
+        result = run_sweep(
+            chamber.driver(ScpiChamber, step.timeout),
+            supply.driver(ScpiPowerSupply, step.timeout),
+            meter.driver(ScpiDmm, step.timeout),
+            step.settings(clock_speed=context.clock_speed),
+            on_point=lambda point: context.progress(_progress(point)),
+        )
+    except InstrumentError as error:
+        if isinstance(error, _TRANSIENT) and not isinstance(error, StabilityTimeoutError):
+            raise TransientError(f"instrument error: {error}") from None
+        return StepOutcome("error", f"instrument error: {error}")
+    expected, band = result.settings.expected_ppm_per_c, result.settings.tolerance_ppm_per_c
+    limits = Limits(expected - band, expected + band, expected)
+    return StepOutcome(result.verdict, result.detail, result.ppm_per_c, limits, "ppm/C")
+
+
+def _claims(raw: Mapping[str, Any]) -> bool:
+    return "tempco" in raw
+
+
+KIND = StepKind("tempco", TempcoStep, _claims, run, {"tempco": TempcoSpec})

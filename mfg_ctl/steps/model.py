@@ -1,0 +1,220 @@
+"""What every plan step model is built on: :class:`StepBase` and the plan's devices.
+
+Every step has ``kind``, ``number``, ``name``, ``device``, ``devices`` (every
+device it talks to), ``timeout``, ``retries``, ``action``, ``target`` and
+``is_write``. Devices resolve through a :class:`DeviceCatalog` passed as the
+validation context (``{"devices": catalog, "number": n}``); a register step
+names a Modbus device (declared ``profile:`` or a built-in profile), a SCPI or
+TempCo step names instruments declared ``scpi: KIND``. Built in code without a
+catalog, SCPI device names are taken as given. The kinds themselves are the
+other modules of this package (:mod:`mfg_ctl.steps.registry`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from mfg_ctl.thresholds import Number
+from mfg_ctl.wording import clip, clip_text, describe_type
+from simulators.profiles import DeviceProfile, builtin_names
+from simulators.profiles import resolve_profile as _resolve_profile
+
+__all__ = [
+    "DEFAULT_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "SCPI_KINDS",
+    "Action",
+    "DeviceCatalog",
+    "Name",
+    "ScpiKind",
+    "StepBase",
+    "Text",
+    "Whole",
+    "catalog_of",
+    "describe_type",
+    "scpi_device",
+]
+
+DEFAULT_TIMEOUT = 1.0  # seconds per attempt
+MAX_TIMEOUT = 60.0
+DEFAULT_RETRIES = 1  # extra attempts after a timeout, bad frame or dropped connection
+MAX_RETRIES = 10
+#: The instruments of the SCPI bench (doc/dvt_bench.rst) a plan device may be.
+SCPI_KINDS = ("chamber", "power_supply", "multimeter")
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+#: The longest name of a plan, step or device.
+MAX_NAME = 100
+
+
+def _usable_name(value: str) -> str:
+    if len(value) > MAX_NAME:
+        raise ValueError(f"{clip(value)} is too long for a name: use at most {MAX_NAME} characters")
+    if not _NAME.fullmatch(value):
+        raise ValueError(
+            f"{clip(value)} is not a usable name: use letters, digits, _ . - and no spaces"
+        )
+    return value
+
+
+Name = Annotated[str, AfterValidator(_usable_name)]
+
+Whole = Annotated[int, Strict()]
+Text = Annotated[str, Strict()]
+Action = Literal["write", "read", "query", "sweep"]
+ScpiKind = Literal["chamber", "power_supply", "multimeter"]
+
+
+class DeviceCatalog:
+    """The plan's devices by name: Modbus profiles (declared, else built-in) and SCPI kinds."""
+
+    def __init__(
+        self,
+        declared: Mapping[str, DeviceProfile] | None = None,
+        scpi: Mapping[str, str] | None = None,
+    ) -> None:
+        self.profiles: dict[str, DeviceProfile] = dict(declared or {})
+        self.scpi: dict[str, str] = dict(scpi or {})
+
+    def profile(self, device: str) -> DeviceProfile:
+        """The profile of Modbus ``device``; ValueError saying how to declare an unknown one."""
+        if device in self.scpi:
+            raise ValueError(
+                f"{device} is a SCPI instrument (scpi: {self.scpi[device]}), not a Modbus "
+                'device: talk to it with query: "..." or write: "..." instead of register:'
+            )
+        if device not in self.profiles:
+            if device not in builtin_names():
+                raise ValueError(
+                    f"unknown device {clip(device)}: not under the plan's devices: and not a "
+                    f"built-in profile ({', '.join(builtin_names())}); declare it as "
+                    f"devices: {{{clip_text(device)}: {{profile: path/to/profile.yaml}}}}"
+                )
+            self.profiles[device] = _resolve_profile(device)
+        return self.profiles[device]
+
+    def scpi_kind(self, device: str, wanted: str | None = None) -> str:
+        """The instrument kind of SCPI ``device``; ValueError unless declared (as ``wanted``)."""
+        kinds = wanted or "|".join(SCPI_KINDS)
+        declare = f"declare it as devices: {{{clip_text(device)}: {{scpi: {kinds}}}}}"
+        if device not in self.scpi:
+            if device in self.profiles or device in builtin_names():
+                raise ValueError(
+                    f"{device} is a Modbus device, not a SCPI instrument: use "
+                    f"register: with it, or {declare}"
+                )
+            raise ValueError(f"unknown SCPI device {clip(device)}: {declare}")
+        kind = self.scpi[device]
+        if wanted is not None and kind != wanted:
+            raise ValueError(
+                f"{device} is a {kind}, not a {wanted}: name a device declared as scpi: {wanted}"
+            )
+        return kind
+
+
+def _context(info: ValidationInfo) -> dict[str, Any]:
+    return info.context if isinstance(info.context, dict) else {}
+
+
+def catalog_of(info: ValidationInfo) -> DeviceCatalog:
+    catalog = _context(info).get("devices")
+    return catalog if isinstance(catalog, DeviceCatalog) else DeviceCatalog()
+
+
+def scpi_device(info: ValidationInfo, device: str, wanted: str | None = None) -> None:
+    """Check a SCPI device against the plan's catalog; nothing to check without one."""
+    catalog = _context(info).get("devices")
+    if isinstance(catalog, DeviceCatalog):
+        catalog.scpi_kind(device, wanted)
+
+
+class StepBase(BaseModel):
+    """What every step has: a name, a device, a timeout per attempt and a retry count."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClassVar[str]  # the name of its StepKind
+    name: Name
+    device: str
+    timeout: Number = DEFAULT_TIMEOUT
+    retries: Whole = DEFAULT_RETRIES
+    _number: int = PrivateAttr(default=0)
+    _teardown: bool = PrivateAttr(default=False)
+
+    @property
+    def number(self) -> int:
+        """The step's place in its plan, from 1 (0 outside a plan); teardown steps come last."""
+        return self._number
+
+    @property
+    def teardown(self) -> bool:
+        """Whether the step is one of the plan's ``teardown:`` steps, which always run."""
+        return self._teardown
+
+    @property
+    def action(self) -> str:
+        """What the step does on the wire, as events report it (``write``, ``read``, ...)."""
+        raise NotImplementedError
+
+    @property
+    def target(self) -> str:
+        """What the step acts on, as events report it: a register, a command; its kind if none."""
+        return self.kind
+
+    @property
+    def is_write(self) -> bool:
+        """Whether the step writes rather than measures."""
+        return self.action == "write"
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """Every device the step talks to."""
+        return (self.device,)
+
+    @classmethod
+    def check_device(cls, device: str, info: ValidationInfo) -> None:
+        """ValueError unless ``device`` is one this kind of step can talk to."""
+        catalog_of(info).profile(device)
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str, info: ValidationInfo) -> str:
+        cls.check_device(value, info)
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: float) -> float:
+        if not 0 < value <= MAX_TIMEOUT:
+            raise ValueError(
+                f"{value:g} s is not a usable timeout: give seconds per attempt, "
+                f"above 0 and at most {MAX_TIMEOUT:g}"
+            )
+        return value
+
+    @field_validator("retries")
+    @classmethod
+    def _check_retries(cls, value: int) -> int:
+        if not 0 <= value <= MAX_RETRIES:
+            raise ValueError(f"{value} is not allowed: give 0 to {MAX_RETRIES} extra attempts")
+        return value
+
+    @model_validator(mode="after")
+    def _place(self, info: ValidationInfo) -> Self:
+        self._number = int(_context(info).get("number", 0))
+        self._teardown = bool(_context(info).get("teardown", False))
+        return self
