@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 class Session(ABC):
     """One connection's conversation with a listening System.
 
+    >>> from simulators.session import Session
     >>> class Echo(Session):
     ...     def feed(self, data: bytes) -> list[bytes]:
     ...         return [data.upper()]
@@ -64,6 +65,7 @@ def takes_text(parse: Callable[..., Any]) -> bool:
     each byte as a one-character ``str`` (latin-1). A System may decide
     instead with the class attribute ``discos_style = True`` or ``False``.
 
+    >>> from simulators.session import takes_text
     >>> def discos(self, byte): ...
     >>> def ours(self, byte: bytes) -> bool | bytes: ...
     >>> takes_text(discos), takes_text(ours)

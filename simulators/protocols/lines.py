@@ -11,6 +11,7 @@ bytes up to the next newline are dropped. An unfinished line is reported as
 soon as it outgrows the bound (at the end of that feed's lines), so a client
 that never sends a newline costs at most ``max_line`` bytes of memory.
 
+>>> from simulators.protocols.lines import LineFramer
 >>> framer = LineFramer(max_line=8)
 >>> framer.feed(b"*IDN?\\r\\nVOLT")
 [b'*IDN?\\r']
