@@ -188,7 +188,9 @@ class ListeningSystem(BaseSystem, ABC):
             return False
         if cls.discos_style is not None:
             return cls.discos_style
-        return not cls.parser_state and takes_text(cls.parse)
+        if cls.parser_state or cls.parse_chunk is not ListeningSystem.parse_chunk:
+            return False  # this framework's own byte-wise features
+        return takes_text(cls.parse)
 
     def parse_chunk(self, data: bytes) -> list[bytes]:
         """Feed ``data`` as one client would, through the System's own session; return the replies.

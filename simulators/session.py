@@ -62,8 +62,10 @@ def takes_text(parse: Callable[..., Any]) -> bool:
     The rule: ``parse(self, byte: bytes)`` (annotated ``bytes``) is this
     framework's byte-wise contract and gets ``bytes``; a ``parse`` whose
     argument carries no annotation, or ``str``, is a DISCOS module's and gets
-    each byte as a one-character ``str`` (latin-1). A System may decide
-    instead with the class attribute ``discos_style = True`` or ``False``.
+    each byte as a one-character ``str`` (latin-1). A System that lists
+    ``parser_state`` or has its own ``parse_chunk`` is this framework's, and
+    one may decide with the class attribute ``discos_style = True`` or
+    ``False`` (:meth:`~simulators.common.ListeningSystem.speaks_discos`).
 
     >>> from simulators.session import takes_text
     >>> def discos(self, byte): ...
