@@ -96,7 +96,7 @@ class Chunked(ListeningSystem):
     def __init__(self) -> None:
         self.slices: list[bytes] = []
 
-    def parse(self, byte):  # type: ignore[no-untyped-def]
+    def parse(self, byte):
         return byte
 
     def parse_chunk(self, data: bytes) -> list[bytes]:
