@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import queue
 import time
 
 import pytest
 
-from simulators.common import ListeningSystem, Reply
+from simulators.commands import Command
+from simulators.common import ListeningSystem, Publisher, Reply, SendingSystem
+from simulators.host import SystemHost
 from simulators.launcher import Simulator
 from simulators.session import ByteSession, Session, takes_text
+from simulators.utils import SimulatedClock
 from tests.server.conftest import answer, frame
 from tests.server.test_server import connect
 
@@ -189,3 +193,30 @@ def test_the_discos_rule_reads_parse_annotation_or_the_class_attribute() -> None
     assert not Declared().speaks_discos()
     assert Stated().speaks_discos()
     assert not Lines().speaks_discos()  # parser_state: the framework's own byte-wise contract
+
+
+# -- a System that only sends has no session ----------------------------------------------
+
+
+class Ticker(SendingSystem):
+    """Streams ``tick``; protocol bytes sent to it are ignored, custom commands answered."""
+
+    def __init__(self) -> None:
+        self.publisher = Publisher(lambda: b"tick\n", 0.01, self.lock, SimulatedClock())
+
+    def subscribe(self, q: queue.Queue[bytes]) -> None:
+        self.publisher.subscribe(q)
+
+    def unsubscribe(self, q: queue.Queue[bytes]) -> None:
+        self.publisher.unsubscribe(q)
+
+    def system_echo(self, word: str) -> str:
+        return word
+
+
+def test_a_sending_system_ignores_protocol_bytes_and_answers_commands() -> None:
+    host = SystemHost(Ticker(), lambda: None)
+    assert host.open_session() is None
+    assert not host.discos
+    replies, stop = host.process(None, [b"junk", Command("echo", ("hi",)), b"more"])
+    assert (replies, stop) == ([b"hi\n"], False)
