@@ -1,11 +1,14 @@
 """The plugin contract: the System classes a simulator module builds on.
 
 A simulator module declares ``servers`` (where to listen and send) and a
-``System`` class. The server feeds a :class:`ListeningSystem` the bytes it
-receives and sends back what :meth:`~ListeningSystem.parse` returns; a
-:class:`SendingSystem` fills the queues of its subscribers every
-``sampling_time``. Any method named ``system_<name>`` is a custom command,
-reachable from any client as ``$system_<name>:arg1,arg2%``.
+``System`` class. A :class:`ListeningSystem` hands each client connection its
+own :class:`~simulators.session.Session` (:meth:`~ListeningSystem.open_session`);
+the server feeds it the bytes that connection sends and sends back what it
+returns. A System may instead write the byte-wise ``parse(byte)`` of older
+and DISCOS simulators: an adapter session feeds it. A :class:`SendingSystem`
+fills the queues of its subscribers every ``sampling_time``. Any method named
+``system_<name>`` is a custom command, reachable from any client as
+``$system_<name>:arg1,arg2%``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, ClassVar
 from simulators.clock import Clock, default_clock
 from simulators.commands import describe
 from simulators.ratelimit import RateLimitedLog
+from simulators.session import ByteSession, Session, takes_text
 
 __all__ = [
     "SHUTDOWN_REPLY",
@@ -32,6 +36,7 @@ __all__ = [
     "Reply",
     "SendingSystem",
     "ServerSpec",
+    "Session",
     "Shared",
 ]
 
@@ -125,50 +130,82 @@ class BaseSystem:
 
 
 class ListeningSystem(BaseSystem, ABC):
-    """A System that answers what clients send.
+    """A System that answers what clients send: write :meth:`open_session` or :meth:`parse`.
 
-    The server feeds the received bytes one at a time, as length-1 ``bytes``, to
-    :meth:`parse`, which returns:
+    :meth:`open_session` returns a new :class:`~simulators.session.Session`
+    for each connection: its ``feed(data)`` gets what that client sends and
+    returns the replies (a :class:`Reply` to delay one or to close the
+    connection). Everything a partial message needs lives in the session.
 
-    * ``False`` — the byte was rejected while waiting for the start of a message;
-    * ``True`` — the byte was accepted (message incomplete, or nothing to answer);
-    * ``bytes`` — the reply to send back (a :class:`Reply` to delay it or to
-      close the connection instead).
-
-    Raising :class:`ValueError` marks a bad message: the server logs it (through
-    ``bad_input_log``, rate-limited) and keeps the connection.
+    Or, the byte-wise contract: :meth:`parse` gets one byte at a time and
+    returns ``False`` (rejected while waiting for a message), ``True``
+    (accepted, nothing to send yet) or the reply; a :class:`ValueError` marks
+    a bad message, logged through ``bad_input_log``. The default
+    :meth:`open_session` feeds it (:class:`~simulators.session.ByteSession`),
+    with DISCOS modules' ``str`` bytes when ``parse`` is theirs
+    (:attr:`discos_style`).
     """
 
-    #: Attributes that hold a partly received message. The server keeps one set
-    #: per connection and swaps them in before feeding that connection's bytes,
-    #: so a partial message from one client is never completed by another.
+    #: ``True``: ``parse`` takes one-character ``str`` and may answer ``str`` (DISCOS
+    #: modules); ``False``: ``bytes``; None: decided from ``parse``'s annotation.
+    discos_style: ClassVar[bool | None] = None
+    #: Byte-wise Systems only: attributes that hold a partly received message,
+    #: kept per connection by the adapter session. New Systems use a session.
     parser_state: ClassVar[tuple[str, ...]] = ()
 
-    @abstractmethod
+    def __new__(cls, *args: Any, **kwargs: Any) -> ListeningSystem:
+        if cls.open_session is ListeningSystem.open_session and cls.parse is ListeningSystem.parse:
+            raise TypeError(
+                f"Can't instantiate {cls.__name__}: a ListeningSystem defines open_session() "
+                "or parse(byte)"
+            )
+        instance = super().__new__(cls, *args, **kwargs)
+        assert isinstance(instance, ListeningSystem)
+        return instance
+
+    def open_session(self) -> Session:
+        """A new session for one client connection (the server holds the lock meanwhile).
+
+        The default adapts :meth:`parse` (see :class:`~simulators.session.ByteSession`).
+        """
+        cls = type(self)
+        chunk = self.parse_chunk if cls.parse_chunk is not ListeningSystem.parse_chunk else None
+        return ByteSession(self, text=self.speaks_discos(), chunk=chunk, state=cls.parser_state)
+
     def parse(self, byte: bytes) -> bool | bytes:
-        """Consume one byte; return False, True or the reply bytes (see the class docstring)."""
+        """Consume one byte; return False, True or the reply bytes (see the class docstring).
+
+        A System with sessions need not write it: this one feeds the byte
+        through :meth:`parse_chunk` and returns the first reply, or True.
+        """
+        replies = self.parse_chunk(byte)
+        return replies[0] if replies else True
+
+    def speaks_discos(self) -> bool:
+        """Whether this System is a DISCOS module's: byte-wise, with ``str`` bytes and replies."""
+        cls = type(self)
+        if cls.open_session is not ListeningSystem.open_session:
+            return False
+        if cls.discos_style is not None:
+            return cls.discos_style
+        if cls.parser_state or cls.parse_chunk is not ListeningSystem.parse_chunk:
+            return False  # this framework's own byte-wise features
+        return takes_text(cls.parse)
 
     def parse_chunk(self, data: bytes) -> list[bytes]:
-        """Parse a whole chunk and return its replies, in order.
+        """Feed ``data`` as one client would, through the System's own session; return the replies.
 
-        The server calls this; the default feeds :meth:`parse` byte by byte and
-        logs a :class:`ValueError` as a bad message (rate-limited). A System may
-        override it with a faster path as long as :meth:`parse` keeps working
-        byte by byte.
+        For driving a System without a server (tests, doctests): every call
+        continues the same conversation.
         """
-        replies = []
-        parse = self.parse
-        for index in range(len(data)):
-            try:
-                reply = parse(data[index : index + 1])
-            except ValueError as error:
-                self.bad_input_log.log(
-                    logger, logging.WARNING, "%s: bad message: %s", type(self).__name__, error
-                )
-                continue
-            if reply is not True and reply is not False:
-                replies.append(reply)
-        return replies
+        session: Session | None = getattr(self, "_own_session", None)
+        if session is None:
+            if type(self).open_session is ListeningSystem.open_session:
+                session = ByteSession(self, text=self.speaks_discos())
+            else:
+                session = self.open_session()
+            self._own_session = session
+        return session.feed(data)
 
 
 class SendingSystem(BaseSystem, ABC):

@@ -31,6 +31,7 @@ from simulators.commands import Command, CommandSplitter
 from simulators.common import Reply, SendingSystem
 from simulators.host import SystemHost
 from simulators.ordering import Member
+from simulators.session import Session
 
 __all__ = [
     "ListeningTCPHandler",
@@ -57,12 +58,18 @@ class TCPHandler(socketserver.BaseRequestHandler):
 
     server: Any
 
-    def answer(self, sock: socket.socket, host: SystemHost, splitter: CommandSplitter) -> bool:
+    def answer(
+        self,
+        sock: socket.socket,
+        host: SystemHost,
+        splitter: CommandSplitter,
+        session: Session | None,
+    ) -> bool:
         """Read once, answer; False when the connection must end."""
         data = sock.recv(READ_SIZE)
         if not data:
             return False
-        replies, stop = host.process(self, splitter.feed(data))
+        replies, stop = host.process(session, splitter.feed(data))
         if replies and not _send(sock, replies, self.server.stopping):
             return False
         if stop:
@@ -82,21 +89,25 @@ class ListeningTCPHandler(socketserver.BaseRequestHandler):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.server.track(sock)
         member: Member | None = None
+        session: Session | None = None
         try:
             greeting = host.greeting()
             if greeting:
                 sock.sendall(greeting)
+            session = host.open_session()
             member = host.group.join(sock)
-            self._serve(sock, host, member)
+            self._serve(sock, host, member, session)
         except OSError as error:
             logger.debug("connection from %s ended: %s", self.client_address, error)
         finally:
             if member is not None:
                 host.group.leave(member)
-            host.forget(self)
+            host.close_session(session)
             self.server.untrack(sock)
 
-    def _serve(self, sock: socket.socket, host: SystemHost, member: Member) -> None:
+    def _serve(
+        self, sock: socket.socket, host: SystemHost, member: Member, session: Session | None
+    ) -> None:
         group, splitter = host.group, CommandSplitter()
         stopping: threading.Event = self.server.stopping
         idle_timeout: float | None = self.server.connection_idle_timeout()
@@ -123,7 +134,7 @@ class ListeningTCPHandler(socketserver.BaseRequestHandler):
                 group.consumed(member)
                 if not data:
                     return
-                replies, stop, rest = host.start(self, splitter.feed(data))
+                replies, stop, rest = host.start(session, splitter.feed(data))
                 member.waiting = rest is None
             while True:
                 if replies and not _send(sock, replies, stopping, step_aside):
@@ -165,8 +176,13 @@ class ListeningUDPHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         data, sock = self.request
         host: SystemHost = self.server.host
-        replies, stop = host.process(self, _split_datagram(data))
-        host.forget(self)  # a datagram is a whole message: nothing carries over
+        if host.discos:
+            data += b"\n"  # DISCOS ends every datagram with a newline for parse()
+        session = host.open_session()  # a datagram is a whole message: nothing carries over
+        try:
+            replies, stop = host.process(session, _split_datagram(data))
+        finally:
+            host.close_session(session)
         answer: list[bytes] = []
         for reply in replies:
             if isinstance(reply, Reply) and (
@@ -253,16 +269,21 @@ class SendingTCPHandler(TCPHandler):
             self.server.untrack(sock)
             return
         host.subscribe(mailbox)
+        session: Session | None = None
         try:
-            self._serve(sock, host, mailbox)
+            session = host.open_session()  # a System that also listens answers here too
+            self._serve(sock, host, mailbox, session)
         except OSError as error:
             logger.debug("subscriber %s ended: %s", self.client_address, error)
         finally:
+            host.close_session(session)
             host.unsubscribe(mailbox)
             mailbox.doorbell.close()
             self.server.untrack(sock)
 
-    def _serve(self, sock: socket.socket, host: SystemHost, mailbox: _Mailbox) -> None:
+    def _serve(
+        self, sock: socket.socket, host: SystemHost, mailbox: _Mailbox, session: Session | None
+    ) -> None:
         splitter = CommandSplitter()
         ready = select.poll()
         ready.register(sock, select.POLLIN)
@@ -271,7 +292,7 @@ class SendingTCPHandler(TCPHandler):
         while not self.server.stopping.is_set():
             for fd, _event in ready.poll(WAIT_BOUND_MS):
                 if fd == client:
-                    if not self.answer(sock, host, splitter):
+                    if not self.answer(sock, host, splitter, session):
                         return
                 else:
                     messages = mailbox.take_all()
@@ -288,9 +309,8 @@ class SendingUDPHandler(socketserver.BaseRequestHandler):
         data, sock = self.request
         host: SystemHost = self.server.host
         segments = _split_datagram(data)
-        commands = [segment for segment in segments if isinstance(segment, Command)]
-        if commands:
-            replies, stop = host.process(self, commands)
+        if any(isinstance(segment, Command) for segment in segments):
+            replies, stop = host.process(None, segments)  # commands only: no session
             reply = b"".join(replies)
             if stop:
                 host.request_stop()

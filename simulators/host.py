@@ -1,28 +1,33 @@
-"""One System as its servers see it: serialized calls, per-connection parser state, slices.
+"""One System as its servers see it: serialized calls, one session per connection, slices.
 
-Every connection is an ``owner``. Before a connection's bytes are parsed, the
-System's :attr:`~simulators.common.ListeningSystem.parser_state` attributes are
-swapped for that connection's, so partial messages never mix.
+Every listening connection has its own :class:`~simulators.session.Session`,
+opened when it connects and closed when it ends, so partial messages never
+mix. What one read brings is fed to it in slices of at most :data:`SLICE`
+bytes, each under the System's lock, so a client streaming garbage holds the
+lock a few milliseconds at a time and the others are answered in between.
 
-What one read brings is parsed in slices of at most :data:`SLICE` bytes, each
-under the System's lock, so a client streaming garbage holds the lock a few
-milliseconds at a time and the others are answered in between.
+A DISCOS module (:meth:`~simulators.common.ListeningSystem.speaks_discos`)
+may end a custom command with DISCOS's ``%%%%%`` tail: ``$system_stop%%%%%``.
+The four extra ``%`` that arrive with the command are dropped, and such a
+command is answered as DISCOS did: the method's ``str``, latin-1, with no
+newline added (nothing for any other result or an error), and ``$system_stop``
+answers ``$server_shutdown%%%%%``. Sent with one ``%``, a command is answered
+as on any other simulator.
 """
 
 from __future__ import annotations
 
 import collections
-import copy
 import logging
 import queue
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from simulators.commands import Command, dispatch
 from simulators.common import SHUTDOWN_REPLY, BaseSystem, ListeningSystem, Reply, SendingSystem
 from simulators.ordering import OrderingGroup, group_for
+from simulators.session import Session
 
-__all__ = ["SLICE", "SystemHost", "Work"]
+__all__ = ["DISCOS_SHUTDOWN_REPLY", "DISCOS_TAIL", "SLICE", "SystemHost", "Work"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +35,20 @@ logger = logging.getLogger(__name__)
 SLICE = 4096
 #: What a custom command counts for against a slice.
 COMMAND_COST = 64
+#: What follows a custom command's ``%`` in DISCOS's form of it (``$system_stop%%%%%``).
+DISCOS_TAIL = b"%%%%"
+#: What ``$system_stop%%%%%`` answers: DISCOS's form of :data:`~simulators.common.SHUTDOWN_REPLY`.
+DISCOS_SHUTDOWN_REPLY = SHUTDOWN_REPLY + "%%%%"
 
 
 class Work:
     """What is left to do of one read: protocol data and commands, run a slice at a time."""
 
-    def __init__(self, host: SystemHost, owner: object, segments: Iterable[bytes | Command]):
+    def __init__(
+        self, host: SystemHost, session: Session | None, segments: Iterable[bytes | Command]
+    ) -> None:
         self._host = host
-        self._owner = owner
+        self._session = session
         self._segments: collections.deque[bytes | Command] = collections.deque(segments)
 
     @property
@@ -47,7 +58,8 @@ class Work:
 
     def step(self) -> tuple[list[bytes], bool]:
         """Run the next slice under the System's lock; return its replies and whether to stop."""
-        host, system, segments = self._host, self._host.system, self._segments
+        host, session, segments = self._host, self._session, self._segments
+        system = host.system
         replies: list[bytes] = []
         budget = SLICE
         with system.lock:
@@ -55,18 +67,23 @@ class Work:
                 segment = segments.popleft()
                 if isinstance(segment, Command):
                     budget -= COMMAND_COST
-                    text = dispatch(system, segment)
-                    replies.append(text.encode() + b"\n")
-                    if segment.name == "stop" and text == SHUTDOWN_REPLY:
+                    if host.discos and _took_discos_tail(segments):
+                        reply, stop = _run_discos_command(system, segment)
+                    else:
+                        text = dispatch(system, segment)
+                        reply = text.encode() + b"\n"
+                        stop = segment.name == "stop" and text in host.shutdown_replies
+                    if reply:
+                        replies.append(reply)
+                    if stop:
                         segments.clear()
                         return replies, True
-                elif isinstance(system, ListeningSystem):
+                elif session is not None:
                     if len(segment) > budget:
                         segments.appendleft(segment[budget:])
                         segment = segment[:budget]
                     budget -= len(segment)
-                    host.switch_to(self._owner)
-                    replies.extend(system.parse_chunk(segment))
+                    replies.extend(session.feed(segment))
                     if replies and isinstance(replies[-1], Reply) and replies[-1].close:
                         segments.clear()  # the connection ends: what follows is never read
                 else:
@@ -74,48 +91,95 @@ class Work:
         return replies, False
 
 
+def _took_discos_tail(segments: collections.deque[bytes | Command]) -> bool:
+    """Drop DISCOS's ``%%%%`` after a command, if it came with it; whether it did."""
+    if not segments:
+        return False
+    following = segments[0]
+    if isinstance(following, Command) or not following.startswith(DISCOS_TAIL):
+        return False
+    rest = following[len(DISCOS_TAIL) :]
+    if rest:
+        segments[0] = rest
+    else:
+        segments.popleft()
+    return True
+
+
+def _run_discos_command(system: BaseSystem, command: Command) -> tuple[bytes, bool]:
+    """Run a command sent in DISCOS's form; return DISCOS's reply and whether to stop."""
+    method = getattr(system, f"system_{command.name}", None)
+    if not callable(method):
+        system.bad_input_log.log(logger, logging.INFO, "command %s not supported", command.name)
+        return b"", False
+    try:
+        result = method(*command.args)
+    except Exception as error:
+        system.bad_input_log.log(
+            logger, logging.INFO, "custom command %s failed: %r", command.name, error
+        )
+        return b"", False
+    if command.name == "stop" and result in (SHUTDOWN_REPLY, DISCOS_SHUTDOWN_REPLY):
+        return DISCOS_SHUTDOWN_REPLY.encode(), True
+    if isinstance(result, str):
+        return result.encode("latin-1", errors="replace"), False
+    return b"", False
+
+
 class SystemHost:
-    """Serializes calls to one System and keeps each connection's parser state apart."""
+    """Serializes calls to one System and opens each connection's session."""
 
     def __init__(self, system: BaseSystem, request_stop: Callable[[], None]) -> None:
         self.system = system
         self.request_stop = request_stop
         #: The listening connections of every System sharing this one's lock.
         self.group: OrderingGroup = group_for(system.lock)
-        names = system.parser_state if isinstance(system, ListeningSystem) else ()
-        self._state_names: tuple[str, ...] = names
-        self._initial = {name: copy.deepcopy(getattr(system, name)) for name in names}
-        self._saved: dict[object, dict[str, Any]] = {}
-        self._owner: object = None
+        #: Whether the System is a DISCOS module's (custom commands in DISCOS's form too).
+        self.discos = isinstance(system, ListeningSystem) and system.speaks_discos()
+        #: What ``$system_stop%`` answers when it stops the simulator.
+        self.shutdown_replies = (
+            (SHUTDOWN_REPLY, DISCOS_SHUTDOWN_REPLY) if self.discos else (SHUTDOWN_REPLY,)
+        )
 
-    def begin(self, owner: object, segments: Iterable[bytes | Command]) -> Work:
-        """The work of one read from ``owner``; run it with :meth:`Work.step`."""
-        return Work(self, owner, segments)
+    def open_session(self) -> Session | None:
+        """A new session for one connection, or None when the System does not listen."""
+        system = self.system
+        if not isinstance(system, ListeningSystem):
+            return None
+        with system.lock:
+            return system.open_session()
+
+    def close_session(self, session: Session | None) -> None:
+        """End a connection's session: its connection is gone."""
+        if session is not None:
+            with self.system.lock:
+                session.close()
+
+    def begin(self, session: Session | None, segments: Iterable[bytes | Command]) -> Work:
+        """The work of one read from ``session``'s connection; run it with :meth:`Work.step`."""
+        return Work(self, session, segments)
 
     def start(
-        self, owner: object, segments: list[bytes | Command]
+        self, session: Session | None, segments: list[bytes | Command]
     ) -> tuple[list[bytes], bool, Work | None]:
         """Run the first slice of one read (lock held); return replies, stop, and what is left.
 
         The common case, a small read of protocol data, runs without building a
         :class:`Work`.
         """
-        system = self.system
-        if len(segments) == 1 and isinstance(system, ListeningSystem):
+        if len(segments) == 1 and session is not None:
             data = segments[0]
             if type(data) is bytes and len(data) <= SLICE:
-                if self._owner is not owner:
-                    self.switch_to(owner)
-                return system.parse_chunk(data), False, None
-        work = Work(self, owner, segments)
+                return session.feed(data), False, None
+        work = Work(self, session, segments)
         replies, stop = work.step()
         return replies, stop, None if work.done else work
 
     def process(
-        self, owner: object, segments: Iterable[bytes | Command]
+        self, session: Session | None, segments: Iterable[bytes | Command]
     ) -> tuple[list[bytes], bool]:
-        """Parse data and run commands from ``owner``; return the replies and whether to stop."""
-        work = self.begin(owner, segments)
+        """Run one connection's data and commands; return the replies and whether to stop."""
+        work = self.begin(session, segments)
         replies: list[bytes] = []
         stop = False
         while not (work.done or stop):
@@ -123,18 +187,13 @@ class SystemHost:
             replies.extend(more)
         return replies, stop
 
-    def forget(self, owner: object) -> None:
-        """Discard what ``owner`` left half sent: its connection is gone."""
-        with self.system.lock:
-            self._saved.pop(owner, None)
-            if self._owner is owner:
-                self._load(copy.deepcopy(self._initial))
-                self._owner = None
-
     def greeting(self) -> bytes | None:
-        """Return what the System sends a new TCP client."""
+        """Return what the System sends a new TCP client (a DISCOS module's ``str``: latin-1)."""
         with self.system.lock:
-            return self.system.system_greet()
+            greeting: bytes | str | None = self.system.system_greet()
+        if isinstance(greeting, str):
+            return greeting.encode("latin-1", errors="replace")
+        return greeting
 
     def subscribe(self, q: queue.Queue[bytes]) -> None:
         """Subscribe ``q`` to the (sending) System."""
@@ -149,19 +208,3 @@ class SystemHost:
         assert isinstance(system, SendingSystem)
         with system.lock:
             system.unsubscribe(q)
-
-    def switch_to(self, owner: object) -> None:
-        """Swap ``owner``'s parser state in (lock held)."""
-        if self._owner is owner:
-            return
-        if self._state_names:
-            if self._owner is not None:
-                system = self.system
-                self._saved[self._owner] = {n: getattr(system, n) for n in self._state_names}
-            state = self._saved.pop(owner, None)
-            self._load(state if state is not None else copy.deepcopy(self._initial))
-        self._owner = owner
-
-    def _load(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            setattr(self.system, name, value)

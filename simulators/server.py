@@ -2,8 +2,8 @@
 
 The request path: socket bytes -> per-connection :class:`~simulators.commands.CommandSplitter`
 -> custom commands to :func:`~simulators.commands.dispatch`, everything else to the
-System's ``parse_chunk()`` under the System's lock, a slice at a time
-(:mod:`simulators.host`) -> replies -> socket.
+connection's :class:`~simulators.session.Session` (``feed``) under the System's lock,
+a slice at a time (:mod:`simulators.host`) -> replies -> socket.
 
 A listening TCP connection reads only while it holds the System's lock and its
 turn in the System's ordering group (:mod:`simulators.ordering`), so a query

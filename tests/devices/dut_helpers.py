@@ -36,26 +36,27 @@ def draws(profile: FaultProfile, seed: int, count: int) -> list[bool]:
     return [profile.fails(rng) for _ in range(count)]
 
 
-def feed_bytes(system: DutSystem, data: bytes) -> tuple[list[bytes], list[str]]:
-    """Feed ``data`` to ``parse`` one byte at a time: the replies and the ValueErrors raised."""
+def feed_bytes(system: DutSystem, data: bytes) -> tuple[list[bytes], int]:
+    """Feed ``data`` to a new session one byte at a time: the replies and the overlong lines."""
+    dropped = [0]
+
+    def count() -> None:
+        dropped[0] += 1
+
+    system.line_too_long = count  # type: ignore[method-assign]
+    session = system.open_session()
     replies: list[bytes] = []
-    errors: list[str] = []
     for index in range(len(data)):
-        try:
-            reply = system.parse(data[index : index + 1])
-        except ValueError as error:
-            errors.append(str(error))
-            continue
-        if reply is not True and reply is not False:
-            replies.append(reply)
-    return replies, errors
+        replies.extend(session.feed(data[index : index + 1]))
+    return replies, dropped[0]
 
 
 def feed_chunks(system: DutSystem, data: bytes, size: int) -> list[bytes]:
-    """Feed ``data`` to ``parse_chunk`` in pieces of ``size`` bytes."""
+    """Feed ``data`` to a new session in pieces of ``size`` bytes."""
+    session = system.open_session()
     replies: list[bytes] = []
     for start in range(0, len(data), size):
-        replies.extend(system.parse_chunk(data[start : start + size]))
+        replies.extend(session.feed(data[start : start + size]))
     return replies
 
 

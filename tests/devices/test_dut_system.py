@@ -1,7 +1,8 @@
-"""The dut System without sockets: its line protocol, byte by byte and by chunks."""
+"""The dut System without sockets: its line protocol through sessions, bytes or chunks."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 import pytest
@@ -97,15 +98,33 @@ def test_unknown_commands_and_bad_values_answer_one_err_line(line, reply):
     assert dut.execute("LOAD?") == "0.500"  # nothing changed
 
 
-def test_parse_answers_one_line_per_command():
+def test_a_session_answers_one_line_per_command():
     dut = DutSystem()
-    replies, errors = feed_bytes(dut, b"*IDN?\nPOWER ON\r\n\n  \nPOWER?\nLOAD")
+    replies, dropped = feed_bytes(dut, b"*IDN?\nPOWER ON\r\n\n  \nPOWER?\nLOAD")
     assert replies == [IDENTITY.encode() + b"\n", b"OK\n", b"ON\n"]
-    assert errors == []
-    assert dut.parse(b" ") is True
-    assert dut.parse(b"1") is True
+    assert dropped == 0
+    session = dut.open_session()
+    assert session.feed(b"LOAD") == []
+    assert session.feed(b" 1") == []
+    assert session.feed(b"\n") == [b"OK\n"]
+    assert session.feed(b"\n") == []  # an empty line is not answered
+
+
+def test_each_session_keeps_its_own_partial_line():
+    dut = DutSystem()
+    first, second = dut.open_session(), dut.open_session()
+    assert first.feed(b"POWER") == []
+    assert second.feed(b"*IDN?\nLOAD?") == [IDENTITY.encode() + b"\n"]
+    assert first.feed(b" ON\n") == [b"OK\n"]
+    assert second.feed(b"\n") == [b"0.000\n"]
+    first.close()  # nothing to release: harmless
+
+
+def test_parse_chunk_is_one_conversation_and_parse_one_byte_of_it():
+    dut = DutSystem()
+    assert dut.parse_chunk(b"POWER O") == []
+    assert dut.parse(b"N") is True
     assert dut.parse(b"\n") == b"OK\n"
-    assert dut.parse(b"\n") is False  # an empty line is not answered
 
 
 VALID_LINES = [
@@ -133,35 +152,40 @@ def split_streams(draw):
 
 @settings(max_examples=60, deadline=None)
 @given(stream=split_streams(), seed=st.integers(0, 2**16))
-def test_parse_and_parse_chunk_give_identical_replies(stream, seed):
+def test_bytes_one_at_a_time_and_any_chunks_give_identical_replies(stream, seed):
     data, cuts = stream
     by_byte = System(system_type="factory-flaky", seed=seed)
     by_chunk = System(system_type="factory-flaky", seed=seed)
-    replies, errors = feed_bytes(by_byte, data)
+    byte_session, chunk_session = by_byte.open_session(), by_chunk.open_session()
+    replies = [
+        reply for index in range(len(data)) for reply in byte_session.feed(data[index : index + 1])
+    ]
     chunked = []
     for start, end in zip([0, *cuts], [*cuts, len(data)], strict=True):
-        chunked.extend(by_chunk.parse_chunk(data[start:end]))
-    assert errors == []
+        chunked.extend(chunk_session.feed(data[start:end]))
     assert chunked == replies
     assert all(reply.endswith(b"\n") and reply.count(b"\n") == 1 for reply in replies)
     # the partial last line waits in both
-    assert by_byte.parse_chunk(b"\n") == by_chunk.parse_chunk(b"\n")
+    assert byte_session.feed(b"\n") == chunk_session.feed(b"\n")
 
 
 def test_line_of_max_length_is_answered():
     line = b"X" * MAX_LINE + b"\n"
-    replies, errors = feed_bytes(DutSystem(), line)
-    assert errors == []
+    replies, dropped = feed_bytes(DutSystem(), line)
+    assert dropped == 0
     assert len(replies) == 1
     assert replies[0].startswith(b"ERR unknown command 'XXX")
     assert DutSystem().parse_chunk(line) == replies
 
 
-def test_parse_drops_a_line_one_byte_too_long_and_answers_the_next():
+def test_a_line_one_byte_too_long_is_dropped_once_and_the_next_answered(caplog):
     data = b"X" * (MAX_LINE + 1) + b"\n*IDN?\n"
-    replies, errors = feed_bytes(DutSystem(), data)
-    assert errors == [f"command line longer than {MAX_LINE} bytes dropped"]
+    replies, dropped = feed_bytes(DutSystem(), data)
+    assert dropped == 1
     assert replies == [IDENTITY.encode() + b"\n"]
+    with caplog.at_level(logging.WARNING):
+        assert DutSystem().parse_chunk(data) == replies
+    assert f"command line longer than {MAX_LINE} bytes dropped" in caplog.text
 
 
 def test_parse_chunk_drops_an_unfinished_line_one_byte_too_long():
@@ -170,13 +194,13 @@ def test_parse_chunk_drops_an_unfinished_line_one_byte_too_long():
     assert dut.parse_chunk(b"\n*IDN?\n") == [IDENTITY.encode() + b"\n"]
 
 
-@pytest.mark.parametrize("mode", ["parse byte by byte", "parse_chunk whole", "parse_chunk 100"])
+@pytest.mark.parametrize("mode", ["byte by byte", "parse_chunk whole", "chunks of 100"])
 def test_an_overlong_line_is_dropped_whole_and_the_next_line_answered(mode):
     data = b"X" * (3 * MAX_LINE) + b"\n*IDN?\n"
     dut = DutSystem()
-    if mode == "parse byte by byte":
-        replies, errors = feed_bytes(dut, data)
-        assert errors
+    if mode == "byte by byte":
+        replies, dropped = feed_bytes(dut, data)
+        assert dropped == 1
     elif mode == "parse_chunk whole":
         replies = dut.parse_chunk(data)
     else:

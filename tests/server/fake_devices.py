@@ -7,23 +7,24 @@ reversed (or inverted, after ``$system_invert%``). A payload starting with
 
 from __future__ import annotations
 
+import logging
 import queue
 import time
 from socketserver import ThreadingTCPServer, ThreadingUDPServer
 
-from simulators.common import ListeningSystem, Publisher, Reply, SendingSystem, ServerSpec
+from simulators.common import ListeningSystem, Publisher, Reply, SendingSystem, ServerSpec, Session
 from simulators.utils import SimulatedClock
 
 HEADER = 0xA5
+
+logger = logging.getLogger(__name__)
 
 
 class FrameSystem(ListeningSystem, SendingSystem):
     """Answers length-prefixed frames; streams a counter; counts increments racily."""
 
-    parser_state = ("_frame",)
-
     def __init__(self, greeting: bytes | None = None, sampling_time: float = 0.01) -> None:
-        self._frame = bytearray()
+        self.sessions = 0  # open sessions
         self.greeting = greeting
         self.inverted = False
         self.count = 0
@@ -32,13 +33,11 @@ class FrameSystem(ListeningSystem, SendingSystem):
         self._samples = 0
         self._publisher = Publisher(self._sample, sampling_time, self.lock, self.clock)
 
-    def parse(self, byte: bytes) -> bool | bytes:
-        if not self._frame and byte[0] != HEADER:
-            return False
-        self._frame += byte
-        if len(self._frame) < 2 or len(self._frame) < 2 + self._frame[1]:
-            return True
-        payload, self._frame = bytes(self._frame[2:]), bytearray()
+    def open_session(self) -> FrameSession:
+        self.sessions += 1
+        return FrameSession(self)
+
+    def answer(self, payload: bytes) -> bytes:
         if payload == b"bad":
             raise ValueError("bad payload")
         body = bytes(255 - b for b in payload) if self.inverted else payload[::-1]
@@ -94,6 +93,52 @@ class FrameSystem(ListeningSystem, SendingSystem):
         return self._publisher.subscribers
 
 
+class FrameSession(Session):
+    """One connection's partial frame; junk before a header is skipped, a bad frame logged."""
+
+    def __init__(self, system: FrameSystem) -> None:
+        self.system = system
+        self.frame = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        replies = []
+        for byte in data:
+            if not self.frame and byte != HEADER:
+                continue
+            self.frame.append(byte)
+            if len(self.frame) < 2 or len(self.frame) < 2 + self.frame[1]:
+                continue
+            payload, self.frame = bytes(self.frame[2:]), bytearray()
+            try:
+                replies.append(self.system.answer(payload))
+            except ValueError as error:
+                self.system.bad_input_log.log(logger, logging.WARNING, "bad message: %s", error)
+        return replies
+
+    def close(self) -> None:
+        self.system.sessions -= 1
+
+
+class ByteFrameSystem(ListeningSystem):
+    """The same frames, written byte-wise (``parse``, ``parser_state``): the adapter's path."""
+
+    parser_state = ("_frame",)
+
+    def __init__(self) -> None:
+        self._frame = bytearray()
+
+    def parse(self, byte: bytes) -> bool | bytes:
+        if not self._frame and byte[0] != HEADER:
+            return False
+        self._frame += byte
+        if len(self._frame) < 2 or len(self._frame) < 2 + self._frame[1]:
+            return True
+        payload, self._frame = bytes(self._frame[2:]), bytearray()
+        if payload == b"bad":
+            raise ValueError("bad payload")
+        return bytes([0x5A, len(payload)]) + payload[::-1]
+
+
 System = FrameSystem
 
 servers: list[ServerSpec] = [
@@ -102,4 +147,4 @@ servers: list[ServerSpec] = [
     (("127.0.0.1", 0), (), ThreadingTCPServer, {"greeting": b"hello\n"}),
 ]
 
-__all__ = ["HEADER", "FrameSystem", "System", "servers"]
+__all__ = ["HEADER", "ByteFrameSystem", "FrameSession", "FrameSystem", "System", "servers"]

@@ -12,6 +12,7 @@ import socket
 import socketserver
 import struct
 import threading
+import types
 
 import pytest
 
@@ -50,8 +51,14 @@ CASES = {
         11,
     ),
     "dut line too long": ("dut", None, b"x" * 2000 + b"\n", b"*IDN?\n", None),
-    "byte-wise ValueError": ("fake", None, frame(b"bad"), frame(b"ok"), len(answer(b"ok"))),
+    "byte-wise ValueError": ("bytewise", None, frame(b"bad"), frame(b"ok"), len(answer(b"ok"))),
 }
+
+
+#: The fake frame device written byte-wise: ``parse`` behind the adapter session.
+BYTEWISE = types.ModuleType("bytewise")
+BYTEWISE.System = fake_devices.ByteFrameSystem  # type: ignore[attr-defined]
+BYTEWISE.servers = [(("127.0.0.1", 0), (), socketserver.ThreadingTCPServer, {})]  # type: ignore[attr-defined]
 
 
 def receive(sock: socket.socket, size: int | None) -> bytes:
@@ -69,7 +76,7 @@ def test_a_megabyte_of_bad_frames_writes_few_log_lines(
     case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     name, system_type, bad, good, size = CASES[case]
-    module = fake_devices if name == "fake" else plugins.load(name)
+    module = BYTEWISE if name == "bytewise" else plugins.load(name)
     caplog.set_level(logging.INFO)
     with Simulator(name, module, system_type=system_type, ephemeral=True) as sim:
         address = sim.addresses[0]

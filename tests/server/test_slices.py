@@ -1,7 +1,7 @@
 """A client streaming garbage holds the System's lock a slice at a time, never a whole read.
 
 The System here counts how often its lock is taken and records, for every
-``parse_chunk`` call, which hold of the lock it ran in; the bytes parsed per
+session ``feed``, which hold of the lock it ran in; the bytes parsed per
 hold must stay within one slice, and a second client is answered correctly
 while the first streams.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from simulators.common import ListeningSystem
+from simulators.common import ListeningSystem, Session
 from simulators.host import SLICE, SystemHost
 from simulators.server import make_server
 
@@ -64,7 +64,7 @@ class CountingRLock(_RLock):  # type: ignore[misc]
 
 
 class Recorder(ListeningSystem):
-    """Ignores ``x``; answers ``!`` to every ``?``; records the lock hold of each parse.
+    """Ignores ``x``; answers ``!`` to every ``?``; records the lock hold of each feed.
 
     A ``G`` holds the parser until :attr:`gate` opens, so a test can fill the
     socket's buffers before the server reads them.
@@ -76,14 +76,20 @@ class Recorder(ListeningSystem):
         self.parsed: list[tuple[int, int]] = []  # (hold, bytes)
         self.gate = threading.Event()
 
-    def parse(self, byte: bytes) -> bool | bytes:
-        return self.parse_chunk(byte)[0] if byte == b"?" else True
+    def open_session(self) -> Session:
+        return RecorderSession(self)
 
-    def parse_chunk(self, data: bytes) -> list[bytes]:
+
+class RecorderSession(Session):
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    def feed(self, data: bytes) -> list[bytes]:
+        recorder = self.recorder
         if data.startswith(b"G"):
-            self.gate.wait(BOUND)
+            recorder.gate.wait(BOUND)
             data = data[1:]
-        self.parsed.append((self.counting.holds, len(data)))
+        recorder.parsed.append((recorder.counting.holds, len(data)))
         return [b"!"] * data.count(b"?")
 
 

@@ -1,7 +1,8 @@
 """A Modbus device on the wire: frames in, the register model, frames out, faults applied.
 
-Value faults live in the model; response faults (delay, corrupt, drop) are
-applied here, between the encoder and the socket.
+Each connection has its own :class:`ModbusSession`, holding its framer's
+partial frame. Value faults live in the model; response faults (delay,
+corrupt, drop) are applied here, between the encoder and the socket.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from simulators.common import ListeningSystem, Reply
+from simulators.common import ListeningSystem, Reply, Session
 from simulators.devicekit import NO_FAULT, FaultCommands, apply
 from simulators.devices._modbus.device import RegisterError, SimulatedDevice
 from simulators.profiles import DeviceProfile, resolve_profile
@@ -21,13 +22,14 @@ from simulators.protocols.modbus import (
     ReadInputRegisters,
     Request,
     Response,
+    ServerFramer,
     UnsupportedFunction,
     WriteMultipleRegisters,
     WriteSingleRegister,
     server_framer,
 )
 
-__all__ = ["ModbusSystem"]
+__all__ = ["ModbusSession", "ModbusSystem"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +49,6 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
     The fault commands come from the device kit, over the device's ``values``.
     """
 
-    parser_state = ("_framer",)
-
     def __init__(
         self,
         profile: str | Path | DeviceProfile,
@@ -60,18 +60,17 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
         self.device = SimulatedDevice(resolve_profile(profile), seed)
         self.values = self.device.values
         self.framing = framing
-        self._framer = server_framer(framing)
+        self._framer = server_framer(framing)  # encodes replies (stateless); sessions decode
         self._units = {self.device.profile.unit}
         if framing == "modbus-tcp":
             self._units |= {0, 0xFF}  # "this device" on Modbus TCP
 
-    def parse(self, byte: bytes) -> bool | bytes:
-        replies = self.parse_chunk(byte)
-        return replies[0] if replies else True
+    def open_session(self) -> ModbusSession:
+        """A connection's session: its own framer, holding a partial frame."""
+        return ModbusSession(self)
 
-    def parse_chunk(self, data: bytes) -> list[bytes]:
-        """Answer every complete request in ``data``; drop and log malformed frames."""
-        framer = self._framer
+    def answer_frames(self, framer: ServerFramer, data: bytes) -> list[bytes]:
+        """Answer every request ``framer`` completes with ``data``; drop and log bad frames."""
         framer.feed(data)
         replies: list[bytes] = []
         while True:
@@ -141,3 +140,15 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
     def system_registers(self) -> str:
         """List every register with its current value."""
         return self.device.describe()
+
+
+class ModbusSession(Session):
+    """One connection to a Modbus device: its framer keeps a partial frame between reads."""
+
+    def __init__(self, system: ModbusSystem) -> None:
+        self.system = system
+        self.framer = server_framer(system.framing)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Answer every complete request; keep a partial one for the next read."""
+        return self.system.answer_frames(self.framer, data)

@@ -24,12 +24,14 @@ from simulators.common import (
     Publisher,
     SendingSystem,
     ServerSpec,
+    Session,
 )
 from simulators.devicekit import ResetCommand
 from simulators.devices.dut.model import DutModel, FaultProfile, make_profile
+from simulators.protocols.lines import TOO_LONG, LineFramer
 from simulators.utils import Clock, default_clock
 
-__all__ = ["IDENTITY", "DutSystem", "System", "servers"]
+__all__ = ["IDENTITY", "DutSession", "DutSystem", "System", "servers"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,6 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
     commands it takes ``$system_reset%`` only.
     """
 
-    parser_state = ("_line", "_discarding")
-
     def __init__(
         self,
         profile: str = "clean",
@@ -66,8 +66,6 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
         self.clock = clock or default_clock()
         self._initial_profile = profile
         self._initial_seed = seed
-        self._line = bytearray()
-        self._discarding = False  # inside a line already reported too long
         self._publisher = Publisher(self._telemetry, sampling_time, self.lock, self.clock)
         self.sampling_time = sampling_time
         self._reset(profile, seed)
@@ -94,48 +92,18 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
 
     # -- the line protocol ------------------------------------------------
 
-    def parse(self, byte: bytes) -> bool | bytes:
-        if byte == b"\n":
-            line, self._line = bytes(self._line), bytearray()
-            if self._discarding:
-                self._discarding = False
-                return False
-            return self._answer(line) if line.strip() else False
-        if self._discarding:
-            return True
-        self._line += byte
-        if len(self._line) > MAX_LINE:
-            self._line = bytearray()
-            self._discarding = True
-            raise ValueError(f"command line longer than {MAX_LINE} bytes dropped")
-        return True
+    def open_session(self) -> DutSession:
+        """A connection's session: its own partial command line."""
+        return DutSession(self)
 
-    def parse_chunk(self, data: bytes) -> list[bytes]:
-        """Answer every complete line of ``data`` at once (the fast path)."""
-        *lines, rest = (bytes(self._line) + data).split(b"\n")
-        replies = []
-        for line in lines:
-            if self._discarding:  # the end of a line already reported too long
-                self._discarding = False
-            elif len(line) > MAX_LINE:
-                self._too_long()
-            elif line.strip():
-                replies.append(self._answer(line))
-        if self._discarding:
-            rest = b""
-        elif len(rest) > MAX_LINE:
-            self._too_long()
-            rest = b""
-            self._discarding = True
-        self._line = bytearray(rest)
-        return replies
-
-    def _too_long(self) -> None:
+    def line_too_long(self) -> None:
+        """Log (rate-limited) a command line dropped for its length."""
         self.bad_input_log.log(
             logger, logging.WARNING, "command line longer than %d bytes dropped", MAX_LINE
         )
 
-    def _answer(self, raw: bytes) -> bytes:
+    def answer(self, raw: bytes) -> bytes:
+        """The reply line to one command line (without its newline)."""
         reply = self.execute(raw.decode("ascii", errors="replace")) + "\n"
         return reply.encode("ascii", errors="backslashreplace")
 
@@ -234,6 +202,28 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
     def power_on(self) -> None:
         """The start-up profile and seed, output off."""
         self._reset(self._initial_profile, self._initial_seed)
+
+
+class DutSession(Session):
+    """One connection to the dut: newline-terminated command lines, one reply line each.
+
+    A blank line is not answered; a line over :data:`MAX_LINE` bytes is dropped
+    and logged.
+    """
+
+    def __init__(self, dut: DutSystem) -> None:
+        self.dut = dut
+        self.framer = LineFramer(MAX_LINE)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Answer every command line ``data`` completes."""
+        replies = []
+        for line in self.framer.feed(data):
+            if line is TOO_LONG:
+                self.dut.line_too_long()
+            elif line.strip():
+                replies.append(self.dut.answer(line))
+        return replies
 
 
 def _typed(profile: str) -> Callable[..., BaseSystem]:

@@ -1,8 +1,9 @@
 """One SCPI instrument of the bench on the wire: lines in, the engine, replies out, faults applied.
 
-Each connection's partial line is kept apart (``parser_state``); every
-complete line is one program message for the :class:`ScpiEngine`, run while
-the shared bench is held and advanced to the present. Response faults count
+Each connection has its own :class:`ScpiSession`, holding its partial line;
+every complete line is one program message for the instrument's
+:class:`ScpiEngine` (one per instrument: its error queue and status are the
+instrument's), run while the shared bench is held and advanced to the present. Response faults count
 the messages that produce a reply (queries): a set command is never delayed,
 corrupted or dropped, since it has nothing to send.
 """
@@ -15,12 +16,13 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 from simulators.clock import Clock
-from simulators.common import ListeningSystem, Reply
+from simulators.common import ListeningSystem, Reply, Session
 from simulators.devicekit import FaultCommands, GarbageLines, Values, respond
 from simulators.devices.dvt_bench.bench import Bench
+from simulators.protocols.lines import TOO_LONG, LineFramer
 from simulators.protocols.scpi import Choice, Numeric, ScpiEngine, ScpiError
 
-__all__ = ["MAX_LINE", "VERSION", "LimitChoice", "ScpiInstrument"]
+__all__ = ["MAX_LINE", "VERSION", "LimitChoice", "ScpiInstrument", "ScpiSession"]
 
 #: Longest program message, in bytes; a longer one is dropped with -223 "Too much data".
 MAX_LINE = 64 * 1024
@@ -69,8 +71,6 @@ class ScpiInstrument(ListeningSystem, FaultCommands, target="reading", docs=DOCS
     #: Third field of ``*IDN?``.
     serial: ClassVar[str] = ""
 
-    parser_state = ("_line", "_discarding")
-
     def __init__(self, bench: Bench | None = None, clock: Clock | None = None) -> None:
         self.bench = bench if bench is not None else Bench()
         # One lock for the bench's instruments: one ordering group, so a query on any
@@ -78,8 +78,6 @@ class ScpiInstrument(ListeningSystem, FaultCommands, target="reading", docs=DOCS
         self.lock = self.bench.lock
         if clock is not None:
             self.bench.use_clock(clock)
-        self._line = bytearray()  # the connection's partial program message
-        self._discarding = False  # inside a message already reported too long
         self.values = Values(self.sources())
         self._garbage = GarbageLines(GARBAGE_SEED)
         self.engine = self._new_engine()
@@ -118,45 +116,17 @@ class ScpiInstrument(ListeningSystem, FaultCommands, target="reading", docs=DOCS
 
     # -- bytes in, replies out -------------------------------------------------
 
-    def parse(self, byte: bytes) -> bool | bytes:
-        replies = self.parse_chunk(byte)
-        return replies[0] if replies else True
+    def open_session(self) -> ScpiSession:
+        """A connection's session: its own partial program message."""
+        return ScpiSession(self)
 
-    def parse_chunk(self, data: bytes) -> list[bytes]:
-        """Run every complete line of ``data``; keep the rest for this connection's next read."""
-        replies: list[bytes] = []
-        start = 0
-        while (end := data.find(b"\n", start)) >= 0:
-            piece, start = data[start:end], end + 1
-            if self._discarding:
-                self._discarding = False  # the end of a message already counted as too long
-            elif len(self._line) + len(piece) > MAX_LINE:
-                self.engine.push_error(-223)
-            else:
-                reply = self._answer(bytes(self._line) + piece)
-                if reply is not None:
-                    replies.append(reply)
-                    if isinstance(reply, Reply) and reply.close:
-                        self._line.clear()
-                        return replies  # the connection ends: what follows is lost
-            self._line.clear()
-        rest = data[start:]
-        if self._discarding:
-            pass
-        elif len(self._line) + len(rest) > MAX_LINE:
-            self.engine.push_error(-223)
-            self._line.clear()
-            self._discarding = True
-        else:
-            self._line += rest
-        return replies
-
-    def _answer(self, line: bytes) -> bytes | None:
+    def answer(self, line: bytes) -> bytes | None:
+        """The reply to one program message (None if it asked nothing), faults applied."""
         with self.bench.current():
-            answers = self.engine.feed(line + b"\n")
-        if not answers:
+            answer = self.engine.execute(line)
+        if answer is None:
             return None
-        return respond(self.values.responses, answers[0], self._garbage)
+        return respond(self.values.responses, answer, self._garbage)
 
     # -- custom commands (the fault commands are the device kit's) --------------
 
@@ -193,3 +163,32 @@ class ScpiInstrument(ListeningSystem, FaultCommands, target="reading", docs=DOCS
         """List every reading with the value a query would report now."""
         with self.bench.current():
             return self.values.describe()
+
+
+class ScpiSession(Session):
+    """One connection to a bench instrument: program messages in, reply lines out.
+
+    A message over :data:`MAX_LINE` bytes is not run: it queues -223 "Too much
+    data" on the instrument. A dropped reply (a ``drop`` fault) ends the
+    connection: what the client sent after it is never read.
+    """
+
+    def __init__(self, instrument: ScpiInstrument) -> None:
+        self.instrument = instrument
+        self.framer = LineFramer(MAX_LINE)
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Run every program message ``data`` completes; return the replies."""
+        instrument = self.instrument
+        replies: list[bytes] = []
+        for line in self.framer.feed(data):
+            if line is TOO_LONG:
+                instrument.engine.push_error(-223)
+                continue
+            reply = instrument.answer(line)
+            if reply is not None:
+                replies.append(reply)
+                if isinstance(reply, Reply) and reply.close:
+                    self.framer.clear()
+                    break  # the connection ends: what follows is lost
+        return replies

@@ -3,7 +3,10 @@
 An instrument registers plain callables under command patterns, then feeds
 the engine whatever bytes arrive. Each newline-terminated program message is
 executed unit by unit; the answers of its queries are joined with ``;`` into
-one reply line. A partial line waits in a bounded buffer for the next feed.
+one reply line. A partial line waits in a bounded
+:class:`~simulators.protocols.lines.LineFramer` for the next feed; a server
+that keeps one partial line per connection frames the lines itself and hands
+each one to :meth:`ScpiEngine.execute`.
 
 >>> from simulators.protocols.scpi import Numeric
 >>> engine = ScpiEngine(idn="ACME,PSU-1,0001,1.0")
@@ -33,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..lines import TOO_LONG, LineFramer
 from .common import Handler, Status, standard_commands
 from .errors import ErrorQueue, ScpiError
 from .params import Parameter
@@ -80,13 +84,10 @@ class ScpiEngine:
         max_line: int = MAX_LINE,
         queue_size: int = 20,
     ) -> None:
-        if max_line < 1:
-            raise ValueError("max_line must be at least one byte")
+        self._framer = LineFramer(max_line)  # raises ValueError below one byte
         self.max_line = max_line
         self.status = Status(queue_size)
         self._tree: CommandTree[Command] = CommandTree()
-        self._buffer = bytearray()
-        self._discarding = False
         self._responses: list[str] = []
         for pattern, handler, params in standard_commands(
             self.status,
@@ -140,40 +141,27 @@ class ScpiEngine:
     @property
     def buffered(self) -> int:
         """Bytes of an incomplete program message waiting for its newline."""
-        return len(self._buffer)
+        return self._framer.buffered
 
     def device_clear(self) -> None:
         """Drop any partial input, as an IEEE 488.1 device clear does."""
-        self._buffer.clear()
-        self._discarding = False
+        self._framer.clear()
 
     def feed(self, data: bytes) -> list[bytes]:
-        """Take received bytes; return the reply lines of the messages they complete."""
+        """Take received bytes; return the reply lines of the messages they complete.
+
+        A message longer than ``max_line`` is not run: it queues -223 "Too much data".
+        """
         replies: list[bytes] = []
-        start = 0
-        while (end := data.find(b"\n", start)) >= 0:
-            message = bytes(self._buffer) + data[start:end]
-            start = end + 1
-            self._buffer.clear()  # before running handlers, which may raise
-            if self._discarding:
-                self._discarding = False  # the tail of an oversized message
-            elif len(message) > self.max_line:
+        for line in self._framer.feed(data):
+            if line is TOO_LONG:
                 self.status.record(ScpiError(-223))
-            elif (reply := self._execute(message)) is not None:
+            elif (reply := self.execute(line)) is not None:
                 replies.append(reply)
-        rest = data[start:]
-        if self._discarding:
-            pass
-        elif len(self._buffer) + len(rest) > self.max_line:
-            self._buffer.clear()
-            self._discarding = True
-            self.status.record(ScpiError(-223))
-        else:
-            self._buffer += rest
         return replies
 
-    def _execute(self, line: bytes) -> bytes | None:
-        """Run one program message; return its reply line, if it asked anything."""
+    def execute(self, line: bytes) -> bytes | None:
+        """Run one program message (without its newline); return its reply line, if it asked."""
         try:
             text = line.decode("ascii")
         except UnicodeDecodeError:
