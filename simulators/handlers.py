@@ -86,21 +86,24 @@ class ListeningTCPHandler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
         host: SystemHost = self.server.host
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.track(sock)
         member: Member | None = None
         session: Session | None = None
         try:
+            # Joined first: until then, the group's readers wait for this connection.
+            member = host.group.join(sock, accepted=True)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.server.track(sock)
             greeting = host.greeting()
             if greeting:
                 sock.sendall(greeting)
             session = host.open_session()
-            member = host.group.join(sock)
             self._serve(sock, host, member, session)
         except OSError as error:
             logger.debug("connection from %s ended: %s", self.client_address, error)
         finally:
-            if member is not None:
+            if member is None:
+                host.group.abandoned()
+            else:
                 host.group.leave(member)
             host.close_session(session)
             self.server.untrack(sock)

@@ -3,19 +3,27 @@
 The rule: a request is processed only after every request that reached any
 connection of the group before it. A client that sends ``OUTP ON`` to a
 supply and then ``MEAS:VOLT:DC?`` to a multimeter of the same bench must read
-the powered output, whichever server thread the scheduler runs first.
+the powered output, whichever server thread the scheduler runs first, and
+even when the server has not yet accepted the supply's connection.
 
 Theory of operation. Systems that share one lock (the three instruments of a
 bench share the bench's) form one group; every listening TCP connection of
 the group is a :class:`Member`. A connection waits for bytes outside the
 lock (``poll()``), then takes the lock and, before reading, calls
-:meth:`OrderingGroup.wait_turn`. The group keeps the members with unread
-bytes in the order those bytes arrived: the kernel tells it, as an
-edge-triggered epoll set lists sockets in the order they became readable
-(and leaves out those no longer readable). A member waits (on a condition
-bound to the lock, so the lock is free meanwhile) while a sibling ahead of it
-is still waiting to read; the sibling reads and runs its bytes under the
-lock, leaves the line (:meth:`OrderingGroup.consumed`) and wakes it.
+:meth:`OrderingGroup.wait_turn`. An edge-triggered epoll set names the
+members that received bytes since the last look (the *arrivals*); the kernel
+stamps every received segment with its arrival time, which a ``MSG_PEEK``
+reads back (``SO_TIMESTAMPNS``, set on the listening sockets and inherited by
+the connections). A member waits (on a condition bound to the lock, so the
+lock is free meanwhile) while a sibling holds unread bytes that arrived
+before its own; the sibling reads and runs them under the lock, leaves the
+arrivals (:meth:`OrderingGroup.consumed`) and wakes it. Where the kernel
+gives no time stamp, the epoll order stands in for it.
+
+A connection the server has not accepted yet may hold older bytes too. So the
+group also watches its Systems' listening sockets (:meth:`OrderingGroup.listen`)
+and counts connections accepted but not yet joined (:meth:`OrderingGroup.accepted`):
+while either holds one, readers wait for it to join.
 
 Bytes must be read under the lock: epoll cannot see bytes a thread has
 already taken out of its socket.
@@ -28,7 +36,11 @@ Bounds and limits:
 * The order is the order bytes reach the sockets; on loopback, a client's
   earlier ``send()`` is in its socket before its later one is issued.
 * A connection alone in its group pays one ``poll()`` per read; with
-  siblings, one epoll check more.
+  siblings, or in a group of several listening Systems, one epoll check
+  more, and one ``MSG_PEEK`` per sibling with unread bytes.
+* Connections not yet accepted are waited for only in groups of several
+  listening Systems (one System's clients are peers), and not while the
+  process is out of file descriptors.
 * Without ``select.epoll`` (not Linux) connections are served as they come.
 """
 
@@ -45,6 +57,9 @@ import weakref
 __all__ = ["MAX_WAIT", "Member", "OrderingGroup", "group_for"]
 
 logger = logging.getLogger(__name__)
+
+#: The socket option that stamps received data with its arrival time (Linux: 35).
+SO_TIMESTAMPNS: int = getattr(socket, "SO_TIMESTAMPNS", 35)
 
 #: Longest a connection waits for a sibling to read what arrived before its own bytes.
 MAX_WAIT = 1.0
@@ -76,37 +91,85 @@ class OrderingGroup:
         self._members: dict[int, Member] = {}
         self._arrivals: dict[Member, None] = {}  # members with unread bytes, oldest first
         self._epoll: select.epoll | None = None
-        #: Whether the group has several connections, so that their order matters.
+        self._listeners: dict[int, socket.socket] = {}  # listening sockets of the group
+        self._incoming = 0  # connections accepted that have not joined yet
+        self._backlog = False  # a listener had a connection to accept at the last check
+        #: Set while the process is out of file descriptors: waiting accepts are not waited for.
+        self.starved = False
+        #: Whether the group has several connections or listeners, so that order matters.
         self.ordering = False
         #: How often a connection waited for a sibling, and how often such a wait hit its bound.
         self.waits = 0
         self.timeouts = 0
 
-    def join(self, sock: socket.socket) -> Member:
-        """Add a connection; OSError if the process is out of file descriptors."""
+    def listen(self, sock: socket.socket) -> None:
+        """Watch a listening TCP socket of the group: a connection it holds may carry bytes."""
+        with contextlib.suppress(OSError):  # the connections inherit arrival stamps
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        with self.lock:
+            poller = self._poller()
+            if poller is not None:
+                poller.register(sock.fileno(), select.EPOLLIN)  # level-triggered
+            self._listeners[sock.fileno()] = sock
+            self._update()
+
+    def unlisten(self, sock: socket.socket) -> None:
+        """Stop watching a listening socket (before it is closed)."""
+        with self.lock:
+            if self._listeners.pop(sock.fileno(), None) is not None:
+                self._unregister(sock.fileno())
+            self._update()
+
+    def accepted(self) -> None:
+        """Note (lock held) a connection just accepted: readers wait for it to join."""
+        self._incoming += 1
+        self._update()
+
+    def abandoned(self) -> None:
+        """An accepted connection ended before it joined."""
+        with self.lock:
+            self._incoming = max(0, self._incoming - 1)
+            self._update()
+            self._turn.notify_all()
+
+    def join(self, sock: socket.socket, *, accepted: bool = False) -> Member:
+        """Add a connection (``accepted``: counted by :meth:`accepted`); OSError if out of fds."""
         member = Member(sock)
         with self.lock:
-            if _EPOLL is not None:
-                if self._epoll is None:
-                    self._epoll = _EPOLL()
-                self._epoll.register(member.fd, select.EPOLLIN | select.EPOLLET)
+            if accepted:
+                self._incoming = max(0, self._incoming - 1)
+            poller = self._poller()
+            if poller is not None:
+                poller.register(member.fd, select.EPOLLIN | select.EPOLLET)
             self._members[member.fd] = member
-            self.ordering = len(self._members) > 1
+            self._update()
+            self._turn.notify_all()
         return member
 
     def leave(self, member: Member) -> None:
         """Remove a connection that ended (before its socket is closed)."""
         with self.lock:
             self._members.pop(member.fd, None)
-            self.ordering = len(self._members) > 1
             self._arrivals.pop(member, None)
-            if self._epoll is not None:
-                with contextlib.suppress(OSError):
-                    self._epoll.unregister(member.fd)
-                if not self._members:
-                    self._epoll.close()
-                    self._epoll = None
+            self._unregister(member.fd)
+            self._update()
             self._turn.notify_all()
+
+    def _poller(self) -> select.epoll | None:
+        if _EPOLL is not None and self._epoll is None:
+            self._epoll = _EPOLL()
+        return self._epoll
+
+    def _unregister(self, fd: int) -> None:
+        if self._epoll is not None:
+            with contextlib.suppress(OSError):
+                self._epoll.unregister(fd)
+            if not self._members and not self._listeners:
+                self._epoll.close()
+                self._epoll = None
+
+    def _update(self) -> None:
+        self.ordering = len(self._members) > 1 or len(self._listeners) > 1 or self._incoming > 0
 
     def wait_turn(self, member: Member) -> None:
         """Wait (lock held) until no waiting sibling has unread bytes older than ``member``'s."""
@@ -145,22 +208,64 @@ class OrderingGroup:
             self._turn.notify_all()
 
     def _someone_ahead(self, member: Member) -> bool:
-        for other in self._arrivals:
+        if self._incoming or (self._backlog and not self.starved):
+            return True  # a connection not yet joined may hold older bytes
+        mine: int | None = -1  # not peeked yet
+        before_me = True  # in epoll order
+        for other in list(self._arrivals):
             if other is member:
-                return False
-            if other.waiting:
+                before_me = False
+                continue
+            if not other.waiting:
+                continue
+            unread, theirs = _peek(other.sock)
+            if not unread:
+                del self._arrivals[other]  # it already read what made it readable
+                continue
+            if mine == -1:
+                mine = _peek(member.sock)[1]
+            if theirs is None or mine is None:
+                if before_me:
+                    return True
+            elif theirs < mine:
                 return True
         return False
 
     def _drain(self) -> None:
-        """Append the members that became readable since the last drain, in arrival order."""
+        """Add the members that became readable since the last drain; note waiting accepts."""
+        self._backlog = False
         if self._epoll is None:
             return
         members, arrivals = self._members, self._arrivals
+        several = len(self._listeners) > 1  # across Systems; one System's clients are peers
         for fd, _ in self._epoll.poll(0):
             member = members.get(fd)
-            if member is not None and member not in arrivals:
+            if member is None:  # a listener with a connection to accept
+                self._backlog = self._backlog or (fd in self._listeners and several)
+            elif member not in arrivals:
                 arrivals[member] = None
+
+
+_STAMP_SPACE = socket.CMSG_SPACE(16)
+_PEEK = socket.MSG_PEEK | socket.MSG_DONTWAIT
+
+
+def _peek(sock: socket.socket) -> tuple[bool, int | None]:
+    """Whether ``sock`` has unread bytes (or an end of stream), and when they arrived (ns).
+
+    The time is the kernel's receive stamp of the oldest unread segment, or
+    None when there is none to give (no bytes, an end of stream, no stamps).
+    """
+    try:
+        _data, ancillary, _flags, _address = sock.recvmsg(1, _STAMP_SPACE, _PEEK)
+    except OSError:  # BlockingIOError: nothing to read; others: the thread will find out
+        return False, None
+    for level, kind, payload in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
+            seconds = int.from_bytes(payload[:8], "little", signed=True)
+            nanoseconds = int.from_bytes(payload[8:16], "little", signed=True)
+            return True, seconds * 1_000_000_000 + nanoseconds
+    return True, None
 
 
 _groups: weakref.WeakValueDictionary[int, OrderingGroup] = weakref.WeakValueDictionary()

@@ -123,18 +123,40 @@ class _Accepting(socketserver.TCPServer):
     """A TCP accept loop that pauses, instead of spinning, when out of file descriptors."""
 
     _starved = False
+    host: SystemHost
+    role: Role
 
     def get_request(self) -> tuple[socket.socket, Any]:
+        group = self.host.group
         try:
-            request = super().get_request()
+            if self.role != "listening":
+                request = super().get_request()
+            else:
+                with group.lock:  # no reader of the group checks between accept and count
+                    request = super().get_request()
+                    group.accepted()
         except OSError as error:
             if error.errno in _OUT_OF_RESOURCES:
+                group.starved = True
                 self._pause(error)
             raise
         if self._starved:
-            self._starved = False
+            self._starved = group.starved = False
             logger.warning("%s: accepting new connections again", self._where())
         return request
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            if self.role == "listening":
+                self.host.group.abandoned()  # no handler will join it
+            raise
+
+    def server_close(self) -> None:
+        if getattr(self, "role", None) == "listening":  # not yet set if binding failed
+            self.host.group.unlisten(self.socket)
+        super().server_close()
 
     def _pause(self, error: OSError) -> None:
         if not self._starved:
@@ -189,6 +211,8 @@ def make_server(
     except OSError as error:
         raise ServeError(_bind_error(address, udp, error)) from None
     server._init_serving(host, role, idle_timeout)
+    if role == "listening" and not udp:
+        host.group.listen(server.socket)
     return server
 
 

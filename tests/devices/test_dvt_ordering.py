@@ -72,3 +72,33 @@ def test_a_sibling_holding_back_a_delayed_reply_is_not_waited_for(bench: Simulat
         psu.send(b"OUTP ON\n")  # waits in the socket of a connection busy delaying
         assert float(dmm.query(b"MEAS:VOLT:DC?\n")) == 0.0
         assert group.timeouts == 0  # the multimeter did not wait for the busy supply
+
+
+def test_a_query_on_a_new_connection_sees_a_command_sent_on_another_new_one(
+    bench: Simulator,
+) -> None:
+    # Connect, send, query at once: the supply's connection may not even be
+    # accepted yet when the multimeter's query arrives.
+    wrong = []
+    for _ in range(ITERATIONS):
+        with connect(bench, 1) as psu, connect(bench, 2) as dmm:
+            psu.send(b"OUTP ON\n")
+            on = float(dmm.query(b"MEAS:VOLT:DC?\n"))
+            psu.send(b"OUTP OFF\n")
+            off = float(dmm.query(b"MEAS:VOLT:DC?\n"))
+            if off != 0.0 or on < 3.0:
+                wrong.append((on, off))
+    assert wrong == [], f"{len(wrong)} of {ITERATIONS} queries missed the command before them"
+
+
+def test_a_group_forgets_its_listeners_and_connections_when_the_bench_stops() -> None:
+    sim = Simulator(
+        "dvt_bench", plugins.load("dvt_bench"), ephemeral=True,
+        system_kwargs={"clock": ManualClock()},
+    )
+    with sim:
+        group = group_for(sim.systems[0].lock)
+        assert group.ordering  # three listening instruments: order matters from the start
+        with connect(sim, 0) as chamber:
+            assert chamber.query(b"*IDN?\n").startswith(b"SIMULATORS,THERMAL-CHAMBER")
+    assert not group.ordering
