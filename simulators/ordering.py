@@ -17,8 +17,11 @@ reads back (``SO_TIMESTAMPNS``, set on the listening sockets and inherited by
 the connections). A member waits (on a condition bound to the lock, so the
 lock is free meanwhile) while a sibling holds unread bytes that arrived
 before its own; the sibling reads and runs them under the lock, leaves the
-arrivals (:meth:`OrderingGroup.consumed`) and wakes it. Where the kernel
-gives no time stamp, the epoll order stands in for it.
+arrivals (:meth:`OrderingGroup.consumed`) and wakes it. A stamp is read once
+per batch of unread bytes and kept (:meth:`Member.arrived`): the kernel
+restamps an unread segment when it merges a later one into it, and readers
+comparing moving stamps could wait for each other. Where the kernel gives no
+stamp, the epoll order stands in for it.
 
 A connection the server has not accepted yet may hold older bytes too. So the
 group also watches its Systems' listening sockets (:meth:`OrderingGroup.listen`)
@@ -74,12 +77,24 @@ class Member:
     read them: a sibling whose bytes came later lets it read first.
     """
 
-    __slots__ = ("__weakref__", "fd", "sock", "waiting")
+    __slots__ = ("__weakref__", "fd", "since", "sock", "waiting")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.waiting = True
+        self.since: int | None = None  # arrival stamp of its unread bytes, once asked
+
+    def arrived(self) -> int | None:
+        """When its unread bytes arrived (ns), as first seen; None if it has none.
+
+        The kernel merges later segments into an unread one and restamps it, so
+        the first answer is kept until the bytes are read: every reader then
+        compares the same stamps, and no two wait for each other.
+        """
+        if self.since is None:
+            self.since = _peek(self.sock)
+        return self.since
 
 
 class OrderingGroup:
@@ -198,6 +213,7 @@ class OrderingGroup:
         again, so a client streaming megabytes does not keep the others waiting.
         """
         member.waiting = False
+        member.since = None
         if self._arrivals.pop(member, 0) is None:
             self._turn.notify_all()
 
@@ -210,24 +226,21 @@ class OrderingGroup:
     def _someone_ahead(self, member: Member) -> bool:
         if self._incoming or (self._backlog and not self.starved):
             return True  # a connection not yet joined may hold older bytes
-        mine: int | None = -1  # not peeked yet
-        before_me = True  # in epoll order
-        for other in list(self._arrivals):
-            if other is member:
-                before_me = False
+        arrivals = list(self._arrivals)
+        mine: tuple[int, int] | None = None  # not known yet
+        for position, other in enumerate(arrivals):
+            if other is member or not other.waiting:
                 continue
-            if not other.waiting:
+            theirs = other.arrived()
+            if theirs is None:
+                del self._arrivals[other]  # read already, or only an end of stream
                 continue
-            unread, theirs = _peek(other.sock)
-            if not unread:
-                del self._arrivals[other]  # it already read what made it readable
-                continue
-            if mine == -1:
-                mine = _peek(member.sock)[1]
-            if theirs is None or mine is None:
-                if before_me:
-                    return True
-            elif theirs < mine:
+            if mine is None:
+                own = member.arrived()
+                if own is None:
+                    return False  # nothing to put in order
+                mine = (own, arrivals.index(member) if member in self._arrivals else len(arrivals))
+            if (theirs, position) < mine:
                 return True
         return False
 
@@ -247,25 +260,28 @@ class OrderingGroup:
 
 
 _STAMP_SPACE = socket.CMSG_SPACE(16)
+_UNSTAMPED = 1 << 62  # later than any stamp
 _PEEK = socket.MSG_PEEK | socket.MSG_DONTWAIT
 
 
-def _peek(sock: socket.socket) -> tuple[bool, int | None]:
-    """Whether ``sock`` has unread bytes (or an end of stream), and when they arrived (ns).
+def _peek(sock: socket.socket) -> int | None:
+    """When the unread bytes of ``sock`` arrived (ns), or None if it has none to read.
 
-    The time is the kernel's receive stamp of the oldest unread segment, or
-    None when there is none to give (no bytes, an end of stream, no stamps).
+    The kernel's receive stamp; a segment without one counts as the newest
+    (:data:`_UNSTAMPED`), so every reader puts the same connections in the same
+    order. An end of stream is nothing to read: it holds no request.
     """
     try:
-        _data, ancillary, _flags, _address = sock.recvmsg(1, _STAMP_SPACE, _PEEK)
+        data, ancillary, _flags, _address = sock.recvmsg(1, _STAMP_SPACE, _PEEK)
     except OSError:  # BlockingIOError: nothing to read; others: the thread will find out
-        return False, None
+        return None
+    if not data:
+        return None
     for level, kind, payload in ancillary:
         if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(payload) >= 16:
             seconds = int.from_bytes(payload[:8], "little", signed=True)
-            nanoseconds = int.from_bytes(payload[8:16], "little", signed=True)
-            return True, seconds * 1_000_000_000 + nanoseconds
-    return True, None
+            return seconds * 1_000_000_000 + int.from_bytes(payload[8:16], "little", signed=True)
+    return _UNSTAMPED
 
 
 _groups: weakref.WeakValueDictionary[int, OrderingGroup] = weakref.WeakValueDictionary()
