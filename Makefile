@@ -42,6 +42,7 @@ system-deps:
 
 lint: $(STAMP_DEV)
 	$(BIN)/prospector --profile-path . --profile .prospector.yaml
+	$(BIN)/lint-imports --no-cache  # the layers of doc/architecture.rst (.importlinter)
 
 unit: $(STAMP_DEV)
 	rm -f .coverage .coverage.*

@@ -48,9 +48,9 @@ from benchlib import (
 )
 
 from mfg_ctl.connect import open_devices
-from mfg_ctl.events import Event, StepFinished
 from mfg_ctl.plan import load_plan
-from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.run.events import Event, StepFinished
+from mfg_ctl.run.sequencer import Sequencer
 from mfg_ctl.stations import Endpoint, Station
 from simulators.client import Client
 

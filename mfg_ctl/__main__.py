@@ -2,6 +2,6 @@
 
 import sys
 
-from mfg_ctl.cli import main
+from mfg_ctl.cli.main import main
 
 sys.exit(main())

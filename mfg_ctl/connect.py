@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from socketserver import ThreadingTCPServer
 
 from mfg_ctl.clients import ModbusRegisters, RegisterClient, ScpiCommands
-from mfg_ctl.events import DeviceInfo
 from mfg_ctl.plan import Plan
+from mfg_ctl.run.events import DeviceInfo
 from mfg_ctl.stations import Endpoint, Framing, Station, check_covers
 from mfg_ctl.steps.tempco import SIMULATED_SPEED
 from simulators import plugins

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl import cli_support
+from mfg_ctl.cli import support as cli_support
 from simulators import cli_errors
 
 PAGE = Path(__file__).resolve().parents[1] / "doc" / "exit_codes.rst"

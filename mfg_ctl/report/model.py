@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from mfg_ctl.events import (
+from mfg_ctl.run.events import (
     DeviceInfo,
     Event,
     RunFinished,

@@ -39,6 +39,7 @@ from mfg_ctl.drivers import (
     ScpiDmm,
     ScpiPowerSupply,
 )
+from mfg_ctl.plan.thresholds import FieldError, Number, Threshold
 from mfg_ctl.steps.contract import (
     Limits,
     Progress,
@@ -49,7 +50,6 @@ from mfg_ctl.steps.contract import (
 )
 from mfg_ctl.steps.model import Action, StepBase, Text, Whole, describe_type, scpi_device
 from mfg_ctl.tempco import StabilityTimeoutError, TempcoPoint, TempcoSettings, run_sweep
-from mfg_ctl.thresholds import FieldError, Number, Threshold
 
 __all__ = [
     "KIND",

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from mfg_ctl.events import DeviceInfo
+from mfg_ctl.run.events import DeviceInfo
 
 __all__ = [
     "FIX_HINT",

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-from mfg_ctl.events import SIMULATED_HERE
+from mfg_ctl.run.events import SIMULATED_HERE
 from mfg_ctl.store.models import (
     FIX_HINT,
     SCHEMA_VERSION,

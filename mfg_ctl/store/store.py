@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
-from mfg_ctl.events import (
+from mfg_ctl.run.events import (
     DeviceInfo,
     Event,
     RunFinished,

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from mfg_ctl.clients import RefusedError, TransientError, UnreachableError
-from mfg_ctl.events import DeviceInfo, Event, StepFinished
 from mfg_ctl.plan import Plan, parse_plan
-from mfg_ctl.sequencer import RunOutcome, Sequencer
+from mfg_ctl.run.events import DeviceInfo, Event, StepFinished
+from mfg_ctl.run.sequencer import RunOutcome, Sequencer
 
 __all__ = [
     "DEVICES",

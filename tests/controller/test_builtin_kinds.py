@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from mfg_ctl.cli import main
+from mfg_ctl.cli.main import main
+from mfg_ctl.cli.tempco import tempco_plan
 from mfg_ctl.clients import ScpiCommands
-from mfg_ctl.events import Event, StepFinished
 from mfg_ctl.plan import parse_plan
-from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.run.events import Event, StepFinished
+from mfg_ctl.run.sequencer import Sequencer
 from mfg_ctl.steps import tempco as tempco_kind
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.tempco import StabilityTimeoutError, TempcoSettings
-from mfg_ctl.tempco_cli import tempco_plan
 from simulators import plugins
 from simulators.client import Client
 from simulators.launcher import Simulator

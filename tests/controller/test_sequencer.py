@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from mfg_ctl.events import (
+from mfg_ctl.run.events import (
     Event,
     RunFinished,
     RunStarted,
     StepFinished,
     StepStarted,
 )
-from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.run.sequencer import Sequencer
 from tests.controller.sequencer_fakes import (
     DEVICES,
     PLAN,

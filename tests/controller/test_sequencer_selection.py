@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mfg_ctl.events import RunStarted, StepStarted
 from mfg_ctl.plan import parse_plan
 from mfg_ctl.report import RunReport, render_text
-from mfg_ctl.sequencer import select_only_failed
+from mfg_ctl.run.events import RunStarted, StepStarted
+from mfg_ctl.run.sequencer import select_only_failed
 from tests.controller.sequencer_fakes import (
     demo_plan,
     devices,

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.events import Event, RunFinished, StepFinished, StepProgress
 from mfg_ctl.plan import PlanError, parse_plan
-from mfg_ctl.sequencer import RunOutcome, Sequencer
+from mfg_ctl.run.events import Event, RunFinished, StepFinished, StepProgress
+from mfg_ctl.run.sequencer import RunOutcome, Sequencer
 from mfg_ctl.steps import registry, step_kinds
 from tests.docs.harness import blocks
 
@@ -256,7 +256,7 @@ def test_a_kind_tells_the_observers_what_it_measured_on_the_way(installed: Insta
 
 def test_the_sequencer_imports_no_step_kind_driver_or_instrument_module() -> None:
     code = (
-        "import sys, mfg_ctl.sequencer\n"
+        "import sys, mfg_ctl.run.sequencer\n"
         "print(' '.join(sorted(m for m in sys.modules if m.startswith('mfg_ctl'))))"
     )
     result = subprocess.run(

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from mfg_ctl.clients import UnreachableError
-from mfg_ctl.events import Event, RunFinished, RunStarted, StepFinished
 from mfg_ctl.plan import PlanError, parse_plan
 from mfg_ctl.report import RunReport, render_text
-from mfg_ctl.sequencer import ObserverError, Sequencer, Terminated
+from mfg_ctl.run.events import Event, RunFinished, RunStarted, StepFinished
+from mfg_ctl.run.sequencer import ObserverError, Sequencer, Terminated
 from tests.controller.sequencer_fakes import DEVICES, PLAN, FakeRegisters
 
 TEARDOWN = """\

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.cli import main
+from mfg_ctl.cli.main import main
+from mfg_ctl.cli.tempco import PointsAsSteps, tempco_plan
 from mfg_ctl.clients import ScpiCommands
-from mfg_ctl.events import DeviceInfo, Event, StepFinished, StepProgress
 from mfg_ctl.plan import parse_plan
 from mfg_ctl.report import RunReport, render_text
-from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.run.events import DeviceInfo, Event, StepFinished, StepProgress
+from mfg_ctl.run.sequencer import Sequencer
 from mfg_ctl.steps.tempco import TempcoStep
 from mfg_ctl.store import RunStore
 from mfg_ctl.tempco import TempcoSettings
-from mfg_ctl.tempco_cli import PointsAsSteps, tempco_plan
 from simulators import plugins
 from simulators.client import Client
 from simulators.clock import SimulatedClock

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.cli import main
+from mfg_ctl.cli.main import main
 from simulators import plugins
 from simulators.launcher import Simulator
 from tests.controller.cli.support import (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mfg_ctl.events import RunFinished, RunStarted
+from mfg_ctl.run.events import RunFinished, RunStarted
 from mfg_ctl.store import RunStore
 from simulators.client import Client
 

@@ -147,7 +147,7 @@ def test_serve_answers_modbus_until_sigint(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from mfg_ctl.cli import main; sys.exit(main(sys.argv[1:]))",
+            "import sys; from mfg_ctl.cli.main import main; sys.exit(main(sys.argv[1:]))",
             "serve",
             "--port-offset",
             str(offset),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.events import RunStarted
+from mfg_ctl.run.events import RunStarted
 from mfg_ctl.store import RunStore
 from tests.controller.cli.support import (
     BRINGUP,

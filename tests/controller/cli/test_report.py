@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 from mfg_ctl.connect import open_devices
-from mfg_ctl.observers import ConsolePrinter
 from mfg_ctl.plan import load_plan
-from mfg_ctl.sequencer import Sequencer
+from mfg_ctl.run.observers import ConsolePrinter
+from mfg_ctl.run.sequencer import Sequencer
 from tests.controller.cli.support import (
     BRINGUP,
     REPORT,
@@ -98,7 +98,7 @@ def test_a_real_process_prints_the_report_and_exits_0(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sys; from mfg_ctl.cli import main; sys.exit(main(sys.argv[1:]))",
+            "import sys; from mfg_ctl.cli.main import main; sys.exit(main(sys.argv[1:]))",
             "run",
             BRINGUP,
         ],

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mfg_ctl.sequencer import Terminated
+from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.steps import tempco as tempco_kind
 from mfg_ctl.tempco import run_sweep
 from simulators.modbus_client import ModbusClient

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from mfg_ctl import clients
-from mfg_ctl.events import RunStarted
+from mfg_ctl.run.events import RunStarted
 from mfg_ctl.store import RunStore
 from simulators.modbus_client import ModbusClient
 from tests.controller.cli.support import BRINGUP, ROOT, WAIT, Ctl, Served, shown_store

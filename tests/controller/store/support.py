@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mfg_ctl.events import (
+from mfg_ctl.run.events import (
     DeviceInfo,
     RunFinished,
     RunStarted,

@@ -33,7 +33,7 @@ from tests.controller.store.support import (
 CRASH = """
 import os, sys
 from datetime import UTC, datetime
-from mfg_ctl.events import RunStarted, StepFinished
+from mfg_ctl.run.events import RunStarted, StepFinished
 from mfg_ctl.store import RunStore
 
 url, run_id = sys.argv[1:]

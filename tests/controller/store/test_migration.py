@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.cli import main
+from mfg_ctl.cli.main import main
 from mfg_ctl.store import RunStore
 from mfg_ctl.store.models import SCHEMA_VERSION
 from tests.controller.store.support import ROOT, raw, url_of

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.events import (
+from mfg_ctl.run.events import (
     StepStarted,
 )
 from mfg_ctl.store import (

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mfg_ctl.events import StepFinished
+from mfg_ctl.run.events import StepFinished
 from mfg_ctl.steps.contract import (
     DeviceError,
     StepContext,

@@ -17,7 +17,7 @@ from typing import Any, NoReturn, cast
 import click
 import yaml
 
-from mfg_ctl.cli_support import (
+from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_STORE,
     EXIT_UNREACHABLE,
@@ -35,7 +35,9 @@ from mfg_ctl.cli_support import (
 )
 from mfg_ctl.clients import ScpiCommands
 from mfg_ctl.drivers import Backend, InstrumentAddressError, InstrumentError, shift_address
-from mfg_ctl.events import (
+from mfg_ctl.plan import Plan, parse_plan
+from mfg_ctl.report import RunReport
+from mfg_ctl.run.events import (
     SIMULATED_HERE,
     DeviceInfo,
     Event,
@@ -47,10 +49,8 @@ from mfg_ctl.events import (
     StepStarted,
     Verdict,
 )
-from mfg_ctl.observers import ConsolePrinter
-from mfg_ctl.plan import Plan, parse_plan
-from mfg_ctl.report import RunReport
-from mfg_ctl.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
+from mfg_ctl.run.observers import ConsolePrinter
+from mfg_ctl.run.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
 from mfg_ctl.steps.tempco import MAX_READINGS, SIMULATED_SPEED
 from mfg_ctl.store import RunStore
 from mfg_ctl.tempco import TempcoSettings

@@ -15,7 +15,8 @@ from types import FrameType
 
 import click
 
-from mfg_ctl.cli_support import (
+from mfg_ctl.cli.run import replay, run
+from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
     EXIT_PASS,
@@ -33,9 +34,9 @@ from mfg_ctl.cli_support import (
     quiet_stdout,
     say,
 )
+from mfg_ctl.cli.tempco import tempco
 from mfg_ctl.report import RunReport, render_text
-from mfg_ctl.run_cli import replay, run
-from mfg_ctl.sequencer import Terminated
+from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.stations import StationError, load_station, reference_station
 from mfg_ctl.store import (
     AmbiguousRunId,
@@ -44,7 +45,6 @@ from mfg_ctl.store import (
     StoredRun,
     StoreError,
 )
-from mfg_ctl.tempco_cli import tempco
 from mfg_ctl.wording import clip
 from simulators import __version__, plugins
 from simulators.client import Client

@@ -15,7 +15,7 @@ from typing import NoReturn
 
 import click
 
-from mfg_ctl.cli_support import (
+from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_PASS,
     EXIT_STORE,
@@ -35,13 +35,13 @@ from mfg_ctl.cli_support import (
     sigterm_interrupts,
 )
 from mfg_ctl.connect import open_devices
-from mfg_ctl.events import SIMULATED_HERE, Event
 from mfg_ctl.nearby import running_simulators_note
-from mfg_ctl.observers import ConsolePrinter, JsonlLog
 from mfg_ctl.plan import Plan, PlanError, load_plan, parse_plan
 from mfg_ctl.report import RunReport
-from mfg_ctl.rerun import NothingToRerun, RerunError, choose_rerun
-from mfg_ctl.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
+from mfg_ctl.run.events import SIMULATED_HERE, Event
+from mfg_ctl.run.observers import ConsolePrinter, JsonlLog
+from mfg_ctl.run.rerun import NothingToRerun, RerunError, choose_rerun
+from mfg_ctl.run.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
 from mfg_ctl.stations import (
     Framing,
     Station,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mfg_ctl.plan import Plan
-from mfg_ctl.sequencer import select_only_failed
+from mfg_ctl.run.sequencer import select_only_failed
 from mfg_ctl.store import RunStore, StoredRun, plan_hash
 
 __all__ = ["NothingToRerun", "Rerun", "RerunError", "choose_rerun"]

@@ -1,7 +1,7 @@
 """Run a plan's steps in order, judge them, and tell the observers.
 
 The sequencer orders the steps, has each performed by its kind
-(:mod:`mfg_ctl.step_runner`: retries, the outcome as an event), runs the
+(:mod:`mfg_ctl.run.step_runner`: retries, the outcome as an event), runs the
 teardown and emits one event per thing that happened — it never prints and
 never writes files; observers do. It knows no step kind, driver or
 instrument: the kinds are plug-ins (:mod:`mfg_ctl.steps`).
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from mfg_ctl.events import (
+from mfg_ctl.plan import Plan
+from mfg_ctl.run.events import (
     DeviceInfo,
     Event,
     Observer,
@@ -38,8 +39,7 @@ from mfg_ctl.events import (
     StepStarted,
     Verdict,
 )
-from mfg_ctl.plan import Plan
-from mfg_ctl.step_runner import ResolvedStep, perform_step
+from mfg_ctl.run.step_runner import ResolvedStep, perform_step
 from mfg_ctl.steps.contract import Progress, StepContext
 
 __all__ = ["ObserverError", "RunOutcome", "Sequencer", "Terminated", "select_only_failed"]

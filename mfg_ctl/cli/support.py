@@ -22,7 +22,7 @@ from typing import IO, Any, NoReturn
 import click
 
 from mfg_ctl.report import RunReport, render_json, render_markdown
-from mfg_ctl.sequencer import Terminated
+from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.store import RunStore, StoreError, default_url
 
 __all__ = [

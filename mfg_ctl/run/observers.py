@@ -16,7 +16,9 @@ from rich.console import Console
 from rich.status import Status
 from rich.text import Text
 
-from mfg_ctl.events import (
+from mfg_ctl.report import RunReport, render_text
+from mfg_ctl.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
+from mfg_ctl.run.events import (
     Event,
     RunFinished,
     RunStarted,
@@ -24,8 +26,6 @@ from mfg_ctl.events import (
     StepProgress,
     StepStarted,
 )
-from mfg_ctl.report import RunReport, render_text
-from mfg_ctl.report.render import MARKS, TEARDOWN_MARK, header_text, summary_text
 
 __all__ = ["ConsolePrinter", "JsonlLog"]
 
