@@ -35,8 +35,8 @@ from pydantic import (
 )
 
 from mfg_ctl.plan import Plan, describe_type
-from mfg_ctl.plan.safe_yaml import read_yaml
-from mfg_ctl.plan.thresholds import FieldError
+from mfg_ctl.safe_yaml import read_yaml
+from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
 
 __all__ = [

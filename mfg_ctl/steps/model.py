@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from mfg_ctl.plan.thresholds import Number
+from mfg_ctl.steps.thresholds import Number
 from mfg_ctl.wording import clip, clip_text, describe_type
 from simulators.profiles import DeviceProfile, builtin_names
 from simulators.profiles import resolve_profile as _resolve_profile

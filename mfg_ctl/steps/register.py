@@ -26,9 +26,9 @@ from typing import Any, ClassVar, Self
 
 from pydantic import PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from mfg_ctl.plan.thresholds import FieldError, Threshold, ThresholdFields, judge, write_detail
 from mfg_ctl.steps.contract import Limits, StepContext, StepKind, StepOutcome
 from mfg_ctl.steps.model import Action, StepBase, Whole, catalog_of
+from mfg_ctl.steps.thresholds import FieldError, Threshold, ThresholdFields, judge, write_detail
 from mfg_ctl.wording import clip
 from simulators.profiles import RegisterSpec
 

@@ -22,9 +22,9 @@ from typing import Any, ClassVar, Self
 
 from pydantic import ValidationInfo, field_validator, model_validator
 
-from mfg_ctl.plan.thresholds import FieldError, Threshold, ThresholdFields, judge
 from mfg_ctl.steps.contract import Limits, StepContext, StepKind, StepOutcome
 from mfg_ctl.steps.model import Action, StepBase, Text, scpi_device
+from mfg_ctl.steps.thresholds import FieldError, Threshold, ThresholdFields, judge
 from mfg_ctl.wording import CUSTOM_PREFIX, clip, control_character
 
 __all__ = ["KIND", "MAX_COMMAND", "ScpiAccess", "ScpiStep", "prepare", "run"]

@@ -39,7 +39,6 @@ from mfg_ctl.drivers import (
     ScpiDmm,
     ScpiPowerSupply,
 )
-from mfg_ctl.plan.thresholds import FieldError, Number, Threshold
 from mfg_ctl.steps.contract import (
     Limits,
     Progress,
@@ -49,6 +48,7 @@ from mfg_ctl.steps.contract import (
     TransientError,
 )
 from mfg_ctl.steps.model import Action, StepBase, Text, Whole, describe_type, scpi_device
+from mfg_ctl.steps.thresholds import FieldError, Number, Threshold
 from mfg_ctl.tempco import StabilityTimeoutError, TempcoPoint, TempcoSettings, run_sweep
 
 __all__ = [

@@ -10,12 +10,12 @@ import pytest
 import yaml
 
 from mfg_ctl.plan import DEFAULT_RETRIES, DEFAULT_TIMEOUT, PlanError, load_plan, parse_plan
-from mfg_ctl.plan.thresholds import Range, Tolerance
 from mfg_ctl.steps import step_kind, step_kinds
 from mfg_ctl.steps import tempco as steps_module
 from mfg_ctl.steps.register import RegisterStep
 from mfg_ctl.steps.scpi import ScpiStep
 from mfg_ctl.steps.tempco import TempcoStep
+from mfg_ctl.steps.thresholds import Range, Tolerance
 from mfg_ctl.tempco import TempcoSettings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mfg_ctl.plan.thresholds import (
+from mfg_ctl.steps.thresholds import (
     FieldError,
     Judgement,
     Range,

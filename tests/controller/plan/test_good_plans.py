@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from mfg_ctl.plan import DEFAULT_RETRIES, DEFAULT_TIMEOUT, load_plan, parse_plan
-from mfg_ctl.plan.thresholds import Range, Tolerance, TolerancePct, judge, write_detail
 from mfg_ctl.steps import step_kind, step_kinds
 from mfg_ctl.steps.register import RegisterStep
+from mfg_ctl.steps.thresholds import Range, Tolerance, TolerancePct, judge, write_detail
 from tests.controller.cli.support import REPORT
 from tests.controller.plan.support import (
     BRINGUP,

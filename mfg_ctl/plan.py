@@ -32,8 +32,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from mfg_ctl.plan.safe_yaml import read_yaml
-from mfg_ctl.plan.thresholds import FieldError
+from mfg_ctl.safe_yaml import read_yaml
 from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
@@ -45,6 +44,7 @@ from mfg_ctl.steps.model import (
     describe_type,
 )
 from mfg_ctl.steps.registry import kind_of
+from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
 from simulators.profiles import resolve_profile as _resolve_profile
