@@ -26,7 +26,7 @@ from mfg_ctl.drivers import (
     InstrumentReplyError,
     InstrumentReportedError,
     InstrumentTimeoutError,
-    ScpiInstrument,
+    ScpiDriver,
     open_transport,
     parse_number,
 )
@@ -61,7 +61,7 @@ __all__ = [
 
 
 T = TypeVar("T")
-D = TypeVar("D", bound=ScpiInstrument)
+D = TypeVar("D", bound=ScpiDriver)
 
 
 class RegisterClient(Protocol):
@@ -176,7 +176,7 @@ class ScpiCommands:
         self.address = address
         self.backend = backend
         self.transport = open_transport(address, backend)
-        self._instrument = ScpiInstrument(self.transport, name=address)
+        self._instrument = ScpiDriver(self.transport, name=address)
         self._answered = False
         self._closed = False
 
@@ -203,7 +203,7 @@ class ScpiCommands:
         """A new link, if this one was closed."""
         if self._closed:
             self.transport = open_transport(self.address, self.backend, self.transport.timeout)
-            self._instrument = ScpiInstrument(self.transport, name=self.address)
+            self._instrument = ScpiDriver(self.transport, name=self.address)
             self._closed = False
 
     def _call(self, request: Callable[[], T]) -> T:
@@ -222,7 +222,7 @@ class ScpiCommands:
         return result
 
     def driver(self, kind: type[D], timeout: float) -> D:
-        """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamber`, ...) on this link.
+        """A driver of ``kind`` (:class:`~mfg_ctl.drivers.ScpiChamberDriver`, ...) on this link.
 
         ``timeout`` bounds each of its commands (seconds). It raises what the
         drivers raise (:class:`~mfg_ctl.drivers.InstrumentError`) if a closed

@@ -23,15 +23,14 @@ from mfg_ctl.steps.tempco import SIMULATED_SPEED
 from simulators import plugins
 from simulators.clock import SimulatedClock
 from simulators.common import ServerSpec
-from simulators.launcher import Simulator
+from simulators.launcher import Address, Simulator
 
-__all__ = ["Connected", "open_devices"]
+__all__ = ["Connected", "open_devices", "scpi_addresses"]
 
 #: The simulator whose System serves any Modbus device profile.
 MODBUS_PLUGIN = "station"
-#: The simulator serving the SCPI instruments, and where each kind listens in it.
+#: The simulator serving the SCPI instruments, one ``servers`` entry per kind.
 SCPI_PLUGIN = "dvt_bench"
-SCPI_INDEX = {"chamber": 0, "power_supply": 1, "multimeter": 2}
 
 
 @dataclass(frozen=True)
@@ -100,13 +99,24 @@ def _simulated_scpi(plan: Plan, speed: float) -> Iterator[dict[str, Endpoint]]:
         system_kwargs={"clock": SimulatedClock(speed=speed)},
     )
     with bench:
+        where = scpi_addresses(bench)
         yield {
-            name: Endpoint(
-                bench.addresses[SCPI_INDEX[kind]].host, bench.addresses[SCPI_INDEX[kind]].port,
-                "custom", 1, "scpi",
-            )
+            name: Endpoint(where[kind].host, where[kind].port, "custom", 1, "scpi")
             for name, kind in scpi.items()
         }
+
+
+def scpi_addresses(bench: Simulator) -> dict[str, Address]:
+    """Where a started SCPI bench serves each instrument kind (``chamber``, ...).
+
+    The kinds are the ``instrument`` of each of the plugin's ``servers`` entries:
+    the simulator's own table, read rather than copied.
+    """
+    entries = plugins.entries(bench.module)
+    return {
+        str(entry.kwargs["instrument"]): address
+        for entry, address in zip(entries, bench.addresses, strict=True)
+    }
 
 
 @contextmanager

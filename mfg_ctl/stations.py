@@ -38,6 +38,8 @@ from mfg_ctl.plan import Plan, describe_type
 from mfg_ctl.safe_yaml import read_yaml
 from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
+from simulators import plugins
+from simulators.protocols.modbus import Framing
 
 __all__ = [
     "REFERENCE_PORTS",
@@ -52,11 +54,23 @@ __all__ = [
     "reference_station",
 ]
 
-Framing = Literal["custom", "modbus-tcp"]
 Protocol = Literal["modbus", "scpi"]
 
-#: The reference station's Modbus ports (doc/reference_station.rst).
-REFERENCE_PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
+
+
+def _reference_ports() -> dict[str, int]:
+    """Each device of the ``station`` simulator and its port, read from the plugin's ``servers``."""
+    station = plugins.load("station")
+    return {
+        str(entry.kwargs["profile"]): entry.listening[1]
+        for entry in plugins.entries(station)
+        if entry.listening is not None
+    }
+
+
+#: The reference station's Modbus ports (doc/reference_station.rst): the ``station``
+#: simulator's own table, so the controller and the simulator cannot disagree.
+REFERENCE_PORTS = _reference_ports()
 
 _HOST = re.compile(r"[A-Za-z0-9_.:%-]+")
 

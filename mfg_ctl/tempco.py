@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from mfg_ctl.drivers import Chamber, Dmm, InstrumentError, PowerSupply
+from mfg_ctl.drivers import ChamberDriver, InstrumentError, MultimeterDriver, PowerSupplyDriver
 from mfg_ctl.drivers.transport import InstrumentTimeoutError
 
 __all__ = [
@@ -209,7 +209,10 @@ def evaluate(points: Sequence[TempcoPoint], settings: TempcoSettings | None = No
 
 
 def _wait_stable(
-    chamber: Chamber, setpoint: float, settings: TempcoSettings, sleep: Callable[[float], None]
+    chamber: ChamberDriver,
+    setpoint: float,
+    settings: TempcoSettings,
+    sleep: Callable[[float], None],
 ) -> None:
     """Poll ``stable()`` every poll interval until true; raise at the (real-time) deadline."""
     speed = settings.clock_speed
@@ -227,20 +230,24 @@ def _wait_stable(
             )
 
 
-def _measure(chamber: Chamber, dmm: Dmm, setpoint: float, readings: int) -> TempcoPoint:
+def _measure(
+    chamber: ChamberDriver, dmm: MultimeterDriver, setpoint: float, readings: int
+) -> TempcoPoint:
     before = chamber.temperature()
     volts = [dmm.measure_dc_voltage() for _ in range(readings)]
     after = chamber.temperature()
     return TempcoPoint(setpoint, (before + after) / 2.0, math.fsum(volts) / readings)
 
 
-def _output_off(psu: PowerSupply) -> None:
+def _output_off(psu: PowerSupplyDriver) -> None:
     psu.output(False)
     if psu.output_on():  # a query on the same connection also confirms the write has run
         raise InstrumentError("power supply output still on after switching it off")
 
 
-def _finish(chamber: Chamber, psu: PowerSupply, settings: TempcoSettings, *, quiet: bool) -> None:
+def _finish(
+    chamber: ChamberDriver, psu: PowerSupplyDriver, settings: TempcoSettings, *, quiet: bool
+) -> None:
     """Output off, then the chamber to its final setpoint; ``quiet`` keeps the first error."""
     steps: list[Callable[[], None]] = [lambda: _output_off(psu)]
     final = settings.final_setpoint_c
@@ -260,9 +267,9 @@ def _finish(chamber: Chamber, psu: PowerSupply, settings: TempcoSettings, *, qui
 
 
 def run_sweep(
-    chamber: Chamber,
-    psu: PowerSupply,
-    dmm: Dmm,
+    chamber: ChamberDriver,
+    psu: PowerSupplyDriver,
+    dmm: MultimeterDriver,
     settings: TempcoSettings | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,

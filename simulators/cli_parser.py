@@ -199,7 +199,7 @@ def _parsed(
         raise
 
 
-class Command(click.Command):
+class _Subcommand(click.Command):
     """A subcommand; a stray argument is an ``unrecognized arguments`` usage error."""
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -307,7 +307,7 @@ def command_line() -> Group:
     )
     for name, (summary, description) in COMMANDS.items():
         group.add_command(
-            Command(
+            _Subcommand(
                 name,
                 params=_options(name),
                 callback=_options_of,

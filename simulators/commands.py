@@ -19,7 +19,7 @@ The rule, for every simulator and every transport:
 
 >>> splitter = CommandSplitter()
 >>> splitter.feed(b"*IDN?\\n$system_fault:delay,200%ON\\n")
-[b'*IDN?\\n', Command(name='fault', args=('delay', '200')), b'ON\\n']
+[b'*IDN?\\n', CustomCommand(name='fault', args=('delay', '200')), b'ON\\n']
 >>> splitter.feed(b"$__init__%")
 [b'$__init__%']
 """
@@ -37,8 +37,8 @@ from simulators.ratelimit import RateLimitedLog
 __all__ = [
     "MAX_COMMAND",
     "PREFIX",
-    "Command",
     "CommandSplitter",
+    "CustomCommand",
     "check_argument",
     "dispatch",
     "encode",
@@ -58,11 +58,15 @@ _UNFINISHED = re.compile(rb"[A-Za-z0-9_]*(?::[^\x00-\x1f\x7f%]*)?")
 
 
 @dataclass(frozen=True)
-class Command:
+class CustomCommand:
     """A parsed custom command: the method is ``system_<name>``."""
 
     name: str
     args: tuple[str, ...] = ()
+
+
+#: The old name, still imported by :mod:`simulators.handlers` (to be renamed there).
+Command = CustomCommand
 
 
 def check_argument(text: str) -> None:
@@ -115,7 +119,7 @@ def encode(name: str, *args: object) -> bytes:
     return data
 
 
-def _decode(body: bytes) -> Command | None:
+def _decode(body: bytes) -> CustomCommand | None:
     """Parse what stands between ``$system_`` and ``%``; None if it is not a command."""
     name, colon, rest = body.partition(b":")
     if not _NAME.fullmatch(name):
@@ -124,27 +128,27 @@ def _decode(body: bytes) -> Command | None:
         args = tuple(rest.decode().split(",")) if colon else ()
     except UnicodeDecodeError:
         return None
-    return Command(name.decode(), args)
+    return CustomCommand(name.decode(), args)
 
 
 class CommandSplitter:
     """Splits one connection's byte stream into protocol data and custom commands.
 
     Sans-IO: :meth:`feed` takes the bytes of one read and returns, in order,
-    ``bytes`` segments for ``parse()`` and :class:`Command` objects.
+    ``bytes`` segments for ``parse()`` and :class:`CustomCommand` objects.
     """
 
     def __init__(self) -> None:
         self._pending = b""  # a command whose prefix arrived but not its terminator
 
-    def feed(self, data: bytes) -> list[bytes | Command]:
+    def feed(self, data: bytes) -> list[bytes | CustomCommand]:
         """Return the protocol data and commands in ``data``, in arrival order."""
         if self._pending:
             data = self._pending + data
             self._pending = b""
         elif PREFIX[:1] not in data:  # the hot path: no '$' at all
             return [data] if data else []
-        out: list[bytes | Command] = []
+        out: list[bytes | CustomCommand] = []
         start = 0  # first byte not yet emitted
         search = 0
         while True:
@@ -178,12 +182,12 @@ class CommandSplitter:
         return pending
 
 
-def _append(out: list[bytes | Command], data: bytes) -> None:
+def _append(out: list[bytes | CustomCommand], data: bytes) -> None:
     if data:
         out.append(data)
 
 
-def dispatch(system: object, command: Command) -> str:
+def dispatch(system: object, command: CustomCommand) -> str:
     """Call ``system.system_<name>(*args)`` and return the reply text (no newline).
 
     Never raises: an unknown command, a wrong arity or an error inside the

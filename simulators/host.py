@@ -22,7 +22,7 @@ import logging
 import queue
 from collections.abc import Callable, Iterable
 
-from simulators.commands import Command, dispatch
+from simulators.commands import CustomCommand, dispatch
 from simulators.common import SHUTDOWN_REPLY, BaseSystem, ListeningSystem, Reply, SendingSystem
 from simulators.ordering import OrderingGroup, group_for
 from simulators.session import Session
@@ -45,11 +45,11 @@ class Work:
     """What is left to do of one read: protocol data and commands, run a slice at a time."""
 
     def __init__(
-        self, host: SystemHost, session: Session | None, segments: Iterable[bytes | Command]
+        self, host: SystemHost, session: Session | None, segments: Iterable[bytes | CustomCommand]
     ) -> None:
         self._host = host
         self._session = session
-        self._segments: collections.deque[bytes | Command] = collections.deque(segments)
+        self._segments: collections.deque[bytes | CustomCommand] = collections.deque(segments)
 
     @property
     def done(self) -> bool:
@@ -65,7 +65,7 @@ class Work:
         with system.lock:
             while segments and budget > 0:
                 segment = segments.popleft()
-                if isinstance(segment, Command):
+                if isinstance(segment, CustomCommand):
                     budget -= COMMAND_COST
                     if host.discos and _took_discos_tail(segments):
                         reply, stop = _run_discos_command(system, segment)
@@ -91,12 +91,12 @@ class Work:
         return replies, False
 
 
-def _took_discos_tail(segments: collections.deque[bytes | Command]) -> bool:
+def _took_discos_tail(segments: collections.deque[bytes | CustomCommand]) -> bool:
     """Drop DISCOS's ``%%%%`` after a command, if it came with it; whether it did."""
     if not segments:
         return False
     following = segments[0]
-    if isinstance(following, Command) or not following.startswith(DISCOS_TAIL):
+    if isinstance(following, CustomCommand) or not following.startswith(DISCOS_TAIL):
         return False
     rest = following[len(DISCOS_TAIL) :]
     if rest:
@@ -106,7 +106,7 @@ def _took_discos_tail(segments: collections.deque[bytes | Command]) -> bool:
     return True
 
 
-def _run_discos_command(system: BaseSystem, command: Command) -> tuple[bytes, bool]:
+def _run_discos_command(system: BaseSystem, command: CustomCommand) -> tuple[bytes, bool]:
     """Run a command sent in DISCOS's form; return DISCOS's reply and whether to stop."""
     method = getattr(system, f"system_{command.name}", None)
     if not callable(method):
@@ -155,12 +155,12 @@ class SystemHost:
             with self.system.lock:
                 session.close()
 
-    def begin(self, session: Session | None, segments: Iterable[bytes | Command]) -> Work:
+    def begin(self, session: Session | None, segments: Iterable[bytes | CustomCommand]) -> Work:
         """The work of one read from ``session``'s connection; run it with :meth:`Work.step`."""
         return Work(self, session, segments)
 
     def start(
-        self, session: Session | None, segments: list[bytes | Command]
+        self, session: Session | None, segments: list[bytes | CustomCommand]
     ) -> tuple[list[bytes], bool, Work | None]:
         """Run the first slice of one read (lock held); return replies, stop, and what is left.
 
@@ -176,7 +176,7 @@ class SystemHost:
         return replies, stop, None if work.done else work
 
     def process(
-        self, session: Session | None, segments: Iterable[bytes | Command]
+        self, session: Session | None, segments: Iterable[bytes | CustomCommand]
     ) -> tuple[list[bytes], bool]:
         """Run one connection's data and commands; return the replies and whether to stop."""
         work = self.begin(session, segments)

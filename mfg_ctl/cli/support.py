@@ -24,6 +24,7 @@ import click
 from mfg_ctl.report import RunReport, render_json, render_markdown
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.store import RunStore, StoreError, default_url
+from simulators.protocols import modbus
 
 __all__ = [
     "EXIT_FAIL",
@@ -77,7 +78,8 @@ MEANINGS = {
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = ExitCode.PASS, ExitCode.FAIL, ExitCode.USAGE
 EXIT_UNREACHABLE, EXIT_STORE = ExitCode.UNREACHABLE, ExitCode.STORE
 EXIT_INTERRUPTED, EXIT_TERMINATED = ExitCode.INTERRUPTED, ExitCode.TERMINATED
-FRAMINGS = click.Choice(["custom", "modbus-tcp"])
+#: The ``--framing`` choices: the Modbus protocol's own list.
+FRAMINGS = click.Choice(modbus.FRAMINGS)
 
 
 class CommandExit(click.ClickException):

@@ -34,6 +34,7 @@ from mfg_ctl.cli.support import (
     sigterm_interrupts,
 )
 from mfg_ctl.clients import ScpiCommands
+from mfg_ctl.connect import scpi_addresses
 from mfg_ctl.drivers import Backend, InstrumentAddressError, InstrumentError, shift_address
 from mfg_ctl.plan import Plan, parse_plan
 from mfg_ctl.report import RunReport
@@ -51,6 +52,7 @@ from mfg_ctl.run.events import (
 )
 from mfg_ctl.run.observers import ConsolePrinter
 from mfg_ctl.run.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
+from mfg_ctl.steps.model import ScpiKind
 from mfg_ctl.steps.tempco import MAX_READINGS, SIMULATED_SPEED
 from mfg_ctl.store import RunStore
 from mfg_ctl.tempco import TempcoSettings
@@ -59,12 +61,18 @@ from simulators import plugins
 from simulators.clock import SimulatedClock
 from simulators.launcher import Simulator
 
-__all__ = ["PLAN_PATH", "tempco", "tempco_plan"]
+__all__ = ["INSTRUMENTS", "PLAN_PATH", "tempco", "tempco_plan"]
 
 #: Where a run of ``mfg-ctl tempco`` says its plan came from.
 PLAN_PATH = "<mfg-ctl tempco>"
-#: The plan's device names, as the options name the instruments.
-NAMES = ("chamber", "psu", "dmm")
+#: The plan's device names, as the options name the instruments, and the kind
+#: (``scpi: KIND``) each one is: ``--psu`` is the power supply, ``--dmm`` the multimeter.
+INSTRUMENTS: dict[str, ScpiKind] = {
+    "chamber": "chamber",
+    "psu": "power_supply",
+    "dmm": "multimeter",
+}
+NAMES = tuple(INSTRUMENTS)
 #: Seconds each instrument command may take (the drivers' default).
 COMMAND_TIMEOUT = 2.0
 #: How the console names the instruments of a point: the chamber drives, the DMM reads.
@@ -178,11 +186,10 @@ def tempco_plan(settings: TempcoSettings) -> Plan:
         "tolerance": settings.tolerance_ppm_per_c,
         "readings": settings.readings_per_point,
     }
-    devices = {"chamber": "chamber", "psu": "power_supply", "dmm": "multimeter"}
     text = yaml.safe_dump(
         {
             "name": "tempco",
-            "devices": {name: {"scpi": kind} for name, kind in devices.items()},
+            "devices": {name: {"scpi": kind} for name, kind in INSTRUMENTS.items()},
             "steps": [{"name": "tempco", "timeout": COMMAND_TIMEOUT, "tempco": sweep}],
         },
         sort_keys=False,
@@ -333,4 +340,5 @@ def _tempco_bench(addresses: list[str | None], speed: float) -> Iterator[list[st
         "dvt_bench", plugins.load("dvt_bench"), ephemeral=True, system_kwargs={"clock": clock}
     )
     with bench:
-        yield [str(address) for address in bench.addresses]
+        where = scpi_addresses(bench)
+        yield [str(where[kind]) for kind in INSTRUMENTS.values()]

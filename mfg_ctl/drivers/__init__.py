@@ -1,4 +1,4 @@
-"""Instrument drivers: a chamber, a power supply and a DMM over SCPI, simulated or real.
+"""Instrument drivers: a chamber, a power supply and a multimeter over SCPI, simulated or real.
 
 A driver takes a transport; :func:`open_transport` makes one from ``host:port``
 or a VISA resource string, with the project's own client (``backend="socket"``)
@@ -9,7 +9,8 @@ bench and against real instruments. Every failure is an :class:`InstrumentError`
 >>> from simulators.launcher import Simulator
 >>> with Simulator("dvt_bench", plugins.load("dvt_bench"), ephemeral=True) as bench:
 ...     chamber, psu, dmm = (str(address) for address in bench.addresses)
-...     with ScpiPowerSupply(open_transport(psu)) as supply, ScpiDmm(open_transport(dmm)) as meter:
+...     supply = ScpiPowerSupplyDriver(open_transport(psu))
+...     with supply, ScpiMultimeterDriver(open_transport(dmm)) as meter:
 ...         supply.set_voltage(5.0)
 ...         supply.output(True)
 ...         print(supply.output_on(), round(meter.measure_dc_voltage(), 3))
@@ -18,14 +19,14 @@ True 3.3
 
 from mfg_ctl.drivers.instruments import (
     OVERLOAD,
-    Chamber,
-    Dmm,
-    Instrument,
-    PowerSupply,
-    ScpiChamber,
-    ScpiDmm,
-    ScpiInstrument,
-    ScpiPowerSupply,
+    ChamberDriver,
+    InstrumentDriver,
+    MultimeterDriver,
+    PowerSupplyDriver,
+    ScpiChamberDriver,
+    ScpiDriver,
+    ScpiMultimeterDriver,
+    ScpiPowerSupplyDriver,
     parse_bool,
     parse_error,
     parse_number,
@@ -48,20 +49,20 @@ from mfg_ctl.drivers.transport import (
 __all__ = [
     "OVERLOAD",
     "Backend",
-    "Chamber",
-    "Dmm",
-    "Instrument",
+    "ChamberDriver",
     "InstrumentAddressError",
     "InstrumentConnectionError",
+    "InstrumentDriver",
     "InstrumentError",
     "InstrumentReplyError",
     "InstrumentReportedError",
     "InstrumentTimeoutError",
-    "PowerSupply",
-    "ScpiChamber",
-    "ScpiDmm",
-    "ScpiInstrument",
-    "ScpiPowerSupply",
+    "MultimeterDriver",
+    "PowerSupplyDriver",
+    "ScpiChamberDriver",
+    "ScpiDriver",
+    "ScpiMultimeterDriver",
+    "ScpiPowerSupplyDriver",
     "ScpiTransport",
     "SocketTransport",
     "VisaTransport",

@@ -1,10 +1,14 @@
-"""Instrument interfaces (chamber, power supply, DMM) and their SCPI implementations.
+"""Driver interfaces for the three bench instruments and their SCPI implementations.
 
-The interfaces are :class:`typing.Protocol` classes: code written against
-:class:`Chamber`, :class:`PowerSupply` and :class:`Dmm` runs with any object
-that has their methods, so a driver for another vendor's command set needs no
-base class. The ``Scpi*`` classes speak the commands of ``doc/dvt_bench.rst``,
-which most bench instruments share, over any :class:`ScpiTransport`.
+The instruments are the plan's SCPI kinds: ``chamber``, ``power_supply`` and
+``multimeter``. The interfaces are :class:`typing.Protocol` classes: code
+written against :class:`ChamberDriver`, :class:`PowerSupplyDriver` and
+:class:`MultimeterDriver` runs with any object that has their methods, so a
+driver for another vendor's command set needs no base class. They are
+``...Driver`` because they drive an instrument from the controller's side; the
+simulated instruments they talk to live in the ``dvt_bench`` simulator. The
+``Scpi*Driver`` classes speak the commands of ``doc/dvt_bench.rst``, which most
+bench instruments share, over any :class:`ScpiTransport`.
 
 Replies are parsed strictly: a number in SCPI notation (``+5.00000000E+00``,
 ``1``), a boolean as ``1``/``0``/``ON``/``OFF``; anything else raises
@@ -34,20 +38,20 @@ from mfg_ctl.drivers.transport import (
 __all__ = [
     "MAX_ERRORS",
     "OVERLOAD",
-    "Chamber",
-    "Dmm",
-    "Instrument",
-    "PowerSupply",
-    "ScpiChamber",
-    "ScpiDmm",
-    "ScpiInstrument",
-    "ScpiPowerSupply",
+    "ChamberDriver",
+    "InstrumentDriver",
+    "MultimeterDriver",
+    "PowerSupplyDriver",
+    "ScpiChamberDriver",
+    "ScpiDriver",
+    "ScpiMultimeterDriver",
+    "ScpiPowerSupplyDriver",
     "parse_bool",
     "parse_error",
     "parse_number",
 ]
 
-#: The most ``SYST:ERR?`` queries one :meth:`ScpiInstrument.check_errors` sends.
+#: The most ``SYST:ERR?`` queries one :meth:`ScpiDriver.check_errors` sends.
 MAX_ERRORS = 64
 #: What a DMM reports for a value it cannot measure (SCPI overload).
 OVERLOAD = 9.9e37
@@ -89,7 +93,7 @@ def _number(value: float, what: str) -> str:
 
 
 @runtime_checkable
-class Instrument(Protocol):
+class InstrumentDriver(Protocol):
     """What every instrument answers: identity, error queue, reset, release."""
 
     def identify(self) -> str:
@@ -106,7 +110,7 @@ class Instrument(Protocol):
 
 
 @runtime_checkable
-class Chamber(Instrument, Protocol):
+class ChamberDriver(InstrumentDriver, Protocol):
     """A thermal chamber, in degrees Celsius."""
 
     def set_setpoint(self, celsius: float) -> None:
@@ -129,7 +133,7 @@ class Chamber(Instrument, Protocol):
 
 
 @runtime_checkable
-class PowerSupply(Instrument, Protocol):
+class PowerSupplyDriver(InstrumentDriver, Protocol):
     """A DC power supply, in volts and amperes."""
 
     def set_voltage(self, volts: float) -> None:
@@ -158,7 +162,7 @@ class PowerSupply(Instrument, Protocol):
 
 
 @runtime_checkable
-class Dmm(Instrument, Protocol):
+class MultimeterDriver(InstrumentDriver, Protocol):
     """A digital multimeter, in volts, amperes and ohms."""
 
     def configure_dc_voltage(self) -> None:
@@ -177,7 +181,7 @@ class Dmm(Instrument, Protocol):
         """Configure resistance and read it (:data:`OVERLOAD` when it cannot)."""
 
 
-class ScpiInstrument:
+class ScpiDriver:
     """The IEEE 488.2 part every SCPI instrument shares, over a :class:`ScpiTransport`.
 
     ``name`` prefixes error messages (default: the kind and the transport's address).
@@ -241,8 +245,8 @@ class ScpiInstrument:
         return f"{type(self).__name__}({self.transport!r}, name={self.name!r})"
 
 
-class ScpiChamber(ScpiInstrument):
-    """A :class:`Chamber` speaking ``TEMPerature:SETPoint/ACTual?/STABle?/RAMP``."""
+class ScpiChamberDriver(ScpiDriver):
+    """A :class:`ChamberDriver` speaking ``TEMPerature:SETPoint/ACTual?/STABle?/RAMP``."""
 
     kind = "chamber"
 
@@ -265,8 +269,8 @@ class ScpiChamber(ScpiInstrument):
         return self._number("TEMP:RAMP?")
 
 
-class ScpiPowerSupply(ScpiInstrument):
-    """A :class:`PowerSupply` speaking ``VOLT``, ``CURR``, ``OUTP`` and ``MEAS``."""
+class ScpiPowerSupplyDriver(ScpiDriver):
+    """A :class:`PowerSupplyDriver` speaking ``VOLT``, ``CURR``, ``OUTP`` and ``MEAS``."""
 
     kind = "power supply"
 
@@ -295,8 +299,8 @@ class ScpiPowerSupply(ScpiInstrument):
         return self._number("MEAS:CURR?")
 
 
-class ScpiDmm(ScpiInstrument):
-    """A :class:`Dmm` speaking ``CONF``, ``READ?`` and ``MEAS``."""
+class ScpiMultimeterDriver(ScpiDriver):
+    """A :class:`MultimeterDriver` speaking ``CONF``, ``READ?`` and ``MEAS``."""
 
     kind = "dmm"
 

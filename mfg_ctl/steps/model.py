@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -52,8 +52,6 @@ DEFAULT_TIMEOUT = 1.0  # seconds per attempt
 MAX_TIMEOUT = 60.0
 DEFAULT_RETRIES = 1  # extra attempts after a timeout, bad frame or dropped connection
 MAX_RETRIES = 10
-#: The instruments of the SCPI bench (doc/dvt_bench.rst) a plan device may be.
-SCPI_KINDS = ("chamber", "power_supply", "multimeter")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
@@ -76,7 +74,10 @@ Name = Annotated[str, AfterValidator(_usable_name)]
 Whole = Annotated[int, Strict()]
 Text = Annotated[str, Strict()]
 Action = Literal["write", "read", "query", "sweep"]
+#: The instruments of the SCPI bench (doc/dvt_bench.rst) a plan device may be
+#: (``scpi: KIND``); the ``dvt_bench`` simulator serves one of each under these names.
 ScpiKind = Literal["chamber", "power_supply", "multimeter"]
+SCPI_KINDS: tuple[ScpiKind, ...] = get_args(ScpiKind)
 
 
 class DeviceCatalog:

@@ -35,9 +35,9 @@ from mfg_ctl.drivers import (
     InstrumentError,
     InstrumentReplyError,
     InstrumentTimeoutError,
-    ScpiChamber,
-    ScpiDmm,
-    ScpiPowerSupply,
+    ScpiChamberDriver,
+    ScpiMultimeterDriver,
+    ScpiPowerSupplyDriver,
 )
 from mfg_ctl.steps.contract import (
     Limits,
@@ -251,9 +251,9 @@ def run(step: TempcoStep, context: StepContext) -> StepOutcome:
     chamber, supply, meter = (context.clients[name] for name in step.devices)
     try:
         result = run_sweep(
-            chamber.driver(ScpiChamber, step.timeout),
-            supply.driver(ScpiPowerSupply, step.timeout),
-            meter.driver(ScpiDmm, step.timeout),
+            chamber.driver(ScpiChamberDriver, step.timeout),
+            supply.driver(ScpiPowerSupplyDriver, step.timeout),
+            meter.driver(ScpiMultimeterDriver, step.timeout),
             step.settings(clock_speed=context.clock_speed),
             on_point=lambda point: context.progress(_progress(point)),
         )

@@ -37,7 +37,7 @@ __all__ = [
     "Drift",
     "Drop",
     "Fault",
-    "Kind",
+    "FaultKind",
     "ResponseFault",
     "ResponseFaults",
     "Stuck",
@@ -51,7 +51,7 @@ MAX_EVERY = 1_000_000
 
 
 @dataclass(frozen=True)
-class Kind:
+class FaultKind:
     """One row of the catalogue: how many arguments a fault takes and how to write it."""
 
     arities: tuple[int, ...]
@@ -61,13 +61,13 @@ class Kind:
 
 #: Every fault kind, in the order errors list them. ``garbage`` is ``crc`` under the
 #: name line protocols give it (they have no CRC); only they accept it.
-KINDS: dict[str, Kind] = {
-    "drift": Kind((2,), "<{target}>,<step>", names_target=True),
-    "stuck": Kind((1,), "<{target}>", names_target=True),
-    "delay": Kind((1, 2), "<ms>[,<every_k>]"),
-    "crc": Kind((1,), "<every_k>"),
-    "drop": Kind((1,), "<every_k>"),
-    "garbage": Kind((1,), "<every_k>"),
+KINDS: dict[str, FaultKind] = {
+    "drift": FaultKind((2,), "<{target}>,<step>", names_target=True),
+    "stuck": FaultKind((1,), "<{target}>", names_target=True),
+    "delay": FaultKind((1, 2), "<ms>[,<every_k>]"),
+    "crc": FaultKind((1,), "<every_k>"),
+    "drop": FaultKind((1,), "<every_k>"),
+    "garbage": FaultKind((1,), "<every_k>"),
 }
 
 

@@ -91,7 +91,8 @@ def test_a_chamber_that_never_settles_is_an_error_without_retries(
     (sweep,) = steps_of(events)
     assert (sweep.verdict, sweep.attempts) == ("error", 1)
     assert sweep.detail == "instrument error: chamber not stable at 85 C within 3600 s"
-    assert given == [("ScpiChamber 2 s", "ScpiPowerSupply 2 s", "ScpiDmm 2 s", TempcoSettings())]
+    drivers = ("ScpiChamberDriver 2 s", "ScpiPowerSupplyDriver 2 s", "ScpiMultimeterDriver 2 s")
+    assert given == [(*drivers, TempcoSettings())]
     assert (outcome.finished.verdict, outcome.unreachable) == ("error", False)
 
 

@@ -12,18 +12,18 @@ import pytest
 
 from mfg_ctl.drivers import (
     OVERLOAD,
-    Chamber,
-    Dmm,
+    ChamberDriver,
     InstrumentAddressError,
     InstrumentConnectionError,
     InstrumentError,
     InstrumentReplyError,
     InstrumentReportedError,
     InstrumentTimeoutError,
-    PowerSupply,
-    ScpiChamber,
-    ScpiDmm,
-    ScpiPowerSupply,
+    MultimeterDriver,
+    PowerSupplyDriver,
+    ScpiChamberDriver,
+    ScpiMultimeterDriver,
+    ScpiPowerSupplyDriver,
     SocketTransport,
     VisaTransport,
     open_transport,
@@ -63,7 +63,7 @@ def backend(request):
 
 @pytest.fixture
 def drivers(bench, backend):
-    kinds = (ScpiChamber, ScpiPowerSupply, ScpiDmm)
+    kinds = (ScpiChamberDriver, ScpiPowerSupplyDriver, ScpiMultimeterDriver)
     pairs = zip(kinds, bench.addresses, strict=True)
     made = [kind(open_transport(str(address), backend, 1.0)) for kind, address in pairs]
     yield made
@@ -244,7 +244,7 @@ def test_bad_arguments_are_refused(drivers):
 def test_visa_socket_resource_works_with_either_backend(bench, backend):
     kind = SocketTransport if backend == "socket" else VisaTransport
     transport = open_transport(f"TCPIP0::127.0.0.1::{bench.addresses[0].port}::SOCKET", backend)
-    with ScpiChamber(transport) as chamber:
+    with ScpiChamberDriver(transport) as chamber:
         assert isinstance(transport, kind)
         assert chamber.identify() == IDN["chamber"]
         assert repr(transport).startswith(kind.__name__)
@@ -361,19 +361,19 @@ def test_parse_bool_and_error():
 
 
 def test_a_garbage_reply_names_the_instrument_the_query_and_the_reply():
-    dmm = ScpiDmm(FakeTransport("ok"))
+    dmm = ScpiMultimeterDriver(FakeTransport("ok"))
     with pytest.raises(InstrumentReplyError, match=r"^dmm at fake:1: READ\? answered not a number"):
         dmm.read()
-    oven = ScpiChamber(FakeTransport("maybe"), name="oven")
+    oven = ScpiChamberDriver(FakeTransport("maybe"), name="oven")
     with pytest.raises(InstrumentReplyError, match=r"^oven: TEMP:STAB\? answered not a boolean"):
         oven.stable()
-    psu = ScpiPowerSupply(FakeTransport("busy"))
+    psu = ScpiPowerSupplyDriver(FakeTransport("busy"))
     with pytest.raises(InstrumentReplyError, match=r"SYST:ERR\? answered not an error queue entry"):
         psu.check_errors()
 
 
 def test_check_errors_stops_on_a_queue_that_never_empties():
-    dmm = ScpiDmm(FakeTransport('-100,"Command error"'))
+    dmm = ScpiMultimeterDriver(FakeTransport('-100,"Command error"'))
     with pytest.raises(InstrumentReportedError, match=r"\(stopped after 64 entries\)$") as caught:
         dmm.check_errors()
     assert len(caught.value.errors) == 65
@@ -382,7 +382,7 @@ def test_check_errors_stops_on_a_queue_that_never_empties():
 
 def test_drivers_send_the_documented_commands():
     fake = FakeTransport()
-    with ScpiPowerSupply(fake) as psu:
+    with ScpiPowerSupplyDriver(fake) as psu:
         psu.set_voltage(3.3)
         psu.set_current_limit(1e-3)
         psu.output(False)
@@ -392,8 +392,9 @@ def test_drivers_send_the_documented_commands():
 
 def test_implementations_satisfy_the_interfaces():
     fake = FakeTransport()
-    assert isinstance(ScpiChamber(fake), Chamber)
-    assert isinstance(ScpiPowerSupply(fake), PowerSupply)
-    assert isinstance(ScpiDmm(fake), Dmm)
-    assert not isinstance(ScpiDmm(fake), Chamber)
-    assert repr(ScpiDmm(fake)) == "ScpiDmm(" + repr(fake) + ", name='dmm at fake:1')"
+    assert isinstance(ScpiChamberDriver(fake), ChamberDriver)
+    assert isinstance(ScpiPowerSupplyDriver(fake), PowerSupplyDriver)
+    assert isinstance(ScpiMultimeterDriver(fake), MultimeterDriver)
+    assert not isinstance(ScpiMultimeterDriver(fake), ChamberDriver)
+    expected = "ScpiMultimeterDriver(" + repr(fake) + ", name='dmm at fake:1')"
+    assert repr(ScpiMultimeterDriver(fake)) == expected

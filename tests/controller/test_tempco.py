@@ -12,9 +12,9 @@ from mfg_ctl.drivers import (
     InstrumentError,
     InstrumentReportedError,
     InstrumentTimeoutError,
-    ScpiChamber,
-    ScpiDmm,
-    ScpiPowerSupply,
+    ScpiChamberDriver,
+    ScpiMultimeterDriver,
+    ScpiPowerSupplyDriver,
     open_transport,
 )
 from mfg_ctl.steps.tempco import SIMULATED_SPEED
@@ -294,9 +294,9 @@ def bench():
 def connect(bench, backend):
     chamber, psu, dmm = (str(address) for address in bench.addresses)
     return (
-        ScpiChamber(open_transport(chamber, backend)),
-        ScpiPowerSupply(open_transport(psu, backend)),
-        ScpiDmm(open_transport(dmm, backend)),
+        ScpiChamberDriver(open_transport(chamber, backend)),
+        ScpiPowerSupplyDriver(open_transport(psu, backend)),
+        ScpiMultimeterDriver(open_transport(dmm, backend)),
     )
 
 

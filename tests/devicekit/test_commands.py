@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from simulators.clock import ManualClock
-from simulators.commands import Command, dispatch
+from simulators.commands import CustomCommand, dispatch
 from simulators.common import ListeningSystem
 from simulators.devicekit import FaultCommands, ResetCommand, Values
 from simulators.devices._modbus.system import ModbusSystem
@@ -36,7 +36,7 @@ SCPI_HELP = [
 
 
 def kit_lines(system: object) -> list[str]:
-    lines = dispatch(system, Command("help")).splitlines()
+    lines = dispatch(system, CustomCommand("help")).splitlines()
     return [line for line in lines if line.split("%")[0].split(":")[0][8:] in KIT]
 
 
@@ -45,7 +45,7 @@ def test_every_modbus_device_lists_the_kit_in_its_words(profile: str) -> None:
     assert kit_lines(ModbusSystem(profile)) == MODBUS_HELP
 
 
-@pytest.mark.parametrize("instrument", ["chamber", "power_supply", "dmm"])
+@pytest.mark.parametrize("instrument", ["chamber", "power_supply", "multimeter"])
 def test_every_bench_instrument_lists_the_kit_in_its_words(instrument: str) -> None:
     system = build(instrument, bench=Bench(clock=ManualClock()))
     assert kit_lines(system) == SCPI_HELP
@@ -59,13 +59,13 @@ def test_the_dut_takes_reset_only() -> None:
 
 def test_a_reworded_command_keeps_its_arity_and_behaviour() -> None:
     dmm = ModbusSystem("dmm")
-    assert dispatch(dmm, Command("set", ("dc_voltage",))) == (
+    assert dispatch(dmm, CustomCommand("set", ("dc_voltage",))) == (
         "error: wrong number of arguments; usage: $system_set:<register>,<value>%"
     )
-    assert dispatch(dmm, Command("set", ("dc_voltage", "7"))) == "ok"
-    assert dmm.device.read("input", 100, 1) == [7]
-    assert dispatch(dmm, Command("reset")) == "ok"
-    assert dmm.device.read("input", 100, 1) == [4980]
+    assert dispatch(dmm, CustomCommand("set", ("dc_voltage", "7"))) == "ok"
+    assert dmm.model.read("input", 100, 1) == [7]
+    assert dispatch(dmm, CustomCommand("reset")) == "ok"
+    assert dmm.model.read("input", 100, 1) == [4980]
 
 
 class Gauge(ListeningSystem, FaultCommands, target="gauge"):
@@ -87,15 +87,15 @@ def test_the_kit_defaults_speak_of_the_target() -> None:
         "$system_set:<gauge>,<value>%  Report <value> for a gauge until set again, reset, "
         "or set to 'live'."
     )
-    assert dispatch(gauge, Command("set", ("pressure", "1"))) == (
+    assert dispatch(gauge, CustomCommand("set", ("pressure", "1"))) == (
         "error: set: unknown gauge 'pressure'; known: bar"
     )
-    assert dispatch(gauge, Command("fault", ("garbage", "2"))) == "ok"
-    assert dispatch(gauge, Command("faults")) == "garbage every 2nd response"
-    assert dispatch(gauge, Command("clear_faults")) == "ok"
-    assert dispatch(gauge, Command("fault", ("stuck", "bar"))) == "ok"
-    assert dispatch(gauge, Command("reset")) == "ok"
-    assert dispatch(gauge, Command("faults")) == "none"
+    assert dispatch(gauge, CustomCommand("fault", ("garbage", "2"))) == "ok"
+    assert dispatch(gauge, CustomCommand("faults")) == "garbage every 2nd response"
+    assert dispatch(gauge, CustomCommand("clear_faults")) == "ok"
+    assert dispatch(gauge, CustomCommand("fault", ("stuck", "bar"))) == "ok"
+    assert dispatch(gauge, CustomCommand("reset")) == "ok"
+    assert dispatch(gauge, CustomCommand("faults")) == "none"
 
 
 def test_a_system_must_say_how_it_powers_on() -> None:
@@ -115,5 +115,5 @@ def test_reset_alone_needs_no_values() -> None:
             self.on = False
 
     switch = Switch()
-    assert dispatch(switch, Command("reset")) == "ok"
+    assert dispatch(switch, CustomCommand("reset")) == "ok"
     assert not switch.on

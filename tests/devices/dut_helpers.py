@@ -5,7 +5,7 @@ from __future__ import annotations
 import queue
 import random
 
-from simulators.commands import Command, dispatch
+from simulators.commands import CustomCommand, dispatch
 from simulators.devices.dut import DutSystem
 from simulators.devices.dut.model import (
     FaultProfile,
@@ -62,7 +62,7 @@ def feed_chunks(system: DutSystem, data: bytes, size: int) -> list[bytes]:
 
 def custom(system: DutSystem, name: str, *args: object) -> str:
     """What a client reads back for ``$system_<name>:args%``."""
-    return dispatch(system, Command(name, tuple(str(arg) for arg in args)))
+    return dispatch(system, CustomCommand(name, tuple(str(arg) for arg in args)))
 
 
 def outcomes(system: DutSystem, count: int, command: str = "*IDN?") -> list[bool]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from simulators.commands import Command, dispatch
+from simulators.commands import CustomCommand, dispatch
 from simulators.devices.dvt_bench.bench import Bench, load_params
 from simulators.devices.dvt_bench.instruments import (
     Multimeter,
@@ -74,7 +74,7 @@ def error(instrument: ScpiInstrument) -> str:
 
 
 def custom(instrument: ScpiInstrument, name: str, *args: str) -> str:
-    return dispatch(instrument, Command(name, args))
+    return dispatch(instrument, CustomCommand(name, args))
 
 
 def expected_air(t_s: float, start: float, target: float) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from simulators.common import Reply
-from simulators.devices._modbus.device import RegisterError, SimulatedDevice
+from simulators.devices._modbus.model import RegisterError, RegisterModel
 from simulators.devices._modbus.system import ModbusSystem
 from simulators.profiles import ProfileError, load_profile, parse_profile, resolve_profile
 from simulators.profiles.expression import Expression
@@ -29,8 +29,8 @@ STATION = {
 }
 
 
-def device(name: str) -> SimulatedDevice:
-    return SimulatedDevice(resolve_profile(name))
+def device(name: str) -> RegisterModel:
+    return RegisterModel(resolve_profile(name))
 
 
 @pytest.mark.parametrize("name", sorted(STATION))
@@ -133,7 +133,7 @@ def test_bad_set_commands(key: str, value: str, message: str) -> None:
 
 
 def test_an_address_in_both_tables_needs_a_name() -> None:
-    both = SimulatedDevice(
+    both = RegisterModel(
         parse_profile(
             {
                 "name": "both",
@@ -160,19 +160,19 @@ def test_noise_is_seeded_and_values_fit_sixteen_bits() -> None:
             ],
         }
     )
-    first = SimulatedDevice(profile, seed=7)
-    second = SimulatedDevice(profile, seed=7)
+    first = RegisterModel(profile, seed=7)
+    second = RegisterModel(profile, seed=7)
     readings = [first.read("input", 0, 2) for _ in range(50)]
     assert readings == [second.read("input", 0, 2) for _ in range(50)]
     assert len({r[0] for r in readings}) > 5
     assert all(0 <= low <= 0xFFFF for _, low in readings)
-    other = SimulatedDevice(profile, seed=8)
+    other = RegisterModel(profile, seed=8)
     assert [other.read("input", 0, 2) for _ in range(50)] != readings
 
 
 def test_profile_faults_apply_at_start_and_after_reset() -> None:
     data = yaml_profile(faults=["drift,dc_voltage,2"])
-    dmm = SimulatedDevice(parse_profile(data))
+    dmm = RegisterModel(parse_profile(data))
     assert dmm.read("input", 100, 1) == [4982]
     dmm.reset()
     assert dmm.values.describe_faults() == "drift dc_voltage +2 per read"
@@ -246,7 +246,7 @@ def test_profile_files(tmp_path: Path) -> None:
         load_profile(broken)
     good = tmp_path / "mine.yaml"
     good.write_text("name: mine\nregisters:\n  - {name: r, address: 5, table: input, default: 9}\n")
-    assert SimulatedDevice(resolve_profile(str(good))).read("input", 5, 1) == [9]
+    assert RegisterModel(resolve_profile(str(good))).read("input", 5, 1) == [9]
 
 
 @pytest.mark.parametrize(
@@ -325,4 +325,4 @@ def test_writes_through_the_system_in_both_framings() -> None:
         client = client_framer(framing)
         client.feed(b"".join(system.parse_chunk(client.encode(WriteSingleRegister(1, 0, 1200)))))
         assert client.next_message() is not None
-        assert system.device.read("holding", 0, 1) == [1200]
+        assert system.model.read("holding", 0, 1) == [1200]

@@ -18,7 +18,7 @@ import pytest
 
 from simulators import plugins
 from simulators.client import Client
-from simulators.devices._modbus.device import RegisterError, SimulatedDevice
+from simulators.devices._modbus.model import RegisterError, RegisterModel
 from simulators.devices._modbus.system import ModbusSystem
 from simulators.host import SystemHost
 from simulators.launcher import Simulator
@@ -77,7 +77,7 @@ registers:
 def test_a_failing_derived_register_answers_device_failure(tmp_path: Path) -> None:
     path = tmp_path / "divider.yaml"
     path.write_text(DIVIDER)
-    device = SimulatedDevice(load_profile(path))
+    device = RegisterModel(load_profile(path))
     with pytest.raises(RegisterError, match="division by zero") as raised:
         device.read("input", 100, 1)
     assert raised.value.code == 4

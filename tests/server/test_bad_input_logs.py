@@ -17,7 +17,7 @@ import types
 import pytest
 
 from simulators import plugins
-from simulators.commands import Command, dispatch
+from simulators.commands import CustomCommand, dispatch
 from simulators.common import ListeningSystem
 from simulators.devices._modbus.system import ModbusSystem
 from simulators.host import SystemHost
@@ -103,7 +103,7 @@ def test_failing_custom_commands_are_rate_limited(caplog: pytest.LogCaptureFixtu
     system = fake_devices.FrameSystem()
     caplog.set_level(logging.INFO)
     for _ in range(10_000):
-        assert dispatch(system, Command("fail")).startswith("error: fail: it broke")
+        assert dispatch(system, CustomCommand("fail")).startswith("error: fail: it broke")
     assert len(caplog.records) < MOST_LINES
 
 

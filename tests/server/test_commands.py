@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulators.commands import MAX_COMMAND, Command, CommandSplitter, dispatch, encode, usage
+from simulators.commands import MAX_COMMAND, CommandSplitter, CustomCommand, dispatch, encode, usage
 from simulators.common import SHUTDOWN_REPLY, BaseSystem
 
-C = Command
+C = CustomCommand
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,7 @@ def test_flush_returns_what_waited() -> None:
     assert splitter.flush() == b"$system_q"
 
 
-def _rebuild(parts: list[bytes | Command]) -> bytes:
+def _rebuild(parts: list[bytes | CustomCommand]) -> bytes:
     return b"".join(p if isinstance(p, bytes) else encode(p.name, *p.args) for p in parts)
 
 
@@ -80,7 +80,7 @@ def test_splitting_loses_and_invents_nothing(pieces: list[bytes], data: st.DataO
     stream = b"".join(pieces)
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=5)))
     splitter = CommandSplitter()
-    out: list[bytes | Command] = []
+    out: list[bytes | CustomCommand] = []
     for start, end in zip([0, *cuts], [*cuts, len(stream)], strict=True):
         out.extend(splitter.feed(stream[start:end]))
     out.append(splitter.flush())
@@ -89,7 +89,9 @@ def test_splitting_loses_and_invents_nothing(pieces: list[bytes], data: st.DataO
     if not cuts:
         for piece in pieces:
             if piece.startswith(b"$system_") and piece.count(b"%") == 1:
-                assert any(isinstance(p, Command) and encode(p.name, *p.args) == piece for p in out)
+                assert any(
+                    isinstance(p, CustomCommand) and encode(p.name, *p.args) == piece for p in out
+                )
 
 
 class Device(BaseSystem):
@@ -122,7 +124,7 @@ class Device(BaseSystem):
         (C("attribute", ()), "error: unknown command 'attribute'; try $system_help%"),
     ],
 )
-def test_dispatch(command: Command, reply: str) -> None:
+def test_dispatch(command: CustomCommand, reply: str) -> None:
     assert dispatch(Device(), command) == reply
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from simulators.commands import Command
+from simulators.commands import CustomCommand
 from simulators.common import ListeningSystem, Publisher, Reply, SendingSystem
 from simulators.host import SystemHost
 from simulators.launcher import Simulator
@@ -218,5 +218,5 @@ def test_a_sending_system_ignores_protocol_bytes_and_answers_commands() -> None:
     host = SystemHost(Ticker(), lambda: None)
     assert host.open_session() is None
     assert not host.discos
-    replies, stop = host.process(None, [b"junk", Command("echo", ("hi",)), b"more"])
+    replies, stop = host.process(None, [b"junk", CustomCommand("echo", ("hi",)), b"more"])
     assert (replies, stop) == ([b"hi\n"], False)

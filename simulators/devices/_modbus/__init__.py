@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from simulators.common import BaseSystem, MultiTypeSystem
 
-__all__ = ["ModbusDevice", "modbus_port"]
+__all__ = ["ModbusSystemPicker", "modbus_port"]
 
 #: Default port of each built-in Modbus device (doc/reference_station.rst).
 PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
@@ -27,7 +27,7 @@ def _framed(framing: str) -> Callable[..., BaseSystem]:
     return build
 
 
-class ModbusDevice(MultiTypeSystem):
+class ModbusSystemPicker(MultiTypeSystem):
     """``-t custom`` (8-byte frames with a CRC, the default) or ``-t modbus-tcp`` (MBAP)."""
 
     systems: ClassVar[dict[str, Callable[..., BaseSystem]]] = {

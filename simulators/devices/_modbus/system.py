@@ -12,7 +12,7 @@ from pathlib import Path
 
 from simulators.common import ListeningSystem, Reply, Session
 from simulators.devicekit import NO_FAULT, FaultCommands, apply
-from simulators.devices._modbus.device import RegisterError, SimulatedDevice
+from simulators.devices._modbus.model import RegisterError, RegisterModel
 from simulators.profiles import DeviceProfile, resolve_profile
 from simulators.protocols.modbus import (
     FRAMINGS,
@@ -44,7 +44,7 @@ DOCS = {
 
 
 class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS):
-    """Serves one :class:`SimulatedDevice` in the ``custom`` or ``modbus-tcp`` framing.
+    """Serves one :class:`RegisterModel` in the ``custom`` or ``modbus-tcp`` framing.
 
     The fault commands come from the device kit, over the device's ``values``.
     """
@@ -57,11 +57,11 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
     ) -> None:
         if framing not in FRAMINGS:
             raise ValueError(f"unknown framing {framing!r}; choose one of: {', '.join(FRAMINGS)}")
-        self.device = SimulatedDevice(resolve_profile(profile), seed)
-        self.values = self.device.values
+        self.model = RegisterModel(resolve_profile(profile), seed)
+        self.values = self.model.values
         self.framing = framing
         self._framer = server_framer(framing)  # encodes replies (stateless); sessions decode
-        self._units = {self.device.profile.unit}
+        self._units = {self.model.profile.unit}
         if framing == "modbus-tcp":
             self._units |= {0, 0xFF}  # "this device" on Modbus TCP
 
@@ -81,7 +81,7 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
                     logger,
                     logging.WARNING,
                     "%s: dropped a bad frame: %s",
-                    self.device.profile.name,
+                    self.model.profile.name,
                     error,
                 )
                 continue
@@ -106,21 +106,21 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
         return apply(fault, lambda: self._framer.encode(self._execute(request)), self._corrupt)
 
     def _execute(self, request: Request) -> Response:
-        device = self.device
+        model = self.model
         try:
             if isinstance(request, ReadHoldingRegisters):
-                return request.response(device.read("holding", request.address, request.count))
+                return request.response(model.read("holding", request.address, request.count))
             if isinstance(request, ReadInputRegisters):
-                return request.response(device.read("input", request.address, request.count))
+                return request.response(model.read("input", request.address, request.count))
             if isinstance(request, WriteSingleRegister):
-                device.write(request.address, [request.value])
+                model.write(request.address, [request.value])
                 return request.response()
             if isinstance(request, WriteMultipleRegisters):
-                device.write(request.address, request.values)
+                model.write(request.address, request.values)
                 return request.response()
         except RegisterError as error:
             self.bad_input_log.log(
-                logger, logging.INFO, "%s: exception %d: %s", device.profile.name, error.code, error
+                logger, logging.INFO, "%s: exception %d: %s", model.profile.name, error.code, error
             )
             return request.exception(error.code)
         assert isinstance(request, UnsupportedFunction | InvalidRequest)
@@ -135,11 +135,11 @@ class ModbusSystem(ListeningSystem, FaultCommands, target="register", docs=DOCS)
 
     def power_on(self) -> None:
         """Back to the profile's defaults and start-up faults."""
-        self.device.reset()
+        self.model.reset()
 
     def system_registers(self) -> str:
         """List every register with its current value."""
-        return self.device.describe()
+        return self.model.describe()
 
 
 class ModbusSession(Session):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["BENCH", "PORTS", "System", "servers"]
 
 #: Default port of each instrument (doc/reference_station.rst).
-PORTS = {"chamber": 5025, "power_supply": 5026, "dmm": 5027}
+PORTS = {"chamber": 5025, "power_supply": 5026, "multimeter": 5027}
 
 
 def new_bench() -> Bench:
@@ -43,7 +43,7 @@ servers: list[ServerSpec] = [
 
 
 class System:
-    """Builds the instrument an entry names: ``chamber``, ``power_supply`` or ``dmm``.
+    """Builds the instrument an entry names: ``chamber``, ``power_supply`` or ``multimeter``.
 
     Other keyword arguments go to the instrument: ``bench`` (the shared
     :class:`~simulators.devices.dvt_bench.bench.Bench`) and ``clock``.

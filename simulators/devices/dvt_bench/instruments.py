@@ -210,7 +210,7 @@ class Multimeter(ScpiInstrument):
 INSTRUMENTS: dict[str, type[ScpiInstrument]] = {
     "chamber": ThermalChamber,
     "power_supply": PowerSupply,
-    "dmm": Multimeter,
+    "multimeter": Multimeter,
 }
 
 

@@ -3,7 +3,7 @@
 from socketserver import ThreadingTCPServer
 
 from simulators.common import ServerSpec
-from simulators.devices._modbus import ModbusDevice, modbus_port
+from simulators.devices._modbus import ModbusSystemPicker, modbus_port
 
 servers: list[ServerSpec] = [
     (
@@ -13,4 +13,4 @@ servers: list[ServerSpec] = [
         {"profile": "power_supply"},
     ),
 ]
-System = ModbusDevice
+System = ModbusSystemPicker

@@ -7,11 +7,11 @@ simulator) leaves it out; start it with ``-s station``.
 from socketserver import ThreadingTCPServer
 
 from simulators.common import ServerSpec
-from simulators.devices._modbus import PORTS, ModbusDevice
+from simulators.devices._modbus import PORTS, ModbusSystemPicker
 
 servers: list[ServerSpec] = [
     (("127.0.0.1", port), (), ThreadingTCPServer, {"profile": name}) for name, port in PORTS.items()
 ]
-System = ModbusDevice
+System = ModbusSystemPicker
 #: Started only by name: its ports overlap those of the four single devices.
 start_with_all = False

@@ -24,7 +24,7 @@ the caller logs the error and calls ``next_message()`` again.
 from .base import MAX_IN_FLIGHT, ClientFramer, ServerFramer, mismatch
 from .crc import crc16_modbus
 from .custom import CustomClientFramer, CustomServerFramer
-from .framer import DEFAULT_FRAMING, FRAMINGS, client_framer, server_framer
+from .framer import DEFAULT_FRAMING, FRAMINGS, Framing, client_framer, server_framer
 from .mbap import MbapClientFramer, MbapServerFramer
 from .messages import (
     MAX_READ_COUNT,
@@ -65,6 +65,7 @@ __all__ = [
     "CustomServerFramer",
     "ExceptionCode",
     "ExceptionResponse",
+    "Framing",
     "FunctionCode",
     "InvalidRequest",
     "MbapClientFramer",

@@ -12,25 +12,28 @@ ValueError: unknown Modbus framing 'rtu'; choose one of: custom, modbus-tcp
 
 from __future__ import annotations
 
+from typing import Literal
+
 from .base import ClientFramer, ServerFramer
 from .custom import CustomClientFramer, CustomServerFramer
 from .mbap import MbapClientFramer, MbapServerFramer
 
-DEFAULT_FRAMING = "custom"
-_FRAMINGS: dict[str, tuple[type[ServerFramer], type[ClientFramer]]] = {
+#: A framing's name, as ``-t``, ``--framing`` and station files spell it.
+Framing = Literal["custom", "modbus-tcp"]
+DEFAULT_FRAMING: Framing = "custom"
+_FRAMINGS: dict[Framing, tuple[type[ServerFramer], type[ClientFramer]]] = {
     "custom": (CustomServerFramer, CustomClientFramer),
     "modbus-tcp": (MbapServerFramer, MbapClientFramer),
 }
-FRAMINGS = tuple(_FRAMINGS)
+FRAMINGS: tuple[Framing, ...] = tuple(_FRAMINGS)
 """The framing names, default first."""
 
 
 def _lookup(name: str) -> tuple[type[ServerFramer], type[ClientFramer]]:
-    try:
-        return _FRAMINGS[name]
-    except KeyError:
+    if name not in FRAMINGS:
         choices = ", ".join(FRAMINGS)
-        raise ValueError(f"unknown Modbus framing {name!r}; choose one of: {choices}") from None
+        raise ValueError(f"unknown Modbus framing {name!r}; choose one of: {choices}")
+    return _FRAMINGS[name]
 
 
 def server_framer(name: str = DEFAULT_FRAMING) -> ServerFramer:

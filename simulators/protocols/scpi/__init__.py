@@ -29,7 +29,7 @@ from .common import Esr, Status, Stb
 from .errors import STANDARD_MESSAGES, ErrorEntry, ErrorQueue, ScpiError
 from .params import Boolean, Choice, Numeric, Parameter, Raw, String
 from .response import format_response, quote
-from .session import MAX_LINE, Command, ScpiEngine
+from .session import MAX_LINE, ScpiCommand, ScpiEngine
 from .tree import CommandTree, Header, Mnemonic, Pattern, parse_header, parse_pattern
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "STANDARD_MESSAGES",
     "Boolean",
     "Choice",
-    "Command",
     "CommandTree",
     "ErrorEntry",
     "ErrorQueue",
@@ -48,6 +47,7 @@ __all__ = [
     "Parameter",
     "Pattern",
     "Raw",
+    "ScpiCommand",
     "ScpiEngine",
     "ScpiError",
     "Status",

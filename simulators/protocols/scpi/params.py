@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .errors import ScpiError
-from .parser import Kind, classify, parse_number, unquote
+from .parser import DataKind, classify, parse_number, unquote
 
 MULTIPLIERS: dict[str, int] = {
     "": 0,
@@ -75,8 +75,8 @@ class Parameter(abc.ABC):
         """Convert one non-empty, stripped token, or raise :class:`ScpiError`."""
 
 
-def _wrong_kind(kind: Kind) -> ScpiError:
-    return ScpiError(-101 if kind is Kind.INVALID else -104)
+def _wrong_kind(kind: DataKind) -> ScpiError:
+    return ScpiError(-101 if kind is DataKind.INVALID else -104)
 
 
 def _round_half_away(value: float) -> int:
@@ -113,9 +113,9 @@ class Numeric(Parameter):
 
     def convert(self, token: str) -> float | int:
         kind = classify(token)
-        if kind is Kind.WORD:
+        if kind is DataKind.WORD:
             return self._finish(self._keyword(token.upper()))
-        if kind not in (Kind.NUMBER, Kind.NONDECIMAL):
+        if kind not in (DataKind.NUMBER, DataKind.NONDECIMAL):
             raise _wrong_kind(kind)
         value, suffix = parse_number(token)
         return self._finish(_scaled(value, self._exponent(suffix)))
@@ -168,12 +168,12 @@ class Boolean(Parameter):
 
     def convert(self, token: str) -> bool:
         kind = classify(token)
-        if kind is Kind.WORD:
+        if kind is DataKind.WORD:
             word = token.upper()
             if word not in ("ON", "OFF"):
                 raise ScpiError(-141)
             return word == "ON"
-        if kind not in (Kind.NUMBER, Kind.NONDECIMAL):
+        if kind not in (DataKind.NUMBER, DataKind.NONDECIMAL):
             raise _wrong_kind(kind)
         value, suffix = parse_number(token)
         if suffix:
@@ -211,7 +211,7 @@ class Choice(Parameter):
 
     def convert(self, token: str) -> str:
         kind = classify(token)
-        if kind is not Kind.WORD:
+        if kind is not DataKind.WORD:
             raise _wrong_kind(kind)
         try:
             return self._lookup[token.upper()]
@@ -225,7 +225,7 @@ class String(Parameter):
 
     def convert(self, token: str) -> str:
         kind = classify(token)
-        if kind is not Kind.STRING:
+        if kind is not DataKind.STRING:
             raise _wrong_kind(kind)
         return unquote(token)
 

@@ -35,7 +35,7 @@ _UNIT = re.compile(r"([^\x00-\x20]*)[\x00-\x20]*(.*)", re.DOTALL)
 _STRINGS = {q: re.compile(f"{q}((?:[^{q}]|{q}{q})*){q}", re.DOTALL) for q in "\"'"}
 
 
-class Kind(enum.Enum):
+class DataKind(enum.Enum):
     """What sort of program data element a token is, judged by its first characters."""
 
     NUMBER = "decimal numeric"
@@ -104,20 +104,20 @@ def split_parameters(data: str) -> list[str]:
     return [strip(part) for part in _split_outside(data, ",", parentheses=True)]
 
 
-def classify(token: str) -> Kind:
+def classify(token: str) -> DataKind:
     """Tell what kind of data element ``token`` (non-empty, stripped) is."""
     first = token[0]
     if first in "\"'":
-        return Kind.STRING
+        return DataKind.STRING
     if first == "#":
-        return Kind.NONDECIMAL if token[1:2].upper() in _BASES else Kind.BLOCK
+        return DataKind.NONDECIMAL if token[1:2].upper() in _BASES else DataKind.BLOCK
     if first == "(":
-        return Kind.EXPRESSION
+        return DataKind.EXPRESSION
     if first.isdigit() or first in "+-.":
-        return Kind.NUMBER
+        return DataKind.NUMBER
     if _WORD.fullmatch(token):
-        return Kind.WORD
-    return Kind.INVALID
+        return DataKind.WORD
+    return DataKind.INVALID
 
 
 def unquote(token: str) -> str:

@@ -49,7 +49,7 @@ MAX_LINE = 64 * 1024
 
 
 @dataclass(frozen=True)
-class Command:
+class ScpiCommand:
     """One registration: the pattern, its handler and its parameter declarations."""
 
     pattern: str
@@ -87,7 +87,7 @@ class ScpiEngine:
         self._framer = LineFramer(max_line)  # raises ValueError below one byte
         self.max_line = max_line
         self.status = Status(queue_size)
-        self._tree: CommandTree[Command] = CommandTree()
+        self._tree: CommandTree[ScpiCommand] = CommandTree()
         self._responses: list[str] = []
         for pattern, handler, params in standard_commands(
             self.status,
@@ -121,7 +121,7 @@ class ScpiEngine:
                 raise TypeError(f"parameter {index} of {pattern!r} is not a Parameter: {param!r}")
             if not param.optional and any(p.optional for p in declared[:index]):
                 raise ValueError(f"required parameter {index} of {pattern!r} follows an optional")
-        self._tree.add(pattern, Command(pattern, handler, declared, query))
+        self._tree.add(pattern, ScpiCommand(pattern, handler, declared, query))
 
     # -- errors -----------------------------------------------------------
 

@@ -15,7 +15,7 @@ from simulators.protocols.scpi import (
     String,
     format_response,
 )
-from simulators.protocols.scpi.parser import Kind, classify, parse_number, split_units
+from simulators.protocols.scpi.parser import DataKind, classify, parse_number, split_units
 
 
 @pytest.mark.parametrize(
@@ -38,21 +38,21 @@ def test_split_units(message: str, units: list[str]) -> None:
 @pytest.mark.parametrize(
     ("token", "kind"),
     [
-        ("5", Kind.NUMBER),
-        ("-.5", Kind.NUMBER),
-        ("#H1", Kind.NONDECIMAL),
-        ("#b1", Kind.NONDECIMAL),
-        ("#3abc", Kind.BLOCK),
-        ("#", Kind.BLOCK),
-        ("ON", Kind.WORD),
-        ('"x"', Kind.STRING),
-        ("'x'", Kind.STRING),
-        ("(@1)", Kind.EXPRESSION),
-        ("@", Kind.INVALID),
-        ("A-B", Kind.INVALID),
+        ("5", DataKind.NUMBER),
+        ("-.5", DataKind.NUMBER),
+        ("#H1", DataKind.NONDECIMAL),
+        ("#b1", DataKind.NONDECIMAL),
+        ("#3abc", DataKind.BLOCK),
+        ("#", DataKind.BLOCK),
+        ("ON", DataKind.WORD),
+        ('"x"', DataKind.STRING),
+        ("'x'", DataKind.STRING),
+        ("(@1)", DataKind.EXPRESSION),
+        ("@", DataKind.INVALID),
+        ("A-B", DataKind.INVALID),
     ],
 )
-def test_classify(token: str, kind: Kind) -> None:
+def test_classify(token: str, kind: DataKind) -> None:
     assert classify(token) is kind
 
 

@@ -16,7 +16,7 @@ from simulators.profiles import DeviceProfile, RegisterSpec
 from simulators.profiles.expression import Expression
 from simulators.protocols.modbus import ExceptionCode
 
-__all__ = ["RegisterError", "SimulatedDevice", "saturate"]
+__all__ = ["RegisterError", "RegisterModel", "saturate"]
 
 #: The largest value a 16-bit register holds.
 REGISTER_MAX = 0xFFFF
@@ -49,7 +49,7 @@ class RegisterError(Exception):
         self.code = code
 
 
-class SimulatedDevice:
+class RegisterModel:
     """The registers of one device and their behaviours, over the device kit's value layer.
 
     Overrides, drift, stuck values, noise and response faults live in
