@@ -55,6 +55,10 @@ from simulators.server import ServeError
 
 __all__ = ["main"]
 
+#: The fault kinds a Modbus device takes. The catalogue they come from is
+#: ``simulators.devicekit.faults.KINDS`` (the source of truth; ``garbage`` there is for
+#: line protocols only). The controller reaches devices through the wire, not the
+#: device kit, so it keeps this copy; tests/controller/test_vocabulary.py pins the two.
 FAULT_KINDS = ("drift", "stuck", "delay", "crc", "drop")
 OTHER_COMMANDS = ("set", "faults", "clear_faults", "reset", "registers")
 

@@ -39,7 +39,11 @@ from tests.devices.dvt_rig import (
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("chamber", "THERMAL-CHAMBER"), ("power_supply", "POWER-SUPPLY"), ("dmm", "MULTIMETER")],
+    [
+        ("chamber", "THERMAL-CHAMBER"),
+        ("power_supply", "POWER-SUPPLY"),
+        ("multimeter", "MULTIMETER"),
+    ],
 )
 def test_each_instrument_names_its_kind(name: str, kind: str) -> None:
     instrument = build(name, bench=Bench(clock=ManualClock()))
