@@ -231,25 +231,29 @@ def _wait_stable(
 
 
 def _measure(
-    chamber: ChamberDriver, dmm: MultimeterDriver, setpoint: float, readings: int
+    chamber: ChamberDriver, multimeter: MultimeterDriver, setpoint: float, readings: int
 ) -> TempcoPoint:
     before = chamber.temperature()
-    volts = [dmm.measure_dc_voltage() for _ in range(readings)]
+    volts = [multimeter.measure_dc_voltage() for _ in range(readings)]
     after = chamber.temperature()
     return TempcoPoint(setpoint, (before + after) / 2.0, math.fsum(volts) / readings)
 
 
-def _output_off(psu: PowerSupplyDriver) -> None:
-    psu.output(False)
-    if psu.output_on():  # a query on the same connection also confirms the write has run
+def _output_off(power_supply: PowerSupplyDriver) -> None:
+    power_supply.output(False)
+    if power_supply.output_on():  # a query on the same connection also confirms the write has run
         raise InstrumentError("power supply output still on after switching it off")
 
 
 def _finish(
-    chamber: ChamberDriver, psu: PowerSupplyDriver, settings: TempcoSettings, *, quiet: bool
+    chamber: ChamberDriver,
+    power_supply: PowerSupplyDriver,
+    settings: TempcoSettings,
+    *,
+    quiet: bool,
 ) -> None:
     """Output off, then the chamber to its final setpoint; ``quiet`` keeps the first error."""
-    steps: list[Callable[[], None]] = [lambda: _output_off(psu)]
+    steps: list[Callable[[], None]] = [lambda: _output_off(power_supply)]
     final = settings.final_setpoint_c
     if final is not None:
 
@@ -268,8 +272,8 @@ def _finish(
 
 def run_sweep(
     chamber: ChamberDriver,
-    psu: PowerSupplyDriver,
-    dmm: MultimeterDriver,
+    power_supply: PowerSupplyDriver,
+    multimeter: MultimeterDriver,
     settings: TempcoSettings | None = None,
     *,
     sleep: Callable[[float], None] = time.sleep,
@@ -287,15 +291,15 @@ def run_sweep(
     started = time.monotonic()
     points: list[TempcoPoint] = []
     try:
-        for instrument in (chamber, psu, dmm):
+        for instrument in (chamber, power_supply, multimeter):
             instrument.reset()
         if settings.ramp_c_per_min is not None:
             chamber.set_ramp(settings.ramp_c_per_min)
-        psu.set_voltage(settings.psu_voltage_v)
-        psu.set_current_limit(settings.psu_current_limit_a)
-        psu.output(True)
-        dmm.configure_dc_voltage()
-        for instrument in (chamber, psu, dmm):
+        power_supply.set_voltage(settings.psu_voltage_v)
+        power_supply.set_current_limit(settings.psu_current_limit_a)
+        power_supply.output(True)
+        multimeter.configure_dc_voltage()
+        for instrument in (chamber, power_supply, multimeter):
             instrument.check_errors()
         for setpoint in settings.temperatures_c:
             chamber.set_setpoint(setpoint)
@@ -303,12 +307,12 @@ def run_sweep(
             _wait_stable(chamber, setpoint, settings, sleep)
             if settings.soak_s > 0:
                 sleep(settings.soak_s / settings.clock_speed)
-            point = _measure(chamber, dmm, setpoint, settings.readings_per_point)
+            point = _measure(chamber, multimeter, setpoint, settings.readings_per_point)
             points.append(point)
             if on_point is not None:
                 on_point(point)
     except BaseException:
-        _finish(chamber, psu, settings, quiet=True)
+        _finish(chamber, power_supply, settings, quiet=True)
         raise
-    _finish(chamber, psu, settings, quiet=False)
+    _finish(chamber, power_supply, settings, quiet=False)
     return replace(evaluate(points, settings), wall_time_s=time.monotonic() - started)
