@@ -57,7 +57,6 @@ __all__ = [
 Protocol = Literal["modbus", "scpi"]
 
 
-
 def _reference_ports() -> dict[str, int]:
     """Each device of the ``station`` simulator and its port, read from the plugin's ``servers``."""
     station = plugins.load("station")

@@ -13,7 +13,8 @@ from simulators.common import BaseSystem, MultiTypeSystem
 
 __all__ = ["ModbusSystemPicker", "modbus_port"]
 
-#: Default port of each built-in Modbus device (doc/reference_station.rst).
+#: Default port of each built-in Modbus device (doc/reference_station.rst); the one
+#: table of them: the ``station`` plugin serves it, and the controller reads it from there.
 PORTS = {"power_supply": 5020, "dmm": 5021, "actuator": 5022, "thermocouple": 5023}
 
 
@@ -28,7 +29,12 @@ def _framed(framing: str) -> Callable[..., BaseSystem]:
 
 
 class ModbusSystemPicker(MultiTypeSystem):
-    """``-t custom`` (8-byte frames with a CRC, the default) or ``-t modbus-tcp`` (MBAP)."""
+    """``-t custom`` (8-byte frames with a CRC, the default) or ``-t modbus-tcp`` (MBAP).
+
+    Not a device: it picks which System serves one (a ``ModbusSystem`` in the
+    chosen framing, over a :class:`~simulators.devices._modbus.model.RegisterModel`),
+    hence the name.
+    """
 
     systems: ClassVar[dict[str, Callable[..., BaseSystem]]] = {
         "custom": _framed("custom"),

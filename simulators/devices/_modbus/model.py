@@ -1,4 +1,4 @@
-"""A register-mapped device built from a profile: stored values, derived ones, and faults.
+"""The register model of a Modbus device, built from a profile: stored, derived and faulted values.
 
 It speaks registers, not frames: a read or write by table and address
 either succeeds or raises :class:`RegisterError` with the Modbus exception code
