@@ -3,7 +3,7 @@
 A thin shell on click: :mod:`simulators.cli_parser` reads the command line,
 :mod:`simulators.cli_actions` does the work (loaded only when a command runs,
 so ``--help`` and ``--version`` stay quick). Every failure is one line on
-stderr and an exit status from :class:`~simulators.cli_errors.ExitCode`,
+stderr and an exit status from :class:`~simulators.cli_errors.SimulatorExitCode`,
 never a traceback; bad usage prints the usage too and exits 2.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import click
 
-from simulators.cli_errors import ExitCode, quiet_stdout, show_usage_error
+from simulators.cli_errors import SimulatorExitCode, quiet_stdout, show_usage_error
 from simulators.cli_parser import Options, parse
 
 __all__ = ["main", "quiet_stdout", "run"]
@@ -32,15 +32,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(done.exit_code) from None
     except click.UsageError as error:
         show_usage_error(error)
-        raise SystemExit(ExitCode.USAGE) from None
+        raise SystemExit(SimulatorExitCode.USAGE) from None
     return run(options)
 
 
 def run(options: Options) -> int:
-    """Run the parsed command; return the exit status of :class:`ExitCode`."""
+    """Run the parsed command; return the exit status of :class:`SimulatorExitCode`."""
     from simulators import cli_actions  # noqa: PLC0415 - lazy: --help needs none of it
 
-    status = int(ExitCode.ERROR)
+    status = int(SimulatorExitCode.ERROR)
     try:
         status = cli_actions.run(options)
     except click.ClickException as error:

@@ -23,13 +23,13 @@ __all__ = [
     "EXIT_USAGE",
     "MEANINGS",
     "CliError",
-    "ExitCode",
+    "SimulatorExitCode",
     "quiet_stdout",
     "show_usage_error",
 ]
 
 
-class ExitCode(IntEnum):
+class SimulatorExitCode(IntEnum):
     """The exit statuses of ``discos-simulator`` (doc/exit_codes.rst lists them)."""
 
     OK = 0
@@ -40,24 +40,24 @@ class ExitCode(IntEnum):
 
 #: What each status means, word for word as doc/exit_codes.rst says it (a test compares them).
 MEANINGS = {
-    ExitCode.OK: "done",
-    ExitCode.ERROR: "an error, said in one line",
-    ExitCode.USAGE: "bad usage: the usage and one line",
-    ExitCode.NOT_RUNNING: "status -s NAME of a stopped simulator",
+    SimulatorExitCode.OK: "done",
+    SimulatorExitCode.ERROR: "an error, said in one line",
+    SimulatorExitCode.USAGE: "bad usage: the usage and one line",
+    SimulatorExitCode.NOT_RUNNING: "status -s NAME of a stopped simulator",
 }
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_NOT_RUNNING = (
-    ExitCode.OK,
-    ExitCode.ERROR,
-    ExitCode.USAGE,
-    ExitCode.NOT_RUNNING,
+    SimulatorExitCode.OK,
+    SimulatorExitCode.ERROR,
+    SimulatorExitCode.USAGE,
+    SimulatorExitCode.NOT_RUNNING,
 )
 
 
 class CliError(click.ClickException):
     """A failure to report as one ``error:`` line; it ends the command with status 1."""
 
-    exit_code = ExitCode.ERROR
+    exit_code = SimulatorExitCode.ERROR
 
     def show(self, file: IO[Any] | None = None) -> None:
         """Print ``error: MESSAGE`` on stderr (or ``file``)."""

@@ -50,8 +50,8 @@ def documented(column: str) -> dict[int, str]:
 @pytest.mark.parametrize(
     ("column", "codes", "meanings"),
     [
-        ("discos-simulator", cli_errors.ExitCode, cli_errors.MEANINGS),
-        ("mfg-ctl (every command)", cli_support.ExitCode, cli_support.MEANINGS),
+        ("discos-simulator", cli_errors.SimulatorExitCode, cli_errors.MEANINGS),
+        ("mfg-ctl (every command)", cli_support.ControllerExitCode, cli_support.MEANINGS),
     ],
 )
 def test_the_table_lists_every_status_the_code_uses_with_its_meaning(
@@ -65,9 +65,9 @@ def test_the_table_lists_every_status_the_code_uses_with_its_meaning(
 
 
 def test_the_old_status_names_are_the_enumerations() -> None:
-    assert cli_errors.EXIT_NOT_RUNNING is cli_errors.ExitCode.NOT_RUNNING
+    assert cli_errors.EXIT_NOT_RUNNING is cli_errors.SimulatorExitCode.NOT_RUNNING
     assert int(cli_errors.EXIT_USAGE) == int(cli_support.EXIT_USAGE) == 2  # bad usage: 2 for both
-    assert cli_support.EXIT_TERMINATED is cli_support.ExitCode.TERMINATED
+    assert cli_support.EXIT_TERMINATED is cli_support.ControllerExitCode.TERMINATED
 
 
 def test_the_page_is_in_the_table_of_contents() -> None:
@@ -79,7 +79,7 @@ def test_the_page_is_in_the_table_of_contents() -> None:
 
 def test_each_command_fails_with_an_exception_that_prints_one_line(capsys) -> None:
     error = cli_errors.CliError("port 6000 in use")
-    assert error.exit_code == cli_errors.ExitCode.ERROR
+    assert error.exit_code == cli_errors.SimulatorExitCode.ERROR
     error.show()
     ended = cli_support.CommandExit("cannot reach dmm", cli_support.EXIT_UNREACHABLE)
     assert ended.exit_code == ended.status == 3

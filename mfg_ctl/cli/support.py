@@ -37,7 +37,7 @@ __all__ = [
     "FRAMINGS",
     "MEANINGS",
     "CommandExit",
-    "ExitCode",
+    "ControllerExitCode",
     "Outputs",
     "db_option",
     "export",
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 
-class ExitCode(IntEnum):
+class ControllerExitCode(IntEnum):
     """The exit statuses of every ``mfg-ctl`` command (doc/exit_codes.rst lists them)."""
 
     PASS = 0
@@ -66,18 +66,19 @@ class ExitCode(IntEnum):
 
 #: What each status means, word for word as doc/exit_codes.rst says it (a test compares them).
 MEANINGS = {
-    ExitCode.PASS: "every step passed (or, for other commands, done)",
-    ExitCode.FAIL: "a step failed or could not be measured",
-    ExitCode.USAGE: "bad input or usage: nothing ran",
-    ExitCode.UNREACHABLE: "a device could not be reached",
-    ExitCode.STORE: "the run store failed during the run",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
-    ExitCode.TERMINATED: "terminated (SIGTERM)",
+    ControllerExitCode.PASS: "every step passed (or, for other commands, done)",
+    ControllerExitCode.FAIL: "a step failed or could not be measured",
+    ControllerExitCode.USAGE: "bad input or usage: nothing ran",
+    ControllerExitCode.UNREACHABLE: "a device could not be reached",
+    ControllerExitCode.STORE: "the run store failed during the run",
+    ControllerExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+    ControllerExitCode.TERMINATED: "terminated (SIGTERM)",
 }
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE = ExitCode.PASS, ExitCode.FAIL, ExitCode.USAGE
-EXIT_UNREACHABLE, EXIT_STORE = ExitCode.UNREACHABLE, ExitCode.STORE
-EXIT_INTERRUPTED, EXIT_TERMINATED = ExitCode.INTERRUPTED, ExitCode.TERMINATED
+EXIT_PASS, EXIT_FAIL = ControllerExitCode.PASS, ControllerExitCode.FAIL
+EXIT_USAGE = ControllerExitCode.USAGE
+EXIT_UNREACHABLE, EXIT_STORE = ControllerExitCode.UNREACHABLE, ControllerExitCode.STORE
+EXIT_INTERRUPTED, EXIT_TERMINATED = ControllerExitCode.INTERRUPTED, ControllerExitCode.TERMINATED
 #: The ``--framing`` choices: the Modbus protocol's own list.
 FRAMINGS = click.Choice(modbus.FRAMINGS)
 
