@@ -65,10 +65,6 @@ class CustomCommand:
     args: tuple[str, ...] = ()
 
 
-#: The old name, still imported by :mod:`simulators.handlers` (to be renamed there).
-Command = CustomCommand
-
-
 def check_argument(text: str) -> None:
     """Raise ValueError if ``text`` cannot travel as a custom-command argument.
 

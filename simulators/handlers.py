@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from simulators.commands import Command, CommandSplitter
+from simulators.commands import CommandSplitter, CustomCommand
 from simulators.common import Reply, SendingSystem
 from simulators.host import SystemHost
 from simulators.ordering import Member
@@ -312,7 +312,7 @@ class SendingUDPHandler(socketserver.BaseRequestHandler):
         data, sock = self.request
         host: SystemHost = self.server.host
         segments = _split_datagram(data)
-        if any(isinstance(segment, Command) for segment in segments):
+        if any(isinstance(segment, CustomCommand) for segment in segments):
             replies, stop = host.process(None, segments)  # commands only: no session
             reply = b"".join(replies)
             if stop:
@@ -382,7 +382,7 @@ def _send_bytes(sock: socket.socket, data: bytes, blocking: Callable[[], None] |
     return True
 
 
-def _split_datagram(data: bytes) -> list[bytes | Command]:
+def _split_datagram(data: bytes) -> list[bytes | CustomCommand]:
     """Split one datagram: a command cut short by its end is protocol data."""
     splitter = CommandSplitter()
     segments = splitter.feed(data)

@@ -113,18 +113,22 @@ def test_restarts_append_to_the_log_and_verbose_logs_debug_messages(
         # close with a reset: the server logs the ended connection at debug level
         client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     debug = "DEBUG simulators.handlers: connection from"
-    assert wait_until(lambda: debug in log_text(run_dir, "dut"), timeout=15.0)
-    assert cli("-s", "dut", "stop")[0] == 0
+    assert wait_until(lambda: debug in log_text(run_dir, "dut"), timeout=15.0), log_text(
+        run_dir, "dut"
+    )
+    stopped = cli("-s", "dut", "stop")
+    assert stopped[0] == 0, stopped
 
     status, out, err = cli("-s", "dut", "--ephemeral-ports", "start")
     assert (status, err) == (0, ""), out
     second = started_pid(out)
-    assert cli("-s", "dut", "stop")[0] == 0
+    stopped = cli("-s", "dut", "stop")
+    assert stopped[0] == 0, stopped
 
     log = log_text(run_dir, "dut")
-    assert f"dut serving (pid {first})" in log  # the first start is still there
-    assert f"dut stopped (pid {first})" in log
-    assert f"dut serving (pid {second})" in log
+    assert f"dut serving (pid {first})" in log, log  # the first start is still there
+    assert f"dut stopped (pid {first})" in log, log
+    assert f"dut serving (pid {second})" in log, log
     assert "DEBUG" in log.split(f"pid {second}")[0]
     assert "DEBUG" not in log.split(f"dut serving (pid {second})")[1]  # no -v the second time
 
