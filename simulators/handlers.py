@@ -136,6 +136,8 @@ class ListeningTCPHandler(socketserver.BaseRequestHandler):
                     continue  # woken for nothing: wait again
                 group.consumed(member)
                 if not data:
+                    if member.error is not None:
+                        raise member.error  # a sibling's peek took the reset: end on it
                     return
                 replies, stop, rest = host.start(session, splitter.feed(data))
                 member.waiting = rest is None

@@ -77,13 +77,16 @@ class Member:
     read them: a sibling whose bytes came later lets it read first.
     """
 
-    __slots__ = ("__weakref__", "fd", "since", "sock", "waiting")
+    __slots__ = ("__weakref__", "error", "fd", "since", "sock", "waiting")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.waiting = True
         self.since: int | None = None  # arrival stamp of its unread bytes, once asked
+        #: The connection's error if a peek took it (the kernel tells it once): its reader
+        #: then finds an end of stream, and ends the connection on this error instead.
+        self.error: OSError | None = None
 
     def arrived(self) -> int | None:
         """When its unread bytes arrived (ns), as first seen; None if it has none.
@@ -93,7 +96,10 @@ class Member:
         compares the same stamps, and no two wait for each other.
         """
         if self.since is None:
-            self.since = _peek(self.sock)
+            try:
+                self.since = _peek(self.sock)
+            except OSError as error:
+                self.error = error
         return self.since
 
 
@@ -269,11 +275,12 @@ def _peek(sock: socket.socket) -> int | None:
 
     The kernel's receive stamp; a segment without one counts as the newest
     (:data:`_UNSTAMPED`), so every reader puts the same connections in the same
-    order. An end of stream is nothing to read: it holds no request.
+    order. An end of stream is nothing to read: it holds no request. Raises
+    the connection's error (a reset), which the kernel reports only once.
     """
     try:
         data, ancillary, _flags, _address = sock.recvmsg(1, _STAMP_SPACE, _PEEK)
-    except OSError:  # BlockingIOError: nothing to read; others: the thread will find out
+    except BlockingIOError:
         return None
     if not data:
         return None
