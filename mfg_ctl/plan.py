@@ -32,7 +32,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from mfg_ctl.safe_yaml import read_yaml
+from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
@@ -307,10 +307,4 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
 
 def load_plan(path: str | Path) -> Plan:
     """Read and validate a plan file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise PlanError(f"{path}: cannot read the plan: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise PlanError(f"{path}: not a text file (UTF-8 expected)") from None
-    return parse_plan(text, path)
+    return parse_plan(read_text_file(path, "plan", PlanError), path)

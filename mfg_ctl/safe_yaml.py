@@ -17,6 +17,7 @@ built.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -26,7 +27,7 @@ from yaml.nodes import MappingNode, Node, SequenceNode
 
 from mfg_ctl.wording import clip
 
-__all__ = ["MAX_DEPTH", "MAX_VALUES", "read_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_VALUES", "read_text_file", "read_yaml"]
 
 #: The deepest nesting of mappings and lists a plan or station file may use.
 MAX_DEPTH = 50
@@ -115,3 +116,13 @@ def read_yaml(text: str, source: str, error: type[Exception]) -> Any:
         raise error(f"{source}: not valid YAML: {str(problem).splitlines()[0][:200]}") from None
     except RecursionError:  # a last resort: nesting is bounded above
         raise error(f"{source}: not valid YAML: nested too deeply") from None
+
+
+def read_text_file(path: str | Path, what: str, error: type[Exception]) -> str:
+    """The text of a plan or station file; ``error`` with one line if it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as failure:
+        raise error(f"{path}: cannot read the {what}: {failure.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not a text file (UTF-8 expected)") from None

@@ -35,7 +35,7 @@ from pydantic import (
 )
 
 from mfg_ctl.plan import Plan, describe_type
-from mfg_ctl.safe_yaml import read_yaml
+from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
 from simulators import plugins
@@ -229,13 +229,7 @@ def parse_station(text: str, source: str | Path = "<station>") -> Station:
 
 def load_station(path: str | Path) -> Station:
     """Read and validate a station file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise StationError(f"{path}: cannot read the station: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise StationError(f"{path}: not a text file (UTF-8 expected)") from None
-    return parse_station(text, path)
+    return parse_station(read_text_file(path, "station", StationError), path)
 
 
 def reference_station(

@@ -318,7 +318,19 @@ def _tempco_settings(
     try:
         return TempcoSettings(**changes)
     except ValueError as error:
-        fail(str(error))
+        message = str(error)  # in the options' words, not the settings' field names
+        for field, option in _OPTION_OF.items():
+            message = message.replace(field, option)
+        fail(message)
+
+
+#: The settings field each option sets, to word an error as the user typed it.
+_OPTION_OF = {
+    "temperatures_c": "--temperatures",
+    "expected_ppm_per_c": "--expected",
+    "tolerance_ppm_per_c": "--tolerance",
+    "readings_per_point": "--readings",
+}
 
 
 def _device_info(name: str, address: str, simulated: bool) -> DeviceInfo:

@@ -97,7 +97,8 @@ def test_pyvisa_backend_gives_the_same_result(mfg: Run) -> None:
     [
         (("--chamber", "127.0.0.1:1"), "give --chamber, --psu and --dmm together"),
         (("--temperatures", "0,hot"), "--temperatures takes numbers"),
-        (("--temperatures", "25"), "temperatures_c needs >= 2 distinct"),
+        (("--temperatures", "25"), "--temperatures needs >= 2 distinct finite values, got (25.0,)"),
+        (("--tolerance", "-1"), "--tolerance must be a finite number >= 0, got -1.0"),
     ],
 )
 def test_bad_options_are_one_line_and_exit_two(
