@@ -1,0 +1,1 @@
+"""Yield analytics over recorded runs of units (and, as they land, SPC trends)."""
