@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,17 +33,24 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from mfg_ctl.requirements import RequirementError, RequirementSet, load_requirements
+from mfg_ctl.run.events import OnExhausted
 from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT,
+    LINE_KINDS,
     SCPI_KINDS,
     DeviceCatalog,
+    LineKind,
     Name,
     ScpiKind,
     StepBase,
+    Text,
+    Whole,
     describe_type,
 )
+from mfg_ctl.steps.thresholds import Number
 from mfg_ctl.steps.registry import kind_of
 from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
@@ -74,26 +82,46 @@ class PlanError(Exception):
 
 
 class DeviceRef(BaseModel):
-    """A plan device: the profile of a Modbus device, or the kind of a SCPI instrument."""
+    """A plan device: a Modbus device's profile, a SCPI instrument's kind or a line device's."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     profile: str | None = None
     scpi: ScpiKind | None = None
+    line: LineKind | None = None
 
     @model_validator(mode="after")
     def _one_protocol(self) -> Self:
-        if self.profile is not None and self.scpi is not None:
+        given = [name for name in ("profile", "scpi", "line") if getattr(self, name) is not None]
+        if len(given) > 1:
             raise FieldError(
-                "scpi", "give profile: (a Modbus device) or scpi: (a SCPI instrument), not both"
+                given[1],
+                "give one of profile: (a Modbus device), scpi: (a SCPI instrument) or line: "
+                "(a line device such as the dut), not several",
             )
-        if self.profile is None and self.scpi is None:
+        if not given:
             raise FieldError(
                 "profile",
-                "missing; add profile: NAME_OR_PATH for a Modbus device, or scpi: "
-                f"{'|'.join(SCPI_KINDS)} for a SCPI instrument",
+                "missing; add profile: NAME_OR_PATH for a Modbus device, scpi: "
+                f"{'|'.join(SCPI_KINDS)} for a SCPI instrument, or line: {'|'.join(LINE_KINDS)}",
             )
         return self
+
+
+class StepDefaults(BaseModel):
+    """A plan's ``defaults:``: what every step not saying otherwise gets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout: Number | None = None
+    retries: Whole | None = None
+    retry_delay: Number | None = None
+    on_exhausted: OnExhausted | None = None
+
+    def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
+        """``raw`` (a step as written) with the defaults it does not set itself."""
+        given = self.model_dump(exclude_none=True)
+        return {**given, **raw}
 
 
 class PlanHeader(BaseModel):
@@ -102,10 +130,20 @@ class PlanHeader(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name
+    version: Text = ""
     description: str = ""
+    requirements: Text | None = None  # the requirements file, relative to the plan
+    defaults: StepDefaults = StepDefaults()
     devices: dict[Name, DeviceRef] = {}
     steps: list[Any]
     teardown: list[Any] = []
+
+    @field_validator("version")
+    @classmethod
+    def _check_version(cls, value: str) -> str:
+        if len(value) > 64 or (value and not value.isprintable()):
+            raise ValueError(f"{clip(value)} is not a usable version: give at most 64 printable characters")
+        return value
 
     @field_validator("steps")
     @classmethod
@@ -129,6 +167,16 @@ class Plan:
     scpi_devices: Mapping[str, str] = dataclasses.field(default_factory=dict)
     #: Steps that always run after the others, numbered after them.
     teardown: tuple[Step, ...] = ()
+    version: str = ""
+    #: Line devices (the dut), by plan device name: their kind.
+    line_devices: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    #: The requirements the steps verify, when the plan names a requirements file.
+    requirements: RequirementSet | None = None
+
+    @property
+    def hash(self) -> str:
+        """The sha256 of the plan's text: runs of the same plan content share it."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     @property
     def all_steps(self) -> tuple[Step, ...]:
@@ -219,7 +267,12 @@ def _declared_profiles(header: PlanHeader, base: Path, source: str) -> dict[str,
 
 
 def _parse_step(
-    raw: Any, number: int, catalog: DeviceCatalog, source: str, teardown: int = 0
+    raw: Any,
+    number: int,
+    catalog: DeviceCatalog,
+    source: str,
+    teardown: int = 0,
+    requirements: RequirementSet | None = None,
 ) -> Step:
     """Validate one step; ``teardown`` is its place among the teardown steps (0: a main step)."""
     name = raw.get("name") if isinstance(raw, dict) else None
@@ -241,7 +294,13 @@ def _parse_step(
     model = kind.model
     try:
         return model.model_validate(
-            raw, context={"devices": catalog, "number": number, "teardown": bool(teardown)}
+            raw,
+            context={
+                "devices": catalog,
+                "number": number,
+                "teardown": bool(teardown),
+                "requirements": requirements,
+            },
         )
     except ValidationError as error:
         loc, field, message = _pick_error(error, raw, model, kind.nested, dotted=True)
@@ -271,19 +330,24 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
             where = f"device {shown[1]}"
             given = describe_type(data["devices"][loc[1]])
             message = (
-                f"give {{profile: NAME_OR_PATH}} or {{scpi: {'|'.join(SCPI_KINDS)}}}, not {given}"
+                f"give {{profile: NAME_OR_PATH}}, {{scpi: {'|'.join(SCPI_KINDS)}}} or "
+                f"{{line: {'|'.join(LINE_KINDS)}}}, not {given}"
             )
         else:
             where = f"field {shown[0]}"
         raise PlanError(f"{source}: {where}: {message}") from None
     scpi = {name: ref.scpi for name, ref in header.devices.items() if ref.scpi is not None}
-    catalog = DeviceCatalog(_declared_profiles(header, path.parent, str(source)), scpi)
+    line = {name: ref.line for name, ref in header.devices.items() if ref.line is not None}
+    catalog = DeviceCatalog(_declared_profiles(header, path.parent, str(source)), scpi, line)
+    requirements = _requirements(header, path.parent, str(source))
     steps: list[Step] = []
     numbers: dict[str, int] = {}
     raws = [(raw, 0) for raw in header.steps]
     raws += [(raw, place) for place, raw in enumerate(header.teardown, start=1)]
     for number, (raw, teardown) in enumerate(raws, start=1):
-        step = _parse_step(raw, number, catalog, str(source), teardown)
+        if isinstance(raw, dict):
+            raw = header.defaults.apply(raw)
+        step = _parse_step(raw, number, catalog, str(source), teardown, requirements)
         if step.name in numbers:
             label = f"teardown step {teardown}" if teardown else f"step {number}"
             raise PlanError(
@@ -302,7 +366,21 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
         text,
         scpi,
         tuple(step for step in steps if step.teardown),
+        header.version,
+        line,
+        requirements,
     )
+
+
+def _requirements(header: PlanHeader, base: Path, source: str) -> RequirementSet | None:
+    """The plan's requirements file, read (relative to the plan), or None if it names none."""
+    if header.requirements is None:
+        return None
+    where = Path(header.requirements)
+    try:
+        return load_requirements(where if where.is_absolute() else base / where)
+    except RequirementError as error:
+        raise PlanError(f"{source}: field requirements: {error}") from None
 
 
 def load_plan(path: str | Path) -> Plan:

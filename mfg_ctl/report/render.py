@@ -29,7 +29,7 @@ from mfg_ctl.report.model import RunReport, StepLine
 __all__ = ["MARKS", "render_json", "render_markdown", "render_text", "step_text", "summary_text"]
 
 #: How each verdict shows in a step line.
-MARKS = {"pass": "ok", "fail": "FAIL", "error": "ERROR"}
+MARKS = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 _HEADER = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "aborted": "ABORTED"}
 
 

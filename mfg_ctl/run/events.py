@@ -15,18 +15,27 @@ from typing import Literal
 __all__ = [
     "SIMULATED_HERE",
     "Event",
+    "OnExhausted",
     "Observer",
     "RunFinished",
     "RunStarted",
+    "StepAttempt",
     "StepFinished",
     "StepProgress",
     "StepStarted",
+    "StepVerdict",
+    "UnitIdentity",
     "Verdict",
 ]
 
 #: ``pass`` and ``fail`` judge a measurement; ``error`` means no trustworthy
 #: measurement was made (timeout, dropped connection, device exception).
 Verdict = Literal["pass", "fail", "error"]
+#: A step's verdict may also be ``skipped``: a plan's ``on_exhausted: skip-rest`` stopped
+#: the run before it.
+StepVerdict = Literal["pass", "fail", "error", "skipped"]
+#: What a run does once a step has not passed after all its attempts (doc/controller.rst).
+OnExhausted = Literal["continue", "skip-rest", "abort-unit", "abort-batch"]
 
 #: Where the devices of a run were when ``mfg-ctl`` served them itself.
 SIMULATED_HERE = "simulated in-process"
@@ -45,6 +54,17 @@ class DeviceInfo:
 
 
 @dataclass(frozen=True)
+class UnitIdentity:
+    """Which unit a run tests, where, in which build stage and by whom ("" = not said)."""
+
+    sn: str = ""
+    batch_id: str = ""
+    station_id: str = ""
+    stage: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True)
 class RunStarted:
     """A run began: the plan, its text, where its devices are."""
 
@@ -60,6 +80,8 @@ class RunStarted:
     selected_steps: tuple[int, ...] = ()  # the plan's step numbers this run executes
     #: Where the devices were: SIMULATED_HERE or the station file as given ("" = unsaid).
     devices_from: str = ""
+    identity: UnitIdentity = UnitIdentity()
+    plan_version: str = ""
 
     @property
     def where(self) -> str:
@@ -96,6 +118,29 @@ class StepProgress:
 
 
 @dataclass(frozen=True)
+class StepAttempt:
+    """One attempt at a step ended (``attempt`` counts from 1), or a skipped step (attempt 0).
+
+    A step retried twice makes three of these before its :class:`StepFinished`.
+    ``error_code`` is the device's own code for what went wrong (``E210``), if it gave one.
+    """
+
+    run_id: str
+    number: int
+    name: str
+    attempt: int
+    status: StepVerdict
+    reason: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    error_code: str = ""
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
 class StepFinished:
     """A step ended with a verdict; ``detail`` is the report text after the name.
 
@@ -110,7 +155,7 @@ class StepFinished:
     device: str
     target: str
     action: str  # write, read, query, sweep, or what another step kind does
-    verdict: Verdict
+    verdict: StepVerdict
     detail: str
     measured: float | None
     expected: float | None = None
@@ -121,6 +166,14 @@ class StepFinished:
     finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     teardown: bool = False  # one of the plan's teardown steps, which always run
     unit: str = ""
+    error_code: str = ""  # the last attempt's device error code, if it had one
+    error_codes: tuple[str, ...] = ()  # the code of every attempt that had one, in order
+    requirements: tuple[str, ...] = ()  # what the step verifies (traceability)
+
+    @property
+    def passed_on_retry(self) -> bool:
+        """It passed, but not on its first attempt."""
+        return self.verdict == "pass" and self.attempts > 1
 
 
 @dataclass(frozen=True)
@@ -136,7 +189,10 @@ class RunFinished:
     finished_at: datetime
     first_failure: str | None = None  # "9 check_dmm_dc_voltage"
     aborted: bool = False  # stopped before every step ran (Ctrl-C, unreachable device, store)
+    skipped: int = 0  # steps an ``on_exhausted: skip-rest`` skipped
+    #: The plan's ``on_exhausted`` that ended the run early (abort-unit, abort-batch), if any.
+    stopped_by: str = ""
 
 
-Event = RunStarted | StepStarted | StepProgress | StepFinished | RunFinished
+Event = RunStarted | StepStarted | StepProgress | StepAttempt | StepFinished | RunFinished
 Observer = Callable[[Event], None]

@@ -22,6 +22,7 @@ from mfg_ctl.run.events import (
     Event,
     RunFinished,
     RunStarted,
+    StepAttempt,
     StepFinished,
     StepProgress,
     StepStarted,
@@ -31,7 +32,7 @@ __all__ = ["ConsolePrinter", "JsonlLog"]
 
 log = logging.getLogger(__name__)
 
-_STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow"}
+_STYLE = {"pass": "green", "fail": "bold red", "error": "bold yellow", "skipped": "dim"}
 
 
 class ConsolePrinter:
@@ -82,7 +83,9 @@ class JsonlLog:
     """Appends each event to a file as one JSON object per line (``type`` names the event).
 
     Its lines keep their first shape: a step's ``target`` is written as
-    ``register``, without its unit, and :class:`StepProgress` is not written.
+    ``register``, without its unit, and :class:`StepProgress` and
+    :class:`StepAttempt` are not written (a run's ``--artifacts`` folder has
+    every attempt).
     """
 
     def __init__(self, path: Path) -> None:
@@ -90,7 +93,7 @@ class JsonlLog:
         self._file = path.open("a", encoding="utf-8")
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, StepProgress):
+        if isinstance(event, StepProgress | StepAttempt):
             return
         record: dict[str, Any] = {"type": type(event).__name__, **asdict(event)}
         if isinstance(event, StepFinished):

@@ -9,8 +9,12 @@ instrument: the kinds are plug-ins (:mod:`mfg_ctl.steps`).
 How a run ends, whatever happens:
 
 * the main steps run in order until the last, an unreachable device (or one
-  speaking the other Modbus framing), Ctrl-C / SIGTERM, or an observer that
-  fails (the run store cannot write);
+  speaking the other Modbus framing), Ctrl-C / SIGTERM, an observer that
+  fails (the run store cannot write), or a step that did not pass after all
+  its attempts and whose ``on_exhausted`` says to stop: ``skip-rest`` records
+  the remaining main steps as ``skipped`` (the run fails), ``abort-unit`` and
+  ``abort-batch`` end the run as aborted (``RunFinished.stopped_by`` says which;
+  a batch stops starting units on ``abort-batch``);
 * the plan's ``teardown:`` steps then always run, each on its own (a failing
   one does not stop the next), so a supply left on is switched off;
 * ``RunFinished`` goes to every observer that still works;
@@ -34,9 +38,11 @@ from mfg_ctl.run.events import (
     Observer,
     RunFinished,
     RunStarted,
+    StepAttempt,
     StepFinished,
     StepProgress,
     StepStarted,
+    UnitIdentity,
     Verdict,
 )
 from mfg_ctl.run.step_runner import ResolvedStep, perform_step
@@ -91,6 +97,7 @@ class Sequencer:
         run_id: str | None = None,
         clock_speed: float = 1.0,
         devices_from: str = "",
+        identity: UnitIdentity = UnitIdentity(),
     ) -> None:
         self.plan = plan
         self.clients = clients
@@ -102,6 +109,7 @@ class Sequencer:
         self.run_id = run_id or uuid.uuid4().hex
         self.clock_speed = clock_speed  # simulated instruments run this much faster (TempCo waits)
         self.devices_from = devices_from  # where the devices are, for the report
+        self.identity = identity  # which unit this run tests
         self._steps = [ResolvedStep.of(step) for step in plan.steps]
         self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
         self._failure: ObserverError | None = None
@@ -129,10 +137,11 @@ class Sequencer:
         start = time.perf_counter()
         results: list[StepFinished] = []
         ended_because = ""
+        stopped_by = ""
         interrupt: BaseException | None = None
         try:
             self.emit(self._started(planned))
-            for step in steps:
+            for place, step in enumerate(steps):
                 if self._failure is not None:
                     break
                 result, ends_run = self._step(step)
@@ -140,11 +149,17 @@ class Sequencer:
                 if ends_run is not None:
                     ended_because = ends_run
                     break
+                if result.verdict != "pass" and step.on_exhausted != "continue":
+                    if step.on_exhausted == "skip-rest":
+                        results += [self._skip(rest, step) for rest in steps[place + 1 :]]
+                    else:
+                        stopped_by = step.on_exhausted
+                    break
         except (KeyboardInterrupt, Terminated) as stop:
             interrupt = stop
         interrupt = self._tear_down(results) or interrupt
         aborted = bool(ended_because) or interrupt is not None or self._failure is not None
-        finished = self._finished(results, planned, start, aborted=aborted)
+        finished = self._finished(results, planned, start, aborted=aborted, stopped_by=stopped_by)
         self.emit(finished)
         if interrupt is not None:
             raise interrupt
@@ -165,15 +180,37 @@ class Sequencer:
             parent_run_id=self.parent_run_id,
             selected_steps=self.selected,
             devices_from=self.devices_from,
+            identity=self.identity,
+            plan_version=self.plan.version,
         )
 
     def _step(self, step: ResolvedStep) -> tuple[StepFinished, str | None]:
         """Perform one step between its two events: its event, and why the run ends if it must."""
         self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
         self._current = step
-        finished, ends_run = perform_step(step, self._context)
+        finished, ends_run = perform_step(step, self._context, self.emit)
         self.emit(finished)
         return finished, ends_run
+
+    def _skip(self, step: ResolvedStep, cause: ResolvedStep) -> StepFinished:
+        """Record a main step that ``cause``'s ``on_exhausted: skip-rest`` keeps from running."""
+        reason = f"skipped: step {cause.number} ({cause.name}) did not pass (on_exhausted: skip-rest)"
+        self.emit(StepAttempt(self.run_id, step.number, step.name, 0, "skipped", reason))
+        finished = StepFinished(
+            run_id=self.run_id,
+            number=step.number,
+            name=step.name,
+            device=step.device,
+            target=step.target,
+            action=step.action,
+            verdict="skipped",
+            detail=reason,
+            measured=None,
+            attempts=0,
+            requirements=step.requirements,
+        )
+        self.emit(finished)
+        return finished
 
     def _progress(self, progress: Progress) -> None:
         """A running step measured part of what it judges: tell the observers."""
@@ -201,9 +238,14 @@ class Sequencer:
         return None
 
     def _finished(
-        self, results: list[StepFinished], planned: int, start: float, aborted: bool
+        self,
+        results: list[StepFinished],
+        planned: int,
+        start: float,
+        aborted: bool,
+        stopped_by: str = "",
     ) -> RunFinished:
-        failures = [r for r in results if r.verdict != "pass"]
+        failures = [r for r in results if r.verdict not in ("pass", "skipped")]
         verdict: Verdict = "pass"
         if any(r.verdict == "error" for r in results) or (aborted and not failures):
             verdict = "error"
@@ -219,6 +261,8 @@ class Sequencer:
             finished_at=datetime.now(UTC),
             first_failure=f"{failures[0].number} {failures[0].name}" if failures else None,
             aborted=aborted or len(results) < planned,
+            skipped=sum(r.verdict == "skipped" for r in results),
+            stopped_by=stopped_by,
         )
 
 

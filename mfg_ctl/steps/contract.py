@@ -41,7 +41,14 @@ Status = Literal["pass", "fail", "error"]
 
 
 class DeviceError(Exception):
-    """A request to a device failed; :attr:`reason` is the report's text."""
+    """A request to a device failed; :attr:`reason` is the report's text.
+
+    ``code`` is the device's own code for the failure (a dut's ``E210``), "" if it gave none.
+    """
+
+    def __init__(self, message: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
     @property
     def reason(self) -> str:
@@ -103,7 +110,8 @@ class StepOutcome:
 
     ``value`` is the measurement (None for a write or when none was made),
     judged against ``limits`` in ``unit``; ``unreachable`` says the device was
-    not there to talk to, which ends the run.
+    not there to talk to, which ends the run; ``error_code`` is the device's
+    code for an error, if it gave one.
     """
 
     status: Status
@@ -112,6 +120,7 @@ class StepOutcome:
     limits: Limits | None = None
     unit: str = ""
     unreachable: bool = False
+    error_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """What every plan step model is built on: :class:`StepBase` and the plan's devices.
 
 Every step has ``kind``, ``number``, ``name``, ``device``, ``devices`` (every
-device it talks to), ``timeout``, ``retries``, ``action``, ``target`` and
-``is_write``. Devices resolve through a :class:`DeviceCatalog` passed as the
+device it talks to), ``timeout``, ``retries``, ``retry_delay``, ``on_exhausted``,
+``requirements``, ``action``, ``target`` and ``is_write``. Devices resolve through a :class:`DeviceCatalog` passed as the
 validation context (``{"devices": catalog, "number": n}``); a register step
 names a Modbus device (declared ``profile:`` or a built-in profile), a SCPI or
 TempCo step names instruments declared ``scpi: KIND``. Built in code without a
@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from mfg_ctl.requirements import RequirementSet, check_requirement_id
+from mfg_ctl.run.events import OnExhausted
 from mfg_ctl.steps.thresholds import Number
 from mfg_ctl.wording import clip, clip_text, describe_type
 from simulators.profiles import DeviceProfile, builtin_names
@@ -35,9 +37,11 @@ from simulators.profiles import resolve_profile as _resolve_profile
 __all__ = [
     "DEFAULT_RETRIES",
     "DEFAULT_TIMEOUT",
+    "LINE_KINDS",
     "SCPI_KINDS",
     "Action",
     "DeviceCatalog",
+    "LineKind",
     "Name",
     "ScpiKind",
     "StepBase",
@@ -52,6 +56,8 @@ DEFAULT_TIMEOUT = 1.0  # seconds per attempt
 MAX_TIMEOUT = 60.0
 DEFAULT_RETRIES = 1  # extra attempts after a timeout, bad frame or dropped connection
 MAX_RETRIES = 10
+MAX_RETRY_DELAY = 60.0  # seconds between two attempts, at most
+MAX_REQUIREMENTS = 50  # requirements one step may name
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
@@ -73,11 +79,15 @@ Name = Annotated[str, AfterValidator(_usable_name)]
 
 Whole = Annotated[int, Strict()]
 Text = Annotated[str, Strict()]
-Action = Literal["write", "read", "query", "sweep"]
+Action = Literal["write", "read", "query", "sweep", "send", "ask"]
 #: The instruments of the SCPI bench (doc/dvt_bench.rst) a plan device may be
 #: (``scpi: KIND``); the ``dvt_bench`` simulator serves one of each under these names.
 ScpiKind = Literal["chamber", "power_supply", "multimeter"]
 SCPI_KINDS: tuple[ScpiKind, ...] = get_args(ScpiKind)
+#: Devices that answer one text line per command line (``OK``, a value, or ``ERR E<nnn> text``)
+#: a plan device may be (``line: KIND``); the ``dut`` simulator is one.
+LineKind = Literal["dut"]
+LINE_KINDS: tuple[LineKind, ...] = get_args(LineKind)
 
 
 class DeviceCatalog:
@@ -87,12 +97,28 @@ class DeviceCatalog:
         self,
         declared: Mapping[str, DeviceProfile] | None = None,
         scpi: Mapping[str, str] | None = None,
+        line: Mapping[str, str] | None = None,
     ) -> None:
         self.profiles: dict[str, DeviceProfile] = dict(declared or {})
         self.scpi: dict[str, str] = dict(scpi or {})
+        self.line: dict[str, str] = dict(line or {})
+
+    def line_kind(self, device: str) -> str:
+        """The kind of line device ``device``; ValueError unless the plan declares it ``line:``."""
+        if device not in self.line:
+            raise ValueError(
+                f"{clip(device)} is not a line device: declare it as devices: "
+                f"{{{clip_text(device)}: {{line: {'|'.join(LINE_KINDS)}}}}} to send: or ask: it"
+            )
+        return self.line[device]
 
     def profile(self, device: str) -> DeviceProfile:
         """The profile of Modbus ``device``; ValueError saying how to declare an unknown one."""
+        if device in self.line:
+            raise ValueError(
+                f"{device} is a line device (line: {self.line[device]}), not a Modbus device: "
+                'talk to it with send: "..." or ask: "..." instead of register:'
+            )
         if device in self.scpi:
             raise ValueError(
                 f"{device} is a SCPI instrument (scpi: {self.scpi[device]}), not a Modbus "
@@ -153,6 +179,9 @@ class StepBase(BaseModel):
     device: str
     timeout: Number = DEFAULT_TIMEOUT
     retries: Whole = DEFAULT_RETRIES
+    retry_delay: Number = 0.0
+    on_exhausted: OnExhausted = "continue"
+    requirements: tuple[Text, ...] = ()
     _number: int = PrivateAttr(default=0)
     _teardown: bool = PrivateAttr(default=False)
 
@@ -212,6 +241,35 @@ class StepBase(BaseModel):
     def _check_retries(cls, value: int) -> int:
         if not 0 <= value <= MAX_RETRIES:
             raise ValueError(f"{value} is not allowed: give 0 to {MAX_RETRIES} extra attempts")
+        return value
+
+    @field_validator("retry_delay")
+    @classmethod
+    def _check_retry_delay(cls, value: float) -> float:
+        if not 0 <= value <= MAX_RETRY_DELAY:
+            raise ValueError(
+                f"{value:g} s is not a usable retry_delay: give seconds between attempts, "
+                f"0 to {MAX_RETRY_DELAY:g}"
+            )
+        return value
+
+    @field_validator("requirements")
+    @classmethod
+    def _check_requirements(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if len(value) > MAX_REQUIREMENTS:
+            raise ValueError(f"{len(value)} requirements: name at most {MAX_REQUIREMENTS}")
+        known = _context(info).get("requirements")
+        for requirement in value:
+            check_requirement_id(requirement)
+            if isinstance(known, RequirementSet) and requirement not in known:
+                raise ValueError(known.unknown(requirement))
+            if known is None and _context(info).get("devices") is not None:
+                raise ValueError(
+                    f"{clip(requirement)} cannot be checked: the plan names no requirements "
+                    "file; add requirements: path/to/requirements.yaml at the top of the plan"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a requirement is named twice: name each once")
         return value
 
     @model_validator(mode="after")

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from mfg_ctl.run.events import DeviceInfo
+from mfg_ctl.run.events import DeviceInfo, UnitIdentity
 
 __all__ = [
     "FIX_HINT",
@@ -36,6 +36,8 @@ __all__ = [
     "STATUSES",
     "AmbiguousRunId",
     "Base",
+    "Batch",
+    "BatchRecord",
     "Device",
     "RunNotFound",
     "RunSummary",
@@ -51,8 +53,10 @@ __all__ = [
 
 #: Bumped by every change to the tables; :func:`~.schema.prepare_schema` migrates older ones.
 #: 1: the first tables. 2: ``test_runs.plan_hash`` and ``devices_from``,
-#: ``step_results.teardown``.
-SCHEMA_VERSION = 2
+#: ``step_results.teardown``. 3: unit identity (``sn``, ``batch_id``, ``station_id``,
+#: ``stage``, ``operator``), ``plan_version``, ``skipped``, ``stopped_by`` on runs; error codes
+#: and requirements on steps; the ``batches`` table.
+SCHEMA_VERSION = 3
 
 #: The values of ``TestRun.status``.
 STATUSES = ("running", "passed", "failed", "error", "aborted")
@@ -129,6 +133,14 @@ class TestRun(Base):
     selected_steps: Mapped[list[int]] = mapped_column(JSON)
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
+    sn: Mapped[str | None] = mapped_column(String(64), index=True)  # schema 3
+    batch_id: Mapped[str | None] = mapped_column(String(64), index=True)  # schema 3
+    station_id: Mapped[str | None] = mapped_column(String(64), index=True)  # schema 3
+    stage: Mapped[str | None] = mapped_column(String(64), index=True)  # schema 3
+    operator: Mapped[str | None] = mapped_column(String(128))  # schema 3
+    plan_version: Mapped[str | None] = mapped_column(String(64))  # schema 3
+    skipped: Mapped[int | None] = mapped_column(Integer, default=0)  # schema 3
+    stopped_by: Mapped[str | None] = mapped_column(String(16))  # schema 3
 
     steps: Mapped[list[StepResult]] = relationship(
         back_populates="run", order_by="StepResult.number", cascade="all, delete-orphan"
@@ -163,8 +175,38 @@ class StepResult(Base):
     duration_s: Mapped[float] = mapped_column(Float)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     teardown: Mapped[bool | None] = mapped_column(default=False)  # schema 2
+    error_code: Mapped[str | None] = mapped_column(String(16))  # schema 3
+    error_codes: Mapped[list[str] | None] = mapped_column(JSON)  # schema 3
+    requirements: Mapped[list[str] | None] = mapped_column(JSON)  # schema 3
 
     run: Mapped[TestRun] = relationship(back_populates="steps")
+
+
+class Batch(Base):
+    """One batch: a plan run once per serial number, as ``mfg-ctl batch`` was asked (schema 3).
+
+    Enough to resume it (``--resume``): the plan text, the serial numbers in
+    order and the options; which units finished is read from ``test_runs``.
+    """
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the batch id
+    station_id: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(64))
+    operator: Mapped[str] = mapped_column(String(128))
+    plan_name: Mapped[str] = mapped_column(String(255))
+    plan_path: Mapped[str] = mapped_column(Text)
+    plan_text: Mapped[str] = mapped_column(Text)
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    sns: Mapped[list[str]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    artifacts_dir: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # running, finished, stopped
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
 
 
 class Device(Base):
@@ -229,6 +271,9 @@ class StoredStep:
     duration_s: float
     finished_at: datetime
     teardown: bool = False
+    error_code: str = ""
+    error_codes: tuple[str, ...] = ()
+    requirements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +298,14 @@ class RunSummary:
     pid: int
     plan_hash: str | None = None
     devices_from: str | None = None  # SIMULATED_HERE or the station file as given
+    sn: str = ""
+    batch_id: str = ""
+    station_id: str = ""
+    stage: str = ""
+    operator: str = ""
+    plan_version: str = ""
+    skipped: int = 0
+    stopped_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -265,8 +318,35 @@ class StoredRun(RunSummary):
     steps: tuple[StoredStep, ...] = ()
 
     @property
+    def identity(self) -> UnitIdentity:
+        """Which unit the run tested, where, in which stage and by whom."""
+        return UnitIdentity(self.sn, self.batch_id, self.station_id, self.stage, self.operator)
+
+    @property
     def not_passed(self) -> tuple[int, ...]:
         """The numbers of the main steps that failed or erred (what ``--only-failed`` repeats)."""
         return tuple(
             step.number for step in self.steps if step.verdict != "pass" and not step.teardown
         )
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A batch as stored: what was asked, and where it stands."""
+
+    batch_id: str
+    station_id: str
+    stage: str
+    operator: str
+    plan_name: str
+    plan_path: str
+    plan_text: str
+    plan_hash: str
+    sns: tuple[str, ...]
+    options: dict[str, Any]
+    artifacts_dir: str | None
+    status: str  # running, finished, stopped
+    started_at: datetime
+    finished_at: datetime | None = None
+    host: str = ""
+    pid: int = 0

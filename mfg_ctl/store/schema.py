@@ -264,5 +264,22 @@ def _v1_to_v2(conn: Connection) -> None:
     conn.execute(update(StepResult).values(teardown=False))
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """Schema 3: unit identity, plan version, skipped steps on runs; error codes and
+    requirements on steps. (The ``batches`` table is new, so ``create_all`` made it.)
+    Earlier runs tested no named unit: their identity stays empty (NULL)."""
+    runs, steps = Base.metadata.tables["test_runs"], Base.metadata.tables["step_results"]
+    added = ("sn", "batch_id", "station_id", "stage", "operator", "plan_version", "skipped",
+             "stopped_by")
+    for name in added:
+        _add_column(conn, runs.c[name])
+    for name in ("error_code", "error_codes", "requirements"):
+        _add_column(conn, steps.c[name])
+    for index in runs.indexes:
+        if index.name in {f"ix_test_runs_{name}" for name in added}:
+            index.create(conn)
+    conn.execute(update(TestRun).values(skipped=0))
+
+
 #: How to bring a store of version N to N + 1, each inside the opening transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}

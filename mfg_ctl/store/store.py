@@ -163,6 +163,9 @@ class RunStore:
                     host=self._host,
                     pid=os.getpid(),
                     devices=[Device(**asdict(device)) for device in ev.devices],
+                    plan_version=ev.plan_version,
+                    skipped=0,
+                    **_identity_columns(ev),
                 )
             )
         _LIVE_RUNS.add(ev.run_id)
@@ -176,8 +179,9 @@ class RunStore:
             run = session.get(TestRun, ev.run_id)
             if run is None:
                 raise StoreError(f"cannot record the end of run {ev.run_id}: it was never started")
-            run.status = "aborted" if ev.aborted else _VERDICT_STATUS[ev.verdict]
+            run.status = run_status(ev)
             run.passed, run.failed, run.errors = ev.passed, ev.failed, ev.errors
+            run.skipped, run.stopped_by = ev.skipped, ev.stopped_by or None
             run.duration_s = ev.duration_s
             run.finished_at = ev.finished_at
             run.first_failure = ev.first_failure
@@ -359,16 +363,32 @@ def _stored(run: TestRun) -> StoredRun:
         plan_text=run.plan_text,
         selected_steps=tuple(run.selected_steps),
         devices=tuple(DeviceInfo(**_copy(device, DeviceInfo)) for device in run.devices),
-        steps=tuple(
-            StoredStep(**{**_copy(step, StoredStep), "teardown": bool(step.teardown)})
-            for step in run.steps
-        ),
+        steps=tuple(_stored_step(step) for step in run.steps),
     )
+
+
+def _stored_step(step: StepResult) -> StoredStep:
+    fields_ = _copy(step, StoredStep)
+    fields_["teardown"] = bool(step.teardown)
+    fields_["error_codes"] = tuple(step.error_codes or ())
+    fields_["requirements"] = tuple(step.requirements or ())
+    return StoredStep(**fields_)
+
+
+#: Columns that older rows (or older schemas) left NULL, read back as these.
+_EMPTY: dict[str, Any] = {
+    "sn": "", "batch_id": "", "station_id": "", "stage": "", "operator": "",
+    "plan_version": "", "skipped": 0, "stopped_by": "", "error_code": "",
+}
 
 
 def _copy(row: Base, record: type[Any]) -> dict[str, Any]:
     """The values of a row's columns named like the fields of a record dataclass."""
-    return {f.name: getattr(row, "id" if f.name == "run_id" else f.name) for f in fields(record)}
+    values = {}
+    for f in fields(record):
+        value = getattr(row, "id" if f.name == "run_id" else f.name)
+        values[f.name] = _EMPTY[f.name] if value is None and f.name in _EMPTY else value
+    return values
 
 
 def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:
@@ -382,4 +402,17 @@ def _step_result(ev: StepFinished) -> StepResult:
     fields = asdict(ev)
     fields["register"] = fields.pop("target")
     del fields["unit"]  # not stored
+    fields["error_code"] = ev.error_code or None
+    fields["error_codes"] = list(ev.error_codes)
+    fields["requirements"] = list(ev.requirements)
     return StepResult(**fields)
+
+
+def run_status(ev: RunFinished) -> str:
+    """How a finished run is recorded: ``aborted``, or its verdict as passed, failed, error."""
+    return "aborted" if ev.aborted else _VERDICT_STATUS[ev.verdict]
+
+
+def _identity_columns(ev: RunStarted) -> dict[str, str | None]:
+    """The unit identity of a run as columns (NULL for what was not said)."""
+    return {key: value or None for key, value in asdict(ev.identity).items()}

@@ -266,8 +266,9 @@ BAD_STEPS = [
     ),
     (
         {"name": "q", "device": "meter", "quary": "READ?", "query": "READ?", "range": [0, 1]},
-        "field quary: unknown field (did you mean query? known: device, expected, name, query, "
-        "range, retries, timeout, tolerance, tolerance_pct, write)",
+        "field quary: unknown field (did you mean query? known: device, expected, name, "
+        "on_exhausted, query, range, requirements, retries, retry_delay, timeout, tolerance, "
+        "tolerance_pct, write)",
     ),
     (
         changed(SWEEP, device="meter"),
@@ -361,8 +362,8 @@ def test_settings_the_sweep_refuses_are_a_plan_error(monkeypatch):
 BAD_DEVICES = [
     (
         {"a": {"profile": "dmm", "scpi": "chamber"}},
-        "device a, field scpi: give profile: (a Modbus device) or scpi: (a SCPI instrument), "
-        "not both",
+        "device a, field scpi: give one of profile: (a Modbus device), scpi: (a SCPI "
+        "instrument) or line: (a line device such as the dut), not several",
     ),
     (
         {"a": {"scpi": "oven"}},
@@ -370,17 +371,17 @@ BAD_DEVICES = [
     ),
     (
         {"a": {}},
-        "device a, field profile: missing; add profile: NAME_OR_PATH for a Modbus device, or "
-        "scpi: chamber|power_supply|multimeter for a SCPI instrument",
+        "device a, field profile: missing; add profile: NAME_OR_PATH for a Modbus device, "
+        "scpi: chamber|power_supply|multimeter for a SCPI instrument, or line: dut",
     ),
     (
         {"a": "multimeter"},
-        "device a: give {profile: NAME_OR_PATH} or {scpi: chamber|power_supply|multimeter}, "
-        "not text",
+        "device a: give {profile: NAME_OR_PATH}, {scpi: chamber|power_supply|multimeter} "
+        "or {line: dut}, not text",
     ),
     (
         {"a": {"scpii": "chamber"}},
-        "device a, field scpii: unknown field (did you mean scpi? known: profile, scpi)",
+        "device a, field scpii: unknown field (did you mean scpi? known: line, profile, scpi)",
     ),
 ]
 

@@ -40,7 +40,7 @@ def test_events_come_in_order_and_every_observer_gets_the_same_stream() -> None:
 
     assert first == second
     kinds = [type(event).__name__ for event in first]
-    assert kinds == ["RunStarted"] + ["StepStarted", "StepFinished"] * 4 + ["RunFinished"]
+    assert kinds == ["RunStarted"] + ["StepStarted", "StepAttempt", "StepFinished"] * 4 + ["RunFinished"]
     started = first[0]
     assert isinstance(started, RunStarted)
     assert (started.run_id, started.plan_name, started.framing) == ("r-1", "demo", "custom")
@@ -49,7 +49,7 @@ def test_events_come_in_order_and_every_observer_gets_the_same_stream() -> None:
     assert started.devices == DEVICES
     assert started.step_count == 4
     assert (started.parent_run_id, started.selected_steps) == (None, ())
-    pairs = list(zip(first[1:-1:2], first[2:-1:2], strict=True))
+    pairs = list(zip(first[1:-1:3], first[3:-1:3], strict=True))
     assert all(isinstance(s, StepStarted) and isinstance(f, StepFinished) for s, f in pairs)
     steps = [
         (s, f) for s, f in pairs if isinstance(s, StepStarted) and isinstance(f, StepFinished)
@@ -230,8 +230,10 @@ def test_an_unreachable_device_stops_the_run() -> None:
     assert [type(e).__name__ for e in events] == [
         "RunStarted",
         "StepStarted",
+        "StepAttempt",
         "StepFinished",
         "StepStarted",
+        "StepAttempt",
         "StepFinished",
         "RunFinished",
     ]
@@ -261,6 +263,7 @@ def test_ctrl_c_ends_the_run_as_aborted_and_is_raised_again() -> None:
     assert [type(e).__name__ for e in events] == [
         "RunStarted",
         "StepStarted",
+        "StepAttempt",
         "StepFinished",
         "StepStarted",
         "RunFinished",

@@ -246,7 +246,9 @@ def test_a_kind_tells_the_observers_what_it_measured_on_the_way(installed: Insta
     installed("flaky_kind", FLAKY, {"flaky": "flaky_kind:KIND"})
     events, _, _ = run_flaky("name: sweep, device: a, flaky: [ok]")
     kinds = [type(event).__name__ for event in events]
-    assert kinds == ["RunStarted", "StepStarted", "StepProgress", "StepFinished", "RunFinished"]
+    assert kinds == [
+        "RunStarted", "StepStarted", "StepProgress", "StepAttempt", "StepFinished", "RunFinished"
+    ]
     progress = events[2]
     assert isinstance(progress, StepProgress)
     assert (progress.number, progress.name, progress.part, progress.value, progress.unit) == (

@@ -193,14 +193,15 @@ class BrokenAfter:
 def test_an_observer_that_fails_stops_the_main_steps_but_not_the_teardown() -> None:
     devices = clients()
     events: list[Event] = []
-    broken = BrokenAfter(4)  # RunStarted, StepStarted, StepFinished(1), then fails on step 2
+    broken = BrokenAfter(5)  # RunStarted, StepStarted, StepAttempt, StepFinished(1), then fails
+    # on step 2's StepStarted
     sequencer = Sequencer(plan_with_teardown(), devices, DEVICES, [events.append, broken], "custom")
     with pytest.raises(ObserverError) as caught:
         sequencer.run()
     assert caught.value.run_id == sequencer.run_id
     assert isinstance(caught.value.error, OSError)
     assert caught.value.observer is broken
-    assert len(broken.seen) == 3  # dropped after its failure: told nothing more
+    assert len(broken.seen) == 4  # dropped after its failure: told nothing more
     names = [s.name for s in finished_steps(events)]
     assert names == ["set_voltage", "check_voltage", "output_off", "voltage_to_zero"]
     finished = events[-1]

@@ -47,7 +47,8 @@ BAD_PLANS = [
     ("name: my plan\nsteps: [1]\n", "field name: 'my plan' is not a usable name"),
     (
         "name: p\nowner: me\nsteps: [1]\n",
-        "field owner: unknown field (known: description, devices, name, steps, teardown)",
+        "field owner: unknown field (known: defaults, description, devices, name, requirements, "
+        "steps, teardown, version)",
     ),
     (
         "name: p\nsteps: [hello]\n",
@@ -59,17 +60,17 @@ BAD_PLANS = [
     ),
     (
         "name: p\ndevices: {psu: power_supply}\nsteps: [1]\n",
-        "device psu: give {profile: NAME_OR_PATH} or {scpi: chamber|power_supply|multimeter}, "
-        "not text",
+        "device psu: give {profile: NAME_OR_PATH}, {scpi: chamber|power_supply|multimeter} "
+        "or {line: dut}, not text",
     ),
     (
         "name: p\ndevices: {psu: {profil: power_supply}}\nsteps: [1]\n",
-        "device psu, field profil: unknown field (did you mean profile? known: profile, scpi)",
+        "device psu, field profil: unknown field (did you mean profile? known: line, profile, scpi)",
     ),
     (
         "name: p\ndevices: {psu: {}}\nsteps: [1]\n",
-        "device psu, field profile: missing; add profile: NAME_OR_PATH for a Modbus device, or "
-        "scpi: chamber|power_supply|multimeter for a SCPI instrument",
+        "device psu, field profile: missing; add profile: NAME_OR_PATH for a Modbus device, "
+        "scpi: chamber|power_supply|multimeter for a SCPI instrument, or line: dut",
     ),
     (
         "name: p\ndevices: {'p su': {profile: dmm}}\nsteps: [1]\n",

@@ -137,7 +137,8 @@ BAD_STEPS = [
     (
         step(READ_VOLTAGE, tolerence=3),
         "field tolerence: unknown field (did you mean tolerance? known: device, expected, name, "
-        "range, register, retries, timeout, tolerance, tolerance_pct, write)",
+        "on_exhausted, range, register, requirements, retries, retry_delay, timeout, tolerance, "
+        "tolerance_pct, write)",
     ),
     (step(READ_VOLTAGE, colour="red"), "field colour: unknown field (known: device, expected"),
     (step(READ_VOLTAGE, device=None), "field device: missing; add device: ..."),

@@ -41,10 +41,13 @@ def test_a_version_1_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
         assert not any(step.teardown for step in failed.steps)
         assert failed.plan_hash == hashlib.sha256(failed.plan_text.encode()).hexdigest()
         assert failed.devices_from == "simulated in-process"
-    assert SCHEMA_VERSION == 2
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(2,)]
+        assert (failed.sn, failed.batch_id, failed.stage, failed.skipped) == ("", "", "", 0)
+        assert failed.steps[8].error_codes == ()
+    assert SCHEMA_VERSION == 3
+    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(3,)]
     indexes = {row[0] for row in raw(db, "SELECT name FROM sqlite_master WHERE type='index'")}
-    assert "ix_test_runs_plan_hash" in indexes
+    assert {"ix_test_runs_plan_hash", "ix_test_runs_sn", "ix_test_runs_batch_id"} <= indexes
+    assert raw(db, "SELECT count(*) FROM batches") == [(0,)]
     with RunStore(url_of(db)) as again:  # opening a migrated store changes nothing
         assert len(again.runs()) == 2
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mfg_ctl.store.models import SCHEMA_VERSION
 from mfg_ctl.store import (
     RunStore,
     StoreError,
@@ -105,7 +106,7 @@ def test_reopening_keeps_the_schema_and_the_runs(db: Path) -> None:
         first(started("r1"))
     with RunStore(url_of(db)) as second:
         assert second.get("r1").plan_name == "psu_check"
-    assert raw(db, "SELECT id, version FROM mfg_ctl_schema") == [(1, 2)]
+    assert raw(db, "SELECT id, version FROM mfg_ctl_schema") == [(1, SCHEMA_VERSION)]
     assert raw(db, "PRAGMA journal_mode") == [("wal",)]
 
 
