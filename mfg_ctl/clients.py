@@ -17,6 +17,7 @@ what tells a wrong framing from a slow device.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol, TypeVar
 
@@ -27,6 +28,7 @@ from mfg_ctl.drivers import (
     InstrumentReportedError,
     InstrumentTimeoutError,
     ScpiDriver,
+    ScpiTransport,
     open_transport,
     parse_number,
 )
@@ -51,6 +53,7 @@ __all__ = [
     "DeviceError",
     "Endpoint",
     "FramingMismatchError",
+    "LineCommands",
     "ModbusRegisters",
     "RefusedError",
     "RegisterClient",
@@ -236,3 +239,63 @@ class ScpiCommands:
         """Release the link (reopened on the next request)."""
         self.transport.close()
         self._closed = True
+
+
+#: A line device's error reply: ``ERR E210 voltage reading unstable``.
+_ERROR_REPLY = re.compile(r"ERR\s+(?P<code>E\d{3})\b\s*(?P<text>.*)", re.DOTALL)
+
+
+def line_error(reply: str, where: str) -> DeviceError:
+    """The error an ``ERR ...`` reply stands for, with the device's code.
+
+    ``E2xx`` (the unit itself faulted: a reading unstable, a stage that did not
+    start) is worth a retry, a :class:`TransientError`; ``E1xx`` (the command was
+    refused) and any other error is a :class:`RefusedError`.
+    """
+    match = _ERROR_REPLY.fullmatch(reply.strip())
+    if match is None:
+        return RefusedError(f"{where} answered {reply.strip()[:120]!r}")
+    code, text = match["code"], match["text"].strip()[:200]
+    kind = TransientError if code.startswith("E2") else RefusedError
+    return kind(f"{code} {text}".strip(), code=code)
+
+
+class LineCommands:
+    """A client for a line device (the dut): one command line, one reply line back.
+
+    A reply ``ERR E<nnn> text`` raises the :class:`DeviceError` of
+    :func:`line_error`, carrying the code. The connection opens on the first
+    request; after :meth:`close`, the next request opens a new one, so a
+    retried step reconnects.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.transport: ScpiTransport | None = None
+        self._answered = False
+
+    def ask(self, command: str, timeout: float) -> str:
+        """Send one command line and return its reply line (without the line end)."""
+        try:
+            if self.transport is None:
+                self.transport = open_transport(self.address, "socket", timeout)
+            self.transport.timeout = timeout
+            reply = self.transport.query(command)
+        except InstrumentConnectionError as error:
+            self.close()
+            if not self._answered:
+                raise UnreachableError(str(error)) from None
+            raise TransientError(str(error)) from None
+        except (InstrumentTimeoutError, InstrumentReplyError) as error:
+            self.close()
+            raise TransientError(str(error)) from None
+        self._answered = True
+        if reply.startswith("ERR"):
+            raise line_error(reply, self.address)
+        return reply
+
+    def close(self) -> None:
+        """Release the connection (reopened on the next request)."""
+        if self.transport is not None:
+            self.transport.close()
+            self.transport = None

@@ -15,7 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from socketserver import ThreadingTCPServer
 
-from mfg_ctl.clients import ModbusRegisters, RegisterClient, ScpiCommands
+from mfg_ctl.clients import LineCommands, ModbusRegisters, RegisterClient, ScpiCommands
 from mfg_ctl.plan import Plan
 from mfg_ctl.run.events import DeviceInfo
 from mfg_ctl.stations import Endpoint, Framing, Station, check_covers
@@ -31,13 +31,19 @@ __all__ = ["Connected", "open_devices", "scpi_addresses"]
 MODBUS_PLUGIN = "station"
 #: The simulator serving the SCPI instruments, one ``servers`` entry per kind.
 SCPI_PLUGIN = "dvt_bench"
+#: The simulator serving each line device, by its kind (``line: dut``).
+LINE_PLUGINS = {"dut": "dut"}
+#: The dut's fault profiles (``-t`` of its simulator); ``clean`` never fails.
+DUT_PROFILES = ("clean", "factory-flaky", "markov-flaky")
+
+Client = RegisterClient | ScpiCommands | LineCommands
 
 
 @dataclass(frozen=True)
 class Connected:
     """The plan's devices, reachable: a client and a description per device."""
 
-    clients: dict[str, RegisterClient | ScpiCommands]
+    clients: dict[str, Client]
     devices: tuple[DeviceInfo, ...]
     framing: str
     clock_speed: float = 1.0  # how much faster than real time the devices' clock runs
@@ -45,9 +51,12 @@ class Connected:
 
 @contextmanager
 def open_devices(
-    plan: Plan, station: Station | None, framing: Framing | None
+    plan: Plan, station: Station | None, framing: Framing | None, dut_profile: str = "clean"
 ) -> Iterator[Connected]:
-    """Connect the plan's devices; simulate them here when there is no station."""
+    """Connect the plan's devices; simulate them here when there is no station.
+
+    ``dut_profile`` is the fault profile of the line devices simulated here.
+    """
     if station is not None:
         check_covers(station, plan)
         endpoints = {name: _framed(station.endpoint(name), framing) for name in plan.device_names}
@@ -57,12 +66,13 @@ def open_devices(
     with ExitStack() as stack:
         endpoints = stack.enter_context(_simulated_modbus(plan, framing or "custom"))
         endpoints |= stack.enter_context(_simulated_scpi(plan, SIMULATED_SPEED))
+        endpoints |= stack.enter_context(_simulated_line(plan, dut_profile))
         ordered = {name: endpoints[name] for name in plan.device_names}
         yield stack.enter_context(_connected(ordered, simulated=True, speed=SIMULATED_SPEED))
 
 
 def _framed(endpoint: Endpoint, framing: Framing | None) -> Endpoint:
-    if framing is None or framing == endpoint.framing or endpoint.protocol == "scpi":
+    if framing is None or framing == endpoint.framing or endpoint.protocol != "modbus":
         return endpoint
     return Endpoint(endpoint.host, endpoint.port, framing, endpoint.unit)
 
@@ -106,6 +116,28 @@ def _simulated_scpi(plan: Plan, speed: float) -> Iterator[dict[str, Endpoint]]:
         }
 
 
+@contextmanager
+def _simulated_line(plan: Plan, profile: str) -> Iterator[dict[str, Endpoint]]:
+    """Serve each line device of the plan (its command port only), one unit each."""
+    names = list(plan.line_devices)
+    if not names:
+        yield {}
+        return
+    with ExitStack() as stack:
+        endpoints = {}
+        for name in names:
+            plugin = plugins.load(LINE_PLUGINS[plan.line_devices[name]])
+            module = types.ModuleType("mfg_ctl_simulated_line", "A plan's line device, simulated.")
+            servers: list[ServerSpec] = [(("127.0.0.1", 0), (), ThreadingTCPServer, {})]
+            vars(module).update(System=plugin.System, servers=servers)
+            simulator = stack.enter_context(
+                Simulator("simulated", module, system_type=profile, ephemeral=True)
+            )
+            address = simulator.addresses[0]
+            endpoints[name] = Endpoint(address.host, address.port, "custom", 1, "line")
+        yield endpoints
+
+
 def scpi_addresses(bench: Simulator) -> dict[str, Address]:
     """Where a started SCPI bench serves each instrument kind (``chamber``, ...).
 
@@ -123,17 +155,18 @@ def scpi_addresses(bench: Simulator) -> dict[str, Address]:
 def _connected(
     endpoints: dict[str, Endpoint], simulated: bool, speed: float
 ) -> Iterator[Connected]:
-    clients: dict[str, RegisterClient | ScpiCommands] = {}
+    clients: dict[str, Client] = {}
     for name, endpoint in endpoints.items():
         clients[name] = (
             ScpiCommands(endpoint.address) if endpoint.protocol == "scpi"
+            else LineCommands(endpoint.address) if endpoint.protocol == "line"
             else ModbusRegisters(endpoint)
         )
-    framings: set[str] = {e.framing for e in endpoints.values() if e.protocol != "scpi"}
-    framings = framings or {"scpi"}
+    framings: set[str] = {e.framing for e in endpoints.values() if e.protocol == "modbus"}
+    framings = framings or {e.protocol for e in endpoints.values()}
     devices = tuple(
-        DeviceInfo(name, e.host, e.port, "scpi" if e.protocol == "scpi" else e.framing, e.unit,
-                   simulated)
+        DeviceInfo(name, e.host, e.port, e.framing if e.protocol == "modbus" else e.protocol,
+                   e.unit, simulated)
         for name, e in endpoints.items()
     )
     try:

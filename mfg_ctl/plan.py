@@ -50,9 +50,8 @@ from mfg_ctl.steps.model import (
     Whole,
     describe_type,
 )
-from mfg_ctl.steps.thresholds import Number
 from mfg_ctl.steps.registry import kind_of
-from mfg_ctl.steps.thresholds import FieldError
+from mfg_ctl.steps.thresholds import FieldError, Number
 from mfg_ctl.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
 from simulators.profiles import resolve_profile as _resolve_profile
@@ -142,7 +141,9 @@ class PlanHeader(BaseModel):
     @classmethod
     def _check_version(cls, value: str) -> str:
         if len(value) > 64 or (value and not value.isprintable()):
-            raise ValueError(f"{clip(value)} is not a usable version: give at most 64 printable characters")
+            raise ValueError(
+                f"{clip(value)} is not a usable version: give at most 64 printable characters"
+            )
         return value
 
     @field_validator("steps")
@@ -271,6 +272,7 @@ def _parse_step(
     number: int,
     catalog: DeviceCatalog,
     source: str,
+    *,
     teardown: int = 0,
     requirements: RequirementSet | None = None,
 ) -> Step:
@@ -344,10 +346,11 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
     numbers: dict[str, int] = {}
     raws = [(raw, 0) for raw in header.steps]
     raws += [(raw, place) for place, raw in enumerate(header.teardown, start=1)]
-    for number, (raw, teardown) in enumerate(raws, start=1):
-        if isinstance(raw, dict):
-            raw = header.defaults.apply(raw)
-        step = _parse_step(raw, number, catalog, str(source), teardown, requirements)
+    for number, (written, teardown) in enumerate(raws, start=1):
+        raw = header.defaults.apply(written) if isinstance(written, dict) else written
+        step = _parse_step(
+            raw, number, catalog, str(source), teardown=teardown, requirements=requirements
+        )
         if step.name in numbers:
             label = f"teardown step {teardown}" if teardown else f"step {number}"
             raise PlanError(

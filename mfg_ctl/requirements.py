@@ -36,7 +36,7 @@ __all__ = [
     "parse_requirements",
 ]
 
-#: What a requirement id looks like: letters, digits, ``-``, ``_`` and ``.``, starting with a letter.
+#: What a requirement id looks like: letters, digits, ``- _ .``, starting with a letter.
 _ID = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 Method = Literal["test", "analysis", "inspection", "demonstration"]

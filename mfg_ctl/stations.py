@@ -10,9 +10,10 @@
 
 A plan names devices; a station says where they are. The same plan runs
 against the simulators (``stations/local.yaml``) or the real bench.
-``protocol`` is ``modbus`` (the default) or ``scpi``; a SCPI instrument takes
-no ``framing`` or ``unit`` (its :class:`Endpoint` says framing ``custom``,
-unit 1, which nothing reads).
+``protocol`` is ``modbus`` (the default), ``scpi`` or ``line`` (a device that
+answers one line per command line, such as the dut); those two take no
+``framing`` or ``unit`` (their :class:`Endpoint` says framing ``custom``, unit
+1, which nothing reads).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from mfg_ctl.identity import check_label
 from mfg_ctl.plan import Plan, describe_type
 from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.thresholds import FieldError
@@ -54,7 +56,9 @@ __all__ = [
     "reference_station",
 ]
 
-Protocol = Literal["modbus", "scpi"]
+Protocol = Literal["modbus", "scpi", "line"]
+#: The most test sockets one station file may list.
+MAX_SLOTS = 64
 
 
 def _reference_ports() -> dict[str, int]:
@@ -107,12 +111,11 @@ class DeviceEntry(BaseModel):
 
     @model_validator(mode="after")
     def _modbus_fields(self) -> Self:
-        if self.protocol == "scpi":
+        if self.protocol != "modbus":
+            what = "a SCPI instrument" if self.protocol == "scpi" else "a line device"
             for name in ("framing", "unit"):
                 if getattr(self, name) is not None:
-                    raise FieldError(
-                        name, f"a SCPI instrument has no {name} (Modbus only); drop it"
-                    )
+                    raise FieldError(name, f"{what} has no {name} (Modbus only); drop it")
         return self
 
     @field_validator("host")
@@ -126,22 +129,67 @@ class DeviceEntry(BaseModel):
 
 
 class StationFile(BaseModel):
-    """The top level of a station file."""
+    """The top level of a station file: its devices, and per test socket (slot) the others."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    station_id: str | None = None
     framing: Framing = "custom"
     description: str = ""
-    devices: dict[str, DeviceEntry] = Field(min_length=1)
+    devices: dict[str, DeviceEntry] = {}
+    slots: list[dict[str, DeviceEntry]] = Field(default=[], max_length=MAX_SLOTS)
+
+    @field_validator("station_id")
+    @classmethod
+    def _check_station_id(cls, value: str) -> str:
+        return check_label(value, "station id")
+
+    @model_validator(mode="after")
+    def _some_devices(self) -> Self:
+        if not self.devices and not self.slots:
+            raise FieldError(
+                "devices",
+                "no devices: give devices: {NAME: {host: ..., port: ...}} "
+                "(or slots: [{NAME: {...}}, ...], one per test socket)",
+            )
+        for place, slot in enumerate(self.slots, start=1):
+            if not slot:
+                raise FieldError(
+                    "slots", f"slot {place} has no devices: give {{NAME: {{host: ..., port: ...}}}}"
+                )
+            if both := sorted(set(slot) & set(self.devices)):
+                raise FieldError(
+                    "slots", f"slot {place} names {both[0]}, which devices: already has; "
+                    "a device is shared (under devices:) or per slot (under slots:), not both"
+                )
+        return self
 
 
 @dataclass(frozen=True)
 class Station:
-    """The devices of a station by name, each with its endpoint."""
+    """The devices of a station by name, each with its endpoint; per slot, the slot's own.
+
+    ``devices`` are shared by every slot; ``slots`` (test sockets of a multi-up
+    fixture) each add their own devices, so slot ``i`` is :meth:`slot` ``(i)``.
+    """
 
     devices: Mapping[str, Endpoint]
     path: Path
     description: str = ""
+    station_id: str = ""
+    slots: tuple[Mapping[str, Endpoint], ...] = ()
+
+    @property
+    def slot_count(self) -> int:
+        """How many units the station tests at once: its slots, or 1 without any."""
+        return len(self.slots) or 1
+
+    def slot(self, index: int) -> Station:
+        """The station as one slot sees it (from 0): the shared devices and the slot's own."""
+        if not self.slots:
+            return self
+        own = self.slots[index]
+        return dataclasses.replace(self, devices={**self.devices, **own}, slots=())
 
     def shifted(self, offset: int) -> Station:
         """The same station with every port moved by ``offset`` (``--port-offset``).
@@ -150,16 +198,28 @@ class Station:
         """
         if offset == 0:
             return self
-        devices = {}
-        for name, endpoint in self.devices.items():
+        return dataclasses.replace(
+            self,
+            devices=self._shift(self.devices, offset, ""),
+            slots=tuple(
+                self._shift(slot, offset, f"slot {place}, ")
+                for place, slot in enumerate(self.slots, start=1)
+            ),
+        )
+
+    def _shift(
+        self, devices: Mapping[str, Endpoint], offset: int, where: str
+    ) -> dict[str, Endpoint]:
+        shifted = {}
+        for name, endpoint in devices.items():
             port = endpoint.port + offset
             if not 1 <= port <= 65535:
                 raise StationError(
-                    f"{self.path}: device {name}: port {endpoint.port} + offset {offset} = {port} "
-                    "is out of range (1-65535); give a smaller --port-offset"
+                    f"{self.path}: {where}device {name}: port {endpoint.port} + offset {offset} = "
+                    f"{port} is out of range (1-65535); give a smaller --port-offset"
                 )
-            devices[name] = dataclasses.replace(endpoint, port=port)
-        return Station(devices, self.path, self.description)
+            shifted[name] = dataclasses.replace(endpoint, port=port)
+        return shifted
 
     def endpoint(self, device: str) -> Endpoint:
         """Where ``device`` is; StationError naming the file if the station lacks it."""
@@ -176,7 +236,7 @@ _HINTS = {
     "port": "give a TCP port, 1-65535",
     "unit": "give a Modbus unit id, 1-247",
     "framing": "give custom or modbus-tcp",
-    "protocol": "give modbus or scpi",
+    "protocol": "give modbus, scpi or line",
     "devices": "give devices: {NAME: {host: ..., port: ...}}",
 }
 
@@ -197,11 +257,16 @@ def _error_line(error: ValidationError, data: Mapping[str, Any]) -> str:
         message = f"unknown field (known: {', '.join(known)})"
     else:
         message = f"{clip(detail['input'])} is not allowed: {_HINTS.get(field, detail['msg'])}"
+    slot = ""
+    if loc and loc[0] == "slots" and len(loc) > 2:  # ("slots", i, device, field...)
+        index = int(loc[1])
+        slot, loc = f"slot {index + 1}, ", ("devices", *loc[2:])
+        data = {"devices": data["slots"][index]}
     if len(loc) == 2 and loc[0] == "devices":
         given = describe_type(data["devices"][loc[1]])
-        return f"device {clip_text(str(loc[1]))}: give {{host: ..., port: ...}}, not {given}"
+        return f"{slot}device {clip_text(str(loc[1]))}: give {{host: ..., port: ...}}, not {given}"
     if len(loc) > 2:
-        return f"device {clip_text(str(loc[1]))}, field {field}: {message}"
+        return f"{slot}device {clip_text(str(loc[1]))}, field {field}: {message}"
     return f"field {field}: {message}"
 
 
@@ -216,15 +281,26 @@ def parse_station(text: str, source: str | Path = "<station>") -> Station:
         station = StationFile.model_validate(data)
     except ValidationError as error:
         raise StationError(f"{source}: {_error_line(error, data)}") from None
-    devices = {
-        name: (
-            Endpoint(entry.host, entry.port, "custom", 1, "scpi")
-            if entry.protocol == "scpi"
-            else Endpoint(entry.host, entry.port, entry.framing or station.framing, entry.unit or 1)
-        )
-        for name, entry in station.devices.items()
-    }
-    return Station(devices, Path(source), station.description)
+
+    def endpoints(entries: Mapping[str, DeviceEntry]) -> dict[str, Endpoint]:
+        return {
+            name: (
+                Endpoint(entry.host, entry.port, "custom", 1, entry.protocol)
+                if entry.protocol != "modbus"
+                else Endpoint(
+                    entry.host, entry.port, entry.framing or station.framing, entry.unit or 1
+                )
+            )
+            for name, entry in entries.items()
+        }
+
+    return Station(
+        endpoints(station.devices),
+        Path(source),
+        station.description,
+        station.station_id or "",
+        tuple(endpoints(slot) for slot in station.slots),
+    )
 
 
 def load_station(path: str | Path) -> Station:
@@ -246,7 +322,8 @@ def check_covers(station: Station, plan: Plan) -> None:
     """StationError naming the first device ``plan`` needs that ``station`` lacks or misdescribes.
 
     A device the plan declares ``scpi:`` must be ``protocol: scpi`` in the
-    station, and every other device ``protocol: modbus``.
+    station, one it declares ``line:`` ``protocol: line``, and every other
+    device ``protocol: modbus``.
     """
     for device in plan.device_names:
         step = plan.first_step_using(device)
@@ -255,7 +332,11 @@ def check_covers(station: Station, plan: Plan) -> None:
                 f"{station.path}: no device {device!r}, which {plan.path} needs "
                 f"(step {step.number} {step.name}); add it under devices: with host and port"
             )
-        wanted = "scpi" if device in plan.scpi_devices else "modbus"
+        wanted = (
+            "scpi" if device in plan.scpi_devices
+            else "line" if device in plan.line_devices
+            else "modbus"
+        )
         if station.devices[device].protocol != wanted:
             raise StationError(
                 f"{station.path}: device {device!r} is protocol "

@@ -35,6 +35,7 @@ from mfg_ctl.cli.support import (
     say,
 )
 from mfg_ctl.cli.tempco import tempco
+from mfg_ctl.cli.unit import identity_filter_options
 from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.stations import StationError, load_station, reference_station
@@ -71,13 +72,14 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--plan", "plan_name", help="only runs of this plan")
+@identity_filter_options
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @db_option
-def runs(plan_name: str | None, limit: int, db_url: str | None) -> None:
+def runs(plan_name: str | None, limit: int, db_url: str | None, **identity: str | None) -> None:
     """List recorded runs, newest first."""
     with opened_store(db_url) as store:
         try:
-            found = store.runs(plan_name=plan_name, limit=limit)
+            found = store.runs(plan_name=plan_name, limit=limit, **identity)
         except StoreError as error:
             fail(str(error), EXIT_STORE)
         # a run whose process is gone is aborted, even if the store could not be told so yet
@@ -88,19 +90,26 @@ def runs(plan_name: str | None, limit: int, db_url: str | None) -> None:
             for run in found
         }
     if not found:
-        click.echo("no recorded runs" + (f" of plan {clip(plan_name)}" if plan_name else ""))
+        filters = [f"{name} {clip(value)}" for name, value in identity.items() if value]
+        said = f" of plan {clip(plan_name)}" if plan_name else ""
+        click.echo("no recorded runs" + said + (f" with {', '.join(filters)}" if filters else ""))
         return
+    units = any(summary.sn for summary in found)
     header = f"{'run':<8}  {'plan':<24} {'verdict':<8} {'passed':>7}  {'started (UTC)':<19}"
-    click.echo(header + "  re-run of")
+    click.echo(header + "  re-run of" + ("  sn / batch / station / stage" if units else ""))
     for summary in found:
         passed = f"{summary.passed}/{summary.step_count}"
         started = summary.started_at.strftime("%Y-%m-%d %H:%M:%S")
         parent = summary.parent_run_id[:8] if summary.parent_run_id else ""
-        click.echo(
+        unit = ""
+        if units:
+            named = (summary.sn, summary.batch_id, summary.station_id, summary.stage)
+            unit = "  " + " / ".join(value or "-" for value in named)
+        line = (
             f"{summary.run_id[:8]:<8}  {summary.plan_name:<24} {status[summary.run_id]:<8} "
-            f"{passed:>7}  "
-            f"{started:<19}  {parent}"
+            f"{passed:>7}  {started:<19}  {parent:<9}{unit}"
         )
+        click.echo(line.rstrip())
 
 
 def _stored(store: RunStore, run_id: str) -> StoredRun:

@@ -34,11 +34,12 @@ from mfg_ctl.cli.support import (
     say,
     sigterm_interrupts,
 )
+from mfg_ctl.cli.unit import identity_of, identity_options
 from mfg_ctl.connect import open_devices
 from mfg_ctl.nearby import running_simulators_note
 from mfg_ctl.plan import Plan, PlanError, load_plan, parse_plan
 from mfg_ctl.report import RunReport
-from mfg_ctl.run.events import SIMULATED_HERE, Event
+from mfg_ctl.run.events import NO_UNIT, SIMULATED_HERE, Event, UnitIdentity
 from mfg_ctl.run.observers import ConsolePrinter, JsonlLog
 from mfg_ctl.run.rerun import NothingToRerun, RerunError, choose_rerun
 from mfg_ctl.run.sequencer import ObserverError, RunOutcome, Sequencer, Terminated
@@ -109,6 +110,7 @@ station_option = click.option(
     type=click.Path(path_type=Path),
     help="append every event to this JSON-lines file",
 )
+@identity_options
 @db_option
 def run(
     *,
@@ -121,6 +123,7 @@ def run(
     md_out: Path | None,
     log_path: Path | None,
     db_url: str | None,
+    **identity: str | None,
 ) -> None:
     """Run PLAN and print its station report."""
     where = Where(station_path, port_offset)
@@ -128,6 +131,7 @@ def run(
     outputs.check_apart_from({"plan": plan_path, "station": station_path})
     plan = _load_plan(plan_path)
     station = where.load()
+    unit = identity_of(**identity, station_default=station.station_id if station else "")
     with opened_store(db_url) as store:
         selected: list[int] = []
         parent: str | None = None
@@ -153,6 +157,7 @@ def run(
             selected=selected,
             parent=parent,
             outputs=outputs,
+            identity=unit,
         )
 
 
@@ -218,6 +223,7 @@ def _execute(
     selected: list[int],
     parent: str | None,
     outputs: Outputs,
+    identity: UnitIdentity = NO_UNIT,
 ) -> None:
     """Run the plan, then end the command with the exit status its outcome deserves."""
     if station is not None:
@@ -250,6 +256,7 @@ def _execute(
                 parent_run_id=parent,
                 clock_speed=connected.clock_speed,
                 devices_from=where.described,
+                identity=identity,
             )
             outcome = sequencer.run()
     except (StationError, ServeError) as error:

@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import cast
 
 from mfg_ctl.run.events import (
+    NO_UNIT,
     DeviceInfo,
     Event,
     RunFinished,
     RunStarted,
     StepFinished,
-    Verdict,
+    StepVerdict,
+    UnitIdentity,
 )
 from mfg_ctl.store import StoredRun
 
@@ -29,7 +31,7 @@ class StepLine:
     device: str
     register: str
     action: str
-    verdict: Verdict
+    verdict: StepVerdict
     detail: str
     measured: float | None = None
     expected: float | None = None
@@ -38,6 +40,8 @@ class StepLine:
     attempts: int = 1
     duration_s: float = 0.0
     teardown: bool = False
+    error_code: str = ""
+    requirements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,20 @@ class RunReport:
     parent_run_id: str | None = None
     finished_at: datetime | None = None
     devices_from: str = ""  # SIMULATED_HERE or the station file as given
+    identity: UnitIdentity = NO_UNIT
+    plan_version: str = ""
+
+    @property
+    def unit_line(self) -> str:
+        """``Unit: SN0001, batch B1, station ST1, stage EVT, operator ana`` ("": no unit named)."""
+        unit = self.identity
+        if not (unit.sn or unit.batch_id or unit.station_id or unit.stage):
+            return ""
+        parts = [f"Unit: {unit.sn or '-'}"]
+        labels = ("batch", "station", "stage", "operator")
+        values = (unit.batch_id, unit.station_id, unit.stage, unit.operator)
+        parts += [f"{label} {value}" for label, value in zip(labels, values, strict=True) if value]
+        return ", ".join(parts)
 
     @property
     def where(self) -> str:
@@ -107,6 +125,8 @@ class RunReport:
             parent_run_id=started.parent_run_id,
             finished_at=finished.finished_at if finished else None,
             devices_from=started.where,
+            identity=started.identity,
+            plan_version=started.plan_version,
         )
 
 
@@ -118,7 +138,7 @@ def _from_stored(stored: StoredRun) -> RunReport:
             device=s.device,
             register=s.register,
             action=s.action,
-            verdict=cast("Verdict", s.verdict),
+            verdict=cast("StepVerdict", s.verdict),
             detail=s.detail,
             measured=s.measured,
             expected=s.expected,
@@ -127,6 +147,8 @@ def _from_stored(stored: StoredRun) -> RunReport:
             attempts=s.attempts,
             duration_s=s.duration_s,
             teardown=s.teardown,
+            error_code=s.error_code,
+            requirements=s.requirements,
         )
         for s in stored.steps
     )
@@ -145,6 +167,8 @@ def _from_stored(stored: StoredRun) -> RunReport:
         parent_run_id=stored.parent_run_id,
         finished_at=stored.finished_at,
         devices_from=stored.devices_from or "",
+        identity=stored.identity,
+        plan_version=stored.plan_version,
     )
 
 
@@ -165,4 +189,6 @@ def step_line(event: StepFinished) -> StepLine:
         attempts=event.attempts,
         duration_s=event.duration_s,
         teardown=event.teardown,
+        error_code=event.error_code,
+        requirements=event.requirements,
     )

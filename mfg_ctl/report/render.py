@@ -62,6 +62,8 @@ def render_text(report: RunReport) -> str:
     """The console report of doc/reference_station.rst."""
     width = len(str(max((step.number for step in report.steps), default=1)))
     lines = [header_text(report)]
+    if report.unit_line:
+        lines.append(report.unit_line)
     lines += [step_text(step, width) for step in report.steps]
     lines.append(summary_text(report))
     return "\n".join(lines)
@@ -70,7 +72,12 @@ def render_text(report: RunReport) -> str:
 def _report_dict(report: RunReport) -> dict[str, Any]:
     return {
         "run_id": report.run_id,
-        "plan": {"name": report.plan_name, "path": report.plan_path},
+        "plan": {
+            "name": report.plan_name,
+            "path": report.plan_path,
+            "version": report.plan_version,
+        },
+        "unit": asdict(report.identity),
         "verdict": report.verdict,
         "passed": report.passed,
         "step_count": report.step_count,
@@ -99,13 +106,16 @@ def render_markdown(report: RunReport) -> str:
         f"# {header_text(report)}",
         "",
         f"- Run: `{report.run_id}`",
-        f"- Plan file: `{report.plan_path}`",
+        f"- Plan file: `{report.plan_path}`"
+        + (f" (version {report.plan_version})" if report.plan_version else ""),
         f"- Started: {report.started_at.isoformat()}",
         f"- Duration: {report.duration_s:.3f} s",
         f"- Framing: {report.framing}",
         f"- Devices: {report.devices_from or 'not recorded'}",
         f"- Result: {summary_text(report)}",
     ]
+    if report.unit_line:
+        lines.append(f"- {report.unit_line}")
     if report.parent_run_id:
         lines.append(f"- Re-run of: `{report.parent_run_id}`")
     lines += [

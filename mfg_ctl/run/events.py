@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from typing import Literal
 
 __all__ = [
+    "NO_UNIT",
     "SIMULATED_HERE",
     "Event",
-    "OnExhausted",
     "Observer",
+    "OnExhausted",
     "RunFinished",
     "RunStarted",
     "StepAttempt",
@@ -64,6 +65,10 @@ class UnitIdentity:
     operator: str = ""
 
 
+#: The identity of a run that names no unit.
+NO_UNIT = UnitIdentity()
+
+
 @dataclass(frozen=True)
 class RunStarted:
     """A run began: the plan, its text, where its devices are."""
@@ -80,7 +85,7 @@ class RunStarted:
     selected_steps: tuple[int, ...] = ()  # the plan's step numbers this run executes
     #: Where the devices were: SIMULATED_HERE or the station file as given ("" = unsaid).
     devices_from: str = ""
-    identity: UnitIdentity = UnitIdentity()
+    identity: UnitIdentity = NO_UNIT
     plan_version: str = ""
 
     @property

@@ -69,6 +69,8 @@ class ConsolePrinter:
             return
         style = "green" if report.verdict == "pass" else "bold red"
         self.console.print(Text(header_text(report), style=style))
+        if report.unit_line:
+            self.console.print(Text(report.unit_line))
         width = len(str(max((s.number for s in report.steps), default=1)))
         for step in report.steps:
             line = Text(f"{step.number:>{width}} ")

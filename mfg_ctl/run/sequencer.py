@@ -33,6 +33,7 @@ from typing import Any
 
 from mfg_ctl.plan import Plan
 from mfg_ctl.run.events import (
+    NO_UNIT,
     DeviceInfo,
     Event,
     Observer,
@@ -97,7 +98,7 @@ class Sequencer:
         run_id: str | None = None,
         clock_speed: float = 1.0,
         devices_from: str = "",
-        identity: UnitIdentity = UnitIdentity(),
+        identity: UnitIdentity = NO_UNIT,
     ) -> None:
         self.plan = plan
         self.clients = clients
@@ -194,7 +195,9 @@ class Sequencer:
 
     def _skip(self, step: ResolvedStep, cause: ResolvedStep) -> StepFinished:
         """Record a main step that ``cause``'s ``on_exhausted: skip-rest`` keeps from running."""
-        reason = f"skipped: step {cause.number} ({cause.name}) did not pass (on_exhausted: skip-rest)"
+        reason = (
+            f"skipped: step {cause.number} ({cause.name}) did not pass (on_exhausted: skip-rest)"
+        )
         self.emit(StepAttempt(self.run_id, step.number, step.name, 0, "skipped", reason))
         finished = StepFinished(
             run_id=self.run_id,

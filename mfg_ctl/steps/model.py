@@ -2,7 +2,8 @@
 
 Every step has ``kind``, ``number``, ``name``, ``device``, ``devices`` (every
 device it talks to), ``timeout``, ``retries``, ``retry_delay``, ``on_exhausted``,
-``requirements``, ``action``, ``target`` and ``is_write``. Devices resolve through a :class:`DeviceCatalog` passed as the
+``requirements``, ``action``, ``target`` and ``is_write``.
+Devices resolve through a :class:`DeviceCatalog` passed as the
 validation context (``{"devices": catalog, "number": n}``); a register step
 names a Modbus device (declared ``profile:`` or a built-in profile), a SCPI or
 TempCo step names instruments declared ``scpi: KIND``. Built in code without a

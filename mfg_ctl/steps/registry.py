@@ -33,6 +33,7 @@ BUILTIN = (
     ("register", "mfg_ctl.steps.register:KIND"),
     ("tempco", "mfg_ctl.steps.tempco:KIND"),
     ("scpi", "mfg_ctl.steps.scpi:KIND"),
+    ("line", "mfg_ctl.steps.line:KIND"),
 )
 
 _kinds: dict[str, StepKind] = {}

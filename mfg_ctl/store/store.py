@@ -13,19 +13,17 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
 from mfg_ctl.run.events import (
-    DeviceInfo,
     Event,
     RunFinished,
     RunStarted,
@@ -35,17 +33,16 @@ from mfg_ctl.store.location import default_url, shown_location
 from mfg_ctl.store.models import (
     FIX_HINT,
     AmbiguousRunId,
-    Base,
     Device,
     RunNotFound,
     RunSummary,
     StepResult,
     StoredRun,
-    StoredStep,
     StoreError,
     TestRun,
     plan_hash,
 )
+from mfg_ctl.store.rows import finish_row, identity_columns, step_row, stored, summary
 from mfg_ctl.store.schema import (
     busy_timeout,
     open_engine,
@@ -53,19 +50,21 @@ from mfg_ctl.store.schema import (
     schema_ready,
     set_wal,
 )
+from mfg_ctl.store.units import UnitRecords
 
 __all__ = ["RunStore", "default_url"]
 
 log = logging.getLogger(__name__)
 
-_VERDICT_STATUS = {"pass": "passed", "fail": "failed", "error": "error"}
+#: What :meth:`RunStore.runs` filters by, besides the plan.
+_IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 
 #: Runs started by this process (any RunStore); a "running" row with our pid
 #: but not listed here was left by an earlier process that had the same pid.
 _LIVE_RUNS: set[str] = set()
 
 
-class RunStore:
+class RunStore(UnitRecords):
     """Records runs from events and answers the CLI's questions about them.
 
     Use it as an observer (``store(event)`` or ``store.store(event)``). Query
@@ -143,49 +142,60 @@ class RunStore:
 
     def _run_started(self, ev: RunStarted) -> None:
         with self._write(f"record the start of run {ev.run_id}") as session:
-            session.add(
-                TestRun(
-                    id=ev.run_id,
-                    plan_name=ev.plan_name,
-                    plan_path=ev.plan_path,
-                    plan_text=ev.plan_text,
-                    plan_hash=plan_hash(ev.plan_text),
-                    devices_from=ev.where,
-                    framing=ev.framing,
-                    status="running",
-                    started_at=ev.started_at,
-                    step_count=ev.step_count,
-                    passed=0,
-                    failed=0,
-                    errors=0,
-                    parent_run_id=ev.parent_run_id,
-                    selected_steps=list(ev.selected_steps),
-                    host=self._host,
-                    pid=os.getpid(),
-                    devices=[Device(**asdict(device)) for device in ev.devices],
-                    plan_version=ev.plan_version,
-                    skipped=0,
-                    **_identity_columns(ev),
-                )
-            )
+            session.add(self._run_row(ev))
         _LIVE_RUNS.add(ev.run_id)
+
+    def _run_row(self, ev: RunStarted) -> TestRun:
+        """The row of a run as it starts."""
+        return TestRun(
+            id=ev.run_id,
+            plan_name=ev.plan_name,
+            plan_path=ev.plan_path,
+            plan_text=ev.plan_text,
+            plan_hash=plan_hash(ev.plan_text),
+            devices_from=ev.where,
+            framing=ev.framing,
+            status="running",
+            started_at=ev.started_at,
+            step_count=ev.step_count,
+            passed=0,
+            failed=0,
+            errors=0,
+            parent_run_id=ev.parent_run_id,
+            selected_steps=list(ev.selected_steps),
+            host=self._host,
+            pid=os.getpid(),
+            devices=[Device(**asdict(device)) for device in ev.devices],
+            plan_version=ev.plan_version,
+            skipped=0,
+            **identity_columns(ev),
+        )
 
     def _step_finished(self, ev: StepFinished) -> None:
         with self._write(f"record step {ev.number} of run {ev.run_id}") as session:
-            session.add(_step_result(ev))
+            session.add(step_row(ev))
 
     def _run_finished(self, ev: RunFinished) -> None:
         with self._write(f"record the end of run {ev.run_id}") as session:
             run = session.get(TestRun, ev.run_id)
             if run is None:
                 raise StoreError(f"cannot record the end of run {ev.run_id}: it was never started")
-            run.status = run_status(ev)
-            run.passed, run.failed, run.errors = ev.passed, ev.failed, ev.errors
-            run.skipped, run.stopped_by = ev.skipped, ev.stopped_by or None
-            run.duration_s = ev.duration_s
-            run.finished_at = ev.finished_at
-            run.first_failure = ev.first_failure
+            finish_row(run, ev)
         _LIVE_RUNS.discard(ev.run_id)
+
+    def record_run(self, events: Sequence[Event]) -> None:
+        """Record a whole finished run (RunStarted ... RunFinished) in one transaction.
+
+        What a batch does once per unit: a unit is stored entirely or not at all,
+        so a batch killed mid-unit leaves no half-recorded unit behind.
+        """
+        started = next(e for e in events if isinstance(e, RunStarted))
+        finished = next(e for e in events if isinstance(e, RunFinished))
+        with self._write(f"record run {started.run_id}") as session:
+            run = self._run_row(started)
+            finish_row(run, finished)
+            session.add(run)
+            session.add_all(step_row(e) for e in events if isinstance(e, StepFinished))
 
     def mark_aborted(self, run_id: str) -> bool:
         """Mark a still-running run aborted now (Ctrl-C); False if it is unknown or had ended."""
@@ -238,8 +248,13 @@ class RunStore:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def runs(self, plan_name: str | None = None, limit: int = 20) -> list[RunSummary]:
-        """Return the newest ``limit`` runs, of one plan if ``plan_name`` is given."""
+    def runs(
+        self, plan_name: str | None = None, limit: int = 20, **identity: str | None
+    ) -> list[RunSummary]:
+        """Return the newest ``limit`` runs, of one plan if ``plan_name`` is given.
+
+        ``identity`` filters by ``sn``, ``batch_id``, ``station_id`` or ``stage``.
+        """
         self._reap()
         stmt = (
             select(TestRun)
@@ -249,8 +264,13 @@ class RunStore:
         )
         if plan_name is not None:
             stmt = stmt.where(TestRun.plan_name == plan_name)
+        for field, value in identity.items():
+            if field not in _IDENTITY_FILTERS:
+                raise TypeError(f"runs() cannot filter by {field}")
+            if value is not None:
+                stmt = stmt.where(getattr(TestRun, field) == value)
         with self._read("list runs") as session:
-            return [_summary(run) for run in session.scalars(stmt)]
+            return [summary(run) for run in session.scalars(stmt)]
 
     def get(self, run_id_or_prefix: str) -> StoredRun:
         """Return one run by its id or a unique prefix of it (RunNotFound, AmbiguousRunId)."""
@@ -272,7 +292,7 @@ class RunStore:
             if len(matches) > 1 and ref not in matches:
                 raise AmbiguousRunId(ref, tuple(matches))
             run = session.get_one(TestRun, ref if ref in matches else matches[0])
-            return _stored(run)
+            return stored(run)
 
     def last_run(self, plan_name: str, text_hash: str | None = None) -> StoredRun | None:
         """Return the newest recorded run of a plan, or None if it never ran.
@@ -287,7 +307,7 @@ class RunStore:
             run = session.scalars(
                 stmt.order_by(TestRun.started_at.desc(), TestRun.id.desc()).limit(1)
             ).first()
-            return None if run is None else _stored(run)
+            return None if run is None else stored(run)
 
     def is_running(self, run: RunSummary) -> bool:
         """Whether ``run`` is recorded as running and its process may still be at it."""
@@ -351,68 +371,9 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _summary(run: TestRun) -> RunSummary:
-    """Copy a run's row into a RunSummary."""
-    return RunSummary(**_copy(run, RunSummary))
-
-
-def _stored(run: TestRun) -> StoredRun:
-    """Copy a run with its devices and steps into a StoredRun."""
-    return StoredRun(
-        **_copy(run, RunSummary),
-        plan_text=run.plan_text,
-        selected_steps=tuple(run.selected_steps),
-        devices=tuple(DeviceInfo(**_copy(device, DeviceInfo)) for device in run.devices),
-        steps=tuple(_stored_step(step) for step in run.steps),
-    )
-
-
-def _stored_step(step: StepResult) -> StoredStep:
-    fields_ = _copy(step, StoredStep)
-    fields_["teardown"] = bool(step.teardown)
-    fields_["error_codes"] = tuple(step.error_codes or ())
-    fields_["requirements"] = tuple(step.requirements or ())
-    return StoredStep(**fields_)
-
-
-#: Columns that older rows (or older schemas) left NULL, read back as these.
-_EMPTY: dict[str, Any] = {
-    "sn": "", "batch_id": "", "station_id": "", "stage": "", "operator": "",
-    "plan_version": "", "skipped": 0, "stopped_by": "", "error_code": "",
-}
-
-
-def _copy(row: Base, record: type[Any]) -> dict[str, Any]:
-    """The values of a row's columns named like the fields of a record dataclass."""
-    values = {}
-    for f in fields(record):
-        value = getattr(row, "id" if f.name == "run_id" else f.name)
-        values[f.name] = _EMPTY[f.name] if value is None and f.name in _EMPTY else value
-    return values
-
-
 def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:
     """The database's own words for what went wrong, on one line."""
     text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
     return " ".join(text.split()) or type(exc).__name__
 
 
-def _step_result(ev: StepFinished) -> StepResult:
-    """The stored row of a finished step: its ``target`` goes in the ``register`` column."""
-    fields = asdict(ev)
-    fields["register"] = fields.pop("target")
-    del fields["unit"]  # not stored
-    fields["error_code"] = ev.error_code or None
-    fields["error_codes"] = list(ev.error_codes)
-    fields["requirements"] = list(ev.requirements)
-    return StepResult(**fields)
-
-
-def run_status(ev: RunFinished) -> str:
-    """How a finished run is recorded: ``aborted``, or its verdict as passed, failed, error."""
-    return "aborted" if ev.aborted else _VERDICT_STATUS[ev.verdict]
-
-
-def _identity_columns(ev: RunStarted) -> dict[str, str | None]:
-    """The unit identity of a run as columns (NULL for what was not said)."""
-    return {key: value or None for key, value in asdict(ev.identity).items()}

@@ -12,6 +12,7 @@ import yaml
 from mfg_ctl.plan import DEFAULT_RETRIES, DEFAULT_TIMEOUT, PlanError, load_plan, parse_plan
 from mfg_ctl.steps import step_kind, step_kinds
 from mfg_ctl.steps import tempco as steps_module
+from mfg_ctl.steps.line import LineStep
 from mfg_ctl.steps.register import RegisterStep
 from mfg_ctl.steps.scpi import ScpiStep
 from mfg_ctl.steps.tempco import TempcoStep
@@ -175,7 +176,10 @@ def test_step_kinds_are_told_apart_by_their_keys():
     assert step_kind({"register": "r", "write": "VOLT 5"}) == "register"
     assert step_kind({"tempco": {}}) == "tempco"
     models = {name: kind.model for name, kind in step_kinds().items()}
-    assert {"register": RegisterStep, "tempco": TempcoStep, "scpi": ScpiStep} == models
+    assert {
+        "register": RegisterStep, "tempco": TempcoStep, "scpi": ScpiStep, "line": LineStep
+    } == models
+    assert step_kind({"send": "POWER ON"}) == step_kind({"ask": "*IDN?"}) == "line"
     assert RegisterStep.kind == "register"
 
 

@@ -40,7 +40,8 @@ def test_events_come_in_order_and_every_observer_gets_the_same_stream() -> None:
 
     assert first == second
     kinds = [type(event).__name__ for event in first]
-    assert kinds == ["RunStarted"] + ["StepStarted", "StepAttempt", "StepFinished"] * 4 + ["RunFinished"]
+    each_step = ["StepStarted", "StepAttempt", "StepFinished"]
+    assert kinds == ["RunStarted", *each_step * 4, "RunFinished"]
     started = first[0]
     assert isinstance(started, RunStarted)
     assert (started.run_id, started.plan_name, started.framing) == ("r-1", "demo", "custom")

@@ -109,10 +109,12 @@ BAD = [
         "devices:\n  dmm: {host: h, port: 1}\n  dmm: {host: h, port: 2}\n",
         "not valid YAML at line 3, column 3: key 'dmm' appears twice",
     ),
-    ("framing: custom\n", "field devices: missing; add devices: ..."),
+    ("framing: custom\n", "field devices: no devices: give devices: {NAME: {host: ..., port: ...}} "
+        "(or slots: [{NAME: {...}}, ...], one per test socket)"),
     (
         "devices: {}\n",
-        "field devices: {} is not allowed: give devices: {NAME: {host: ..., port: ...}}",
+        "field devices: no devices: give devices: {NAME: {host: ..., port: ...}} "
+        "(or slots: [{NAME: {...}}, ...], one per test socket)",
     ),
     (
         "framing: serial\ndevices: {dmm: {host: h, port: 1}}\n",
@@ -120,7 +122,7 @@ BAD = [
     ),
     (
         "site: lab\ndevices: {dmm: {host: h, port: 1}}\n",
-        "field site: unknown field (known: framing, description, devices)",
+        "field site: unknown field (known: station_id, framing, description, devices, slots)",
     ),
     ("devices: {dmm: 5021}\n", "device dmm: give {host: ..., port: ...}, not a number"),
     ("devices: {dmm: {port: 1}}\n", "device dmm, field host: missing; add host: ..."),
@@ -155,7 +157,7 @@ BAD = [
     ),
     (
         "devices: {dmm: {host: h, port: 1, protocol: visa}}\n",
-        "device dmm, field protocol: 'visa' is not allowed: give modbus or scpi",
+        "device dmm, field protocol: 'visa' is not allowed: give modbus, scpi or line",
     ),
     (
         "devices: {dmm: {host: h, port: 1, protocol: scpi, framing: custom}}\n",

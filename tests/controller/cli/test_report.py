@@ -48,7 +48,8 @@ def test_json_markdown_and_event_log_outputs(ctl: Ctl, tmp_path: Path) -> None:
     assert result.status == 0
 
     report = json.loads(json_out.read_text())
-    assert report["plan"] == {"name": "station_bringup", "path": BRINGUP}
+    assert report["plan"] == {"name": "station_bringup", "path": BRINGUP, "version": ""}
+    assert report["unit"]["sn"] == ""
     assert report["verdict"] == "pass"
     assert report["framing"] == "custom"
     assert set(report["timing"]) == {"started_at", "finished_at", "duration_s"}

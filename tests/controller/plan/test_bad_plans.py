@@ -65,7 +65,8 @@ BAD_PLANS = [
     ),
     (
         "name: p\ndevices: {psu: {profil: power_supply}}\nsteps: [1]\n",
-        "device psu, field profil: unknown field (did you mean profile? known: line, profile, scpi)",
+        "device psu, field profil: unknown field (did you mean profile? known: line, profile, "
+        "scpi)",
     ),
     (
         "name: p\ndevices: {psu: {}}\nsteps: [1]\n",

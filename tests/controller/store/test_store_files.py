@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.store.models import SCHEMA_VERSION
 from mfg_ctl.store import (
     RunStore,
     StoreError,
     default_url,
 )
+from mfg_ctl.store.models import SCHEMA_VERSION
 from tests.controller.store.support import (
     digest,
     raw,
