@@ -110,8 +110,10 @@ def _cannot(verb: str, path: Path, error: OSError) -> ArtifactError:
         advice = f"free space or {_ADVICE}"
     elif error.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
         advice = f"make it writable or {_ADVICE}"
-    elif error.errno in {errno.ENOTDIR, errno.EEXIST, errno.EISDIR}:
+    elif error.errno in {errno.ENOTDIR, errno.EEXIST}:
         advice = f"a file is in the way of a folder: {_ADVICE}"
+    elif error.errno == errno.EISDIR:
+        advice = f"a folder is in the way of the file: {_ADVICE}"
     else:
         advice = _ADVICE
     return ArtifactError(f"cannot {verb} {path}: {reason}; {advice}")

@@ -65,6 +65,7 @@ def render_qualification_report(
     summary: Mapping[str, Any],
     matrix: CoverageMatrix,
     rows: Sequence[Mapping[str, Any]],
+    *,
     generated: datetime | None = None,
 ) -> str:
     """The report page; ``generated`` (default: now) is the time its footer line names."""

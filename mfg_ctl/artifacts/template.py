@@ -53,6 +53,7 @@ svg.pareto text { fill: #263238; }
   nav { display: none; }
   .wide { overflow: visible; }
   table.data { font-size: 9px; }
+  table.matrix th.step { writing-mode: vertical-rl; transform: rotate(180deg); min-width: 0; }
   tr, .kpis li, svg.pareto { break-inside: avoid; }
   thead { display: table-header-group; }
   h2 { break-after: avoid; }

@@ -208,3 +208,10 @@ def test_written_files_are_readable_by_others(tmp_path):
     path = tmp_path / "coverage_matrix.csv"
     write_atomic(path, "a\n")
     assert os.stat(path).st_mode & 0o777 == 0o644
+
+
+def test_a_folder_where_the_file_belongs_is_one_clear_error(tmp_path):
+    (tmp_path / "events.csv").mkdir()
+    with pytest.raises(ArtifactError, match="a folder is in the way of the file: choose another"):
+        write_atomic(tmp_path / "events.csv", "text")
+    assert [entry.name for entry in tmp_path.iterdir()] == ["events.csv"]

@@ -38,7 +38,8 @@ VOID = {"meta", "br", "hr", "img", "input", "link", "col", "area", "base", "wbr"
 
 def render(report_summary=None, rows=ROWS, steps=STEPS):
     matrix = coverage_matrix(None, steps, runs_from_rows(rows))
-    return render_qualification_report(report_summary or summary(), matrix, rows, GENERATED)
+    report = report_summary or summary()
+    return render_qualification_report(report, matrix, rows, generated=GENERATED)
 
 
 class Structure(HTMLParser):
@@ -208,7 +209,7 @@ def test_empty_pareto_and_no_units_say_so():
 def test_coverage_matrix_colours_cells_and_shows_not_covered_requirements():
     steps = [*STEPS, PlanStep(4, "inspect", ())]
     matrix_rows = coverage_matrix(None, steps, runs_from_rows(ROWS))
-    page = render_qualification_report(summary(), matrix_rows, ROWS, GENERATED)
+    page = render_qualification_report(summary(), matrix_rows, ROWS, generated=GENERATED)
     row_b = re.search(r"<th scope=\"row\">REQ-B</th>.*?</tr>", page, re.DOTALL)
     assert row_b
     assert '<td class="fail">fail</td>' in row_b.group(0)
@@ -226,7 +227,7 @@ def test_not_covered_requirement_is_visible_with_its_title():
         Path("req.yaml"),
     )
     matrix = coverage_matrix(requirements, STEPS, runs_from_rows(ROWS))
-    page = render_qualification_report(summary(), matrix, ROWS, GENERATED)
+    page = render_qualification_report(summary(), matrix, ROWS, generated=GENERATED)
     assert re.search(
         r'<th scope="row">REQ-EMC</th><td>Emissions</td><td></td>\s*'
         r'<td class="notcovered">not covered</td>',
