@@ -1,0 +1,46 @@
+"""A batch's artifact files: events (JSONL, CSV), the coverage matrix, the qualification report.
+
+A batch run with ``--artifacts DIR`` writes ``DIR/<run_id>/``: ``events.jsonl``
+and ``events.csv`` (one row per step attempt), ``results_summary.json``,
+``coverage_matrix.csv`` and ``qualification_report.html``. This package holds
+the formats and the safe writing; the batch observer gathers the data and calls
+it.
+"""
+
+from mfg_ctl.artifacts.coverage import (
+    CoverageCell,
+    CoverageMatrix,
+    PlanStep,
+    RequirementRow,
+    coverage_csv,
+    coverage_matrix,
+    plan_steps,
+)
+from mfg_ctl.artifacts.files import (
+    ArtifactError,
+    append_text,
+    attempt_rows_csv,
+    attempt_rows_jsonl,
+    check_writable,
+    read_attempt_rows,
+    write_atomic,
+)
+from mfg_ctl.artifacts.html import render_qualification_report
+
+__all__ = [
+    "ArtifactError",
+    "CoverageCell",
+    "CoverageMatrix",
+    "PlanStep",
+    "RequirementRow",
+    "append_text",
+    "attempt_rows_csv",
+    "attempt_rows_jsonl",
+    "check_writable",
+    "coverage_csv",
+    "coverage_matrix",
+    "plan_steps",
+    "read_attempt_rows",
+    "render_qualification_report",
+    "write_atomic",
+]

@@ -1,0 +1,274 @@
+"""Writing a batch's artifact files so a reader never sees half a file, and reading events back.
+
+``events.jsonl`` holds one JSON object per step attempt, keys in
+:data:`~mfg_ctl.analytics.records.ATTEMPT_FIELDS` order; ``events.csv`` holds
+the same rows as CSV. Whole files are replaced atomically
+(:func:`write_atomic`); the event files grow by appends (:func:`append_text`),
+each flushed to disk. Every failure is one :class:`ArtifactError` line naming
+the file and what to do.
+
+>>> row = dict.fromkeys(ATTEMPT_FIELDS, None) | {"value": 4.98, "requirements": ("R1", "R2")}
+>>> attempt_rows_csv([row], header=False)
+',,,,,,,,,,,,,,,4.98,,,,,,R1;R2,,\\n'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import errno
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mfg_ctl.analytics.records import ATTEMPT_FIELDS, FINISHED_STATUSES, STEP_STATUSES
+from mfg_ctl.wording import clip
+
+__all__ = [
+    "ArtifactError",
+    "append_text",
+    "attempt_rows_csv",
+    "attempt_rows_jsonl",
+    "check_writable",
+    "read_attempt_rows",
+    "write_atomic",
+]
+
+#: Characters no encoding can fail on are written as escapes (a lone surrogate from a bad SN).
+_ENCODING_ERRORS = "backslashreplace"
+_ADVICE = "choose another --artifacts folder"
+
+
+class ArtifactError(Exception):
+    """An artifact file cannot be written or read; one line naming the file and what to do."""
+
+
+def _json_value(field: str, value: Any) -> Any:
+    if field == "requirements":
+        return list(_requirement_ids(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and infinities are not JSON numbers
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _requirement_ids(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(part for part in value.split(";") if part)
+    return tuple(str(part) for part in value)
+
+
+def _ordered(row: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    missing = [field for field in ATTEMPT_FIELDS if field not in row]
+    if missing:
+        raise ValueError(f"an attempt row lacks {', '.join(missing)}")
+    return [(field, row[field]) for field in ATTEMPT_FIELDS]
+
+
+def attempt_rows_jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The rows as JSON Lines: keys in ATTEMPT_FIELDS order, requirements a list, None null."""
+    lines = []
+    for row in rows:
+        record = {field: _json_value(field, value) for field, value in _ordered(row)}
+        lines.append(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
+    return "".join(lines)
+
+
+def _csv_value(field: str, value: Any) -> str:
+    shown = _json_value(field, value)
+    if field == "requirements":
+        return ";".join(shown)
+    return "" if shown is None else str(shown)
+
+
+def attempt_rows_csv(rows: Iterable[Mapping[str, Any]], header: bool) -> str:
+    """The rows as CSV in ATTEMPT_FIELDS columns (requirements joined by ``;``, None empty)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(ATTEMPT_FIELDS)
+    for row in rows:
+        writer.writerow([_csv_value(field, value) for field, value in _ordered(row)])
+    return buffer.getvalue()
+
+
+def _cannot(verb: str, path: Path, error: OSError) -> ArtifactError:
+    """``cannot write DIR/x: No space left on device; free space or choose another ...``."""
+    reason = error.strerror or str(error)
+    if error.errno == errno.ENOSPC:
+        advice = f"free space or {_ADVICE}"
+    elif error.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
+        advice = f"make it writable or {_ADVICE}"
+    elif error.errno in {errno.ENOTDIR, errno.EEXIST}:
+        advice = f"a file is in the way of a folder: {_ADVICE}"
+    elif error.errno == errno.EISDIR:
+        advice = f"a folder is in the way of the file: {_ADVICE}"
+    else:
+        advice = _ADVICE
+    return ArtifactError(f"cannot {verb} {path}: {reason}; {advice}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) at once: a reader sees the old file or the new one."""
+    temp_name: str | None = None
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as temp:
+            temp.write(text.encode("utf-8", _ENCODING_ERRORS))
+            temp.flush()
+            os.fsync(temp.fileno())
+            os.fchmod(temp.fileno(), 0o644)
+        os.replace(temp_name, path)
+        temp_name = None
+        _sync_folder(path.parent)
+    except OSError as error:
+        raise _cannot("write", path, error) from None
+    finally:
+        if temp_name is not None:
+            Path(temp_name).unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename durable; file systems that cannot sync a folder are let be."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def append_text(path: Path, text: str) -> None:
+    """Append ``text`` (UTF-8) to ``path``, creating it, and flush it to disk."""
+    try:
+        with path.open("ab") as target:
+            target.write(text.encode("utf-8", _ENCODING_ERRORS))
+            target.flush()
+            os.fsync(target.fileno())
+    except OSError as error:
+        raise _cannot("write", path, error) from None
+
+
+def check_writable(folder: Path) -> None:
+    """ArtifactError unless files can be created in ``folder`` (created if need be); leaves nothing.
+
+    Folders this check had to create are removed again, so refusing a batch
+    leaves the disk as it was.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise ArtifactError(f"cannot write in {folder}: it is a file, not a folder; {_ADVICE}")
+    created = [parent for parent in (folder, *folder.parents) if not parent.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=".mfg-ctl-check.", dir=folder) as probe:
+            probe.write(b"x")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        raise _cannot("write in", folder, error) from None
+    finally:
+        for made in created:  # deepest first
+            try:
+                made.rmdir()
+            except OSError:
+                break
+
+
+def _row_problem(row: Any) -> str | None:
+    """What is wrong with one parsed line of events.jsonl, or None."""
+    if not isinstance(row, dict):
+        return "not a JSON object; each line holds one attempt row"
+    missing = [field for field in ATTEMPT_FIELDS if field not in row]
+    if missing:
+        return f"missing field(s) {', '.join(missing)}"
+    problems = (
+        _whole_number_problem(row, "step_index"),
+        _whole_number_problem(row, "attempt"),
+        _choice_problem(row, "status", STEP_STATUSES),
+        _choice_problem(row, "run_status", FINISHED_STATUSES),
+        _time_problem(row, "run_started"),
+        _requirements_problem(row["requirements"]),
+    )
+    return next((problem for problem in problems if problem), None)
+
+
+def _whole_number_problem(row: dict[str, Any], field: str) -> str | None:
+    value = row[field]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return f"field {field}: {clip(value)} is not a whole number >= 0"
+
+
+def _choice_problem(row: dict[str, Any], field: str, choices: tuple[str, ...]) -> str | None:
+    if row[field] in choices:
+        return None
+    return f"field {field}: {clip(row[field])} is not one of {', '.join(choices)}"
+
+
+def _time_problem(row: dict[str, Any], field: str) -> str | None:
+    try:
+        datetime.fromisoformat(str(row[field]))
+    except ValueError:
+        return f"field {field}: {clip(row[field])} is not an ISO date and time"
+    return None
+
+
+def _requirements_problem(value: Any) -> str | None:
+    if isinstance(value, list | str) and all(isinstance(item, str) for item in value):
+        return None
+    return "field requirements: not a list of requirement ids"
+
+
+def read_attempt_rows(path: Path) -> list[dict[str, Any]]:
+    """The attempt rows of an ``events.jsonl``; ArtifactError ``FILE:LINE: what is wrong``."""
+    rows = []
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="\n") as source:
+            for number, line in enumerate(source, start=1):
+                if not line.strip():
+                    continue
+                rows.append(_parse_line(path, number, line))
+    except UnicodeDecodeError as error:
+        raise ArtifactError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
+            "is this an events.jsonl written by mfg-ctl?"
+        ) from None
+    except OSError as error:
+        raise ArtifactError(
+            f"cannot read {path}: {error.strerror or error}; check the path"
+        ) from None
+    return rows
+
+
+def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
+    where = f"{path}:{number}"
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        if not line.endswith("\n"):
+            raise ArtifactError(
+                f"{where}: the last line is cut short (was the run stopped while writing?); "
+                "delete that line to read the rest"
+            ) from None
+        raise ArtifactError(
+            f"{where}: not JSON ({error.msg} at column {error.colno}): "
+            f"{clip(line.strip())}"
+        ) from None
+    problem = _row_problem(row)
+    if problem:
+        raise ArtifactError(f"{where}: {problem}")
+    return dict(row)
