@@ -29,6 +29,8 @@ __all__ = ["EVENTS_FILE", "EventsFileError", "check_row", "read_run_dir"]
 EVENTS_FILE = "events.jsonl"
 #: A run whose rows are left out: it has not finished.
 UNFINISHED = "running"
+#: The most missing fields an error line names one by one.
+_NAMED_MISSING = 4
 _TEXT_FIELDS = ("run_id", "sn", "step", "run_status", "status", "run_started")
 
 
@@ -40,6 +42,12 @@ def _shape(row: Any) -> str | None:
     if not isinstance(row, dict):
         return f"expected a JSON object, found {describe_type(row)}"
     missing = [field for field in ATTEMPT_FIELDS if field not in row]
+    if len(missing) > _NAMED_MISSING:
+        some = ", ".join(missing[:_NAMED_MISSING])
+        return (
+            f"missing {len(missing)} of the {len(ATTEMPT_FIELDS)} fields of a step attempt "
+            f"({some}, ...): is it a batch's events.jsonl?"
+        )
     if missing:
         return f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
     return None

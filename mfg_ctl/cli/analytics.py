@@ -100,7 +100,7 @@ def _selected_runs(
     return _store_runs(db_url, batch_id=batch_id, since=since, until=until)
 
 
-@click.command(short_help="Yield figures: FPY, final yield, RTY, Paretos, by station/hour.")
+@click.command(short_help="Yield figures: FPY, final yield, RTY, Paretos, strata.")
 @click.option(
     "--run-dir",
     type=click.Path(path_type=Path),

@@ -95,6 +95,7 @@ GOOD = attempt_rows(twenty_units()[:1])[0]
     [
         ("{not json", "line 3: not valid JSON (Expecting property name"),
         ("[1, 2]", "line 3: expected a JSON object, found a list"),
+        ('{"run_id": "w01"}', "line 3: missing 23 of the 24 fields of a step attempt (batch_id, "),
         (json.dumps({k: v for k, v in GOOD.items() if k not in ("sn", "attempt")}),
          "line 3: missing fields sn, attempt"),
         (json.dumps({**GOOD, "attempt": "two"}),

@@ -158,3 +158,15 @@ def test_history_of_an_unknown_serial_number(ctl: Ctl, store: FakeStore) -> None
     assert ctl("history", "SN99") == (0, "no finished runs of 'SN99'\n", "")
     assert ctl("history", "SN99", "--json") == (0, "[]\n", "")
     assert len(store.runs) == 24
+
+
+@pytest.mark.parametrize("command", ["analytics", "history"])
+def test_the_commands_are_listed_and_their_help_is_plain_text(ctl: Ctl, command: str) -> None:
+    status, out, _ = ctl(command, "--help")
+    assert status == 0
+    assert out.startswith(f"Usage: mfg-ctl {command} [OPTIONS]")
+    assert "``" not in out
+    assert ":doc:" not in out
+    listing = ctl("--help")[1].split("Commands:\n", 1)[1].splitlines()
+    (line,) = [line for line in listing if line.split()[0] == command]
+    assert line.endswith(".")  # one whole sentence on one line
