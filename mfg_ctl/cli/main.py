@@ -15,6 +15,7 @@ from types import FrameType
 
 import click
 
+from mfg_ctl.cli.analytics import analytics, history
 from mfg_ctl.cli.run import replay, run
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
@@ -243,6 +244,8 @@ def serve(framing: str, host: str, port_offset: int) -> None:
 cli.add_command(run)
 cli.add_command(replay)
 cli.add_command(tempco)
+cli.add_command(analytics)
+cli.add_command(history)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Yield analytics: the figures, their text, the commands and the page that defines them."""
