@@ -11,7 +11,10 @@ from simulators.devices.dut.model import (
     FaultProfile,
 )
 
-FAULT = "ERR device fault"
+#: What ``*IDN?`` answers when the unit fails the request (E202: communication error).
+FAULT = "ERR E202 communication error"
+#: What ``POWER`` and ``POWER?`` answer when the unit fails the request.
+POWER_FAULT = "ERR E201 power stage did not start"
 
 
 # -- helpers ------------------------------------------------------------------
@@ -66,8 +69,8 @@ def custom(system: DutSystem, name: str, *args: object) -> str:
 
 
 def outcomes(system: DutSystem, count: int, command: str = "*IDN?") -> list[bool]:
-    """Send ``command`` ``count`` times; True where the reply was the device fault."""
-    return [system.execute(command) == FAULT for _ in range(count)]
+    """Send ``command`` ``count`` times; True where the reply was a device fault (E2xx)."""
+    return [system.execute(command).startswith("ERR E2") for _ in range(count)]
 
 
 def collect(q: queue.Queue[bytes], count: int, timeout: float = 2.0) -> list[bytes]:

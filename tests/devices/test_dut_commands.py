@@ -12,6 +12,7 @@ from simulators.devices.dut import IDENTITY, DutSystem, System
 from simulators.utils import ManualClock
 from tests.devices.dut_helpers import (
     FAULT,
+    POWER_FAULT,
     collect,
     custom,
     outcomes,
@@ -113,11 +114,12 @@ def test_fail_next_fails_the_next_requests_then_recovers():
     dut = DutSystem()
     assert dut.system_fail_next("2") == "ok"
     assert dut.execute("*IDN?") == FAULT
-    assert dut.execute("LOAD 5") == FAULT  # the fault answers before the value is checked
+    # the fault answers before the value is checked, with the load's own code
+    assert dut.execute("LOAD 5") == "ERR E203 electronic load fault"
     assert dut.execute("*IDN?") == IDENTITY
     custom(dut, "fail_next", 3)
-    assert dut.execute("NOPE").startswith("ERR unknown command")  # not a request: not counted
-    assert [dut.execute("POWER ON") for _ in range(4)] == [FAULT, FAULT, FAULT, "OK"]
+    assert dut.execute("NOPE").startswith("ERR E100 unknown command")  # not a request: not counted
+    assert [dut.execute("POWER ON") for _ in range(4)] == [*[POWER_FAULT] * 3, "OK"]
     custom(dut, "fail_next", 5)
     custom(dut, "fail_next", 0)  # cancels
     assert dut.execute("*IDN?") == IDENTITY
@@ -139,7 +141,8 @@ def test_reset_restores_start_up_profile_seed_and_output_off():
     fresh = DutSystem(profile="factory-flaky", seed=8)
     expected = [fresh.execute(line) for line in RESET_SCRIPT]
     assert expected[:2] == ["OFF", "0.000"]
-    assert FAULT in expected  # the fault sequence is part of what must come back
+    # the fault sequence is part of what must come back
+    assert any(reply.startswith("ERR E2") for reply in expected)
 
     dut = DutSystem(profile="factory-flaky", seed=8)
     for line in RESET_SCRIPT:

@@ -77,16 +77,16 @@ def test_rst_switches_off_and_unloads():
 @pytest.mark.parametrize(
     ("line", "reply"),
     [
-        ("FOO", "ERR unknown command 'FOO'; try *IDN?, POWER ON, LOAD 0.1, MEAS:VOLT?"),
-        ("MEAS:VOLTAGE?", "ERR unknown command 'MEAS:VOLTAGE?'; try *IDN?"),
-        ("", "ERR unknown command ''"),
-        ("POWER MAYBE", "ERR POWER takes ON or OFF, got 'MAYBE'"),
-        ("POWER", "ERR POWER takes ON or OFF, got ''"),
-        ("LOAD abc", "ERR LOAD takes a current in amperes, got 'abc'"),
-        ("LOAD", "ERR LOAD takes a current in amperes, got ''"),
-        ("LOAD 2.5", "ERR load must be between 0 and 2 A, got 2.5"),
-        ("LOAD -1", "ERR load must be between 0 and 2 A, got -1"),
-        ("LOAD nan", "ERR load must be between 0 and 2 A, got nan"),
+        ("FOO", "ERR E100 unknown command 'FOO'; try *IDN?, POWER ON, LOAD 0.1, MEAS:VOLT?"),
+        ("MEAS:VOLTAGE?", "ERR E100 unknown command 'MEAS:VOLTAGE?'; try *IDN?"),
+        ("", "ERR E100 unknown command ''"),
+        ("POWER MAYBE", "ERR E101 POWER takes ON or OFF, got 'MAYBE'"),
+        ("POWER", "ERR E101 POWER takes ON or OFF, got ''"),
+        ("LOAD abc", "ERR E101 LOAD takes a current in amperes, got 'abc'"),
+        ("LOAD", "ERR E101 LOAD takes a current in amperes, got ''"),
+        ("LOAD 2.5", "ERR E102 load must be between 0 and 2 A, got 2.5"),
+        ("LOAD -1", "ERR E102 load must be between 0 and 2 A, got -1"),
+        ("LOAD nan", "ERR E102 load must be between 0 and 2 A, got nan"),
     ],
 )
 def test_unknown_commands_and_bad_values_answer_one_err_line(line, reply):
@@ -174,7 +174,7 @@ def test_line_of_max_length_is_answered():
     replies, dropped = feed_bytes(DutSystem(), line)
     assert dropped == 0
     assert len(replies) == 1
-    assert replies[0].startswith(b"ERR unknown command 'XXX")
+    assert replies[0].startswith(b"ERR E100 unknown command 'XXX")
     assert DutSystem().parse_chunk(line) == replies
 
 
@@ -210,5 +210,5 @@ def test_an_overlong_line_is_dropped_whole_and_the_next_line_answered(mode):
 
 def test_replies_stay_ascii_for_non_ascii_input():
     (reply,) = DutSystem().parse_chunk(b"\xffOO\n")
-    assert reply.startswith(b"ERR unknown command")
+    assert reply.startswith(b"ERR E100 unknown command")
     reply.decode("ascii")

@@ -4,7 +4,10 @@ Port 6000 answers newline-terminated commands (``*IDN?``, ``POWER ON``,
 ``LOAD 0.1``, ``MEAS:VOLT?`` ...); port 6001 streams one telemetry line every
 ``sampling_time``; port 6002 is a second unit answering the same commands over
 UDP, one datagram per request (``STATUS?``). Types: ``clean`` (default),
-``factory-flaky``, ``markov-flaky``. The protocol is documented in ``doc/dut.rst``.
+``factory-flaky``, ``markov-flaky``. Every error reply carries a code of the
+catalogue in :mod:`simulators.devices.dut.errors`. ``$system_new_unit:SEED%``
+turns the dut into another unit off the production line. The protocol is
+documented in ``doc/dut.rst``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ from simulators.common import (
     Session,
 )
 from simulators.devicekit import ResetCommand
+from simulators.devices.dut.errors import (
+    BAD_ARGUMENT,
+    FAULT_REPLIES,
+    LOAD_OUT_OF_RANGE,
+    UNKNOWN_COMMAND,
+    RefusedCommandError,
+)
 from simulators.devices.dut.model import DutModel, FaultProfile, make_profile
 from simulators.protocols.lines import TOO_LONG, LineFramer
 from simulators.utils import Clock, default_clock
@@ -43,6 +53,8 @@ servers: list[ServerSpec] = [
 IDENTITY = "SIMULATORS,DUT-1000,SN0001,1.0"
 #: The longest command line; a longer one is dropped as a bad message.
 MAX_LINE = 1024
+#: What an unknown header is told to try instead.
+COMMAND_HINT = "try *IDN?, POWER ON, LOAD 0.1, MEAS:VOLT?"
 
 
 #: The help line of the device kit's ``$system_reset%``, in the DUT's words.
@@ -69,7 +81,7 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
         self._publisher = Publisher(self._telemetry, sampling_time, self.lock, self.clock)
         self.sampling_time = sampling_time
         self._reset(profile, seed)
-        self._handlers: dict[str, Callable[[str], str]] = {
+        handlers: dict[str, Callable[[str], str]] = {
             "*IDN?": lambda _arg: IDENTITY,
             "*RST": self._rst,
             "POWER": self._power,
@@ -81,9 +93,14 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
             "MEAS:TEMP?": lambda _arg: f"{self.model.measure_temperature():.2f}",
             "STATUS?": lambda _arg: self._status(),
         }
+        #: Each header's handler and the reply it gives when the unit fails that request.
+        self._commands = {
+            header: (handler, FAULT_REPLIES[header]) for header, handler in handlers.items()
+        }
 
     def _reset(self, profile: str, seed: int) -> None:
         self.model = DutModel(seed=seed)
+        self._unit_seed: int | None = None  # the power-on unit: no spread drawn
         self.profile: FaultProfile = make_profile(profile)
         self._fault_rng = random.Random(f"{seed}:faults")
         self._telemetry_rng = random.Random(f"{seed}:telemetry")
@@ -110,15 +127,16 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
     def execute(self, line: str) -> str:
         """Run one command line and return its reply (without the newline)."""
         header, _, argument = line.strip().partition(" ")
-        handler = self._handlers.get(header.upper())
-        if handler is None:
-            return f"ERR unknown command {header!r}; try *IDN?, POWER ON, LOAD 0.1, MEAS:VOLT?"
+        command = self._commands.get(header.upper())
+        if command is None:
+            return UNKNOWN_COMMAND.reply(f"unknown command {header!r}; {COMMAND_HINT}")
+        handler, fault_reply = command
         if self._fails():
-            return "ERR device fault"
+            return fault_reply
         try:
             return handler(argument.strip())
-        except ValueError as error:
-            return f"ERR {error}"
+        except RefusedCommandError as refused:
+            return refused.reply
 
     def _fails(self) -> bool:
         if self._forced_failures:
@@ -134,7 +152,7 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
     def _power(self, argument: str) -> str:
         state = argument.upper()
         if state not in {"ON", "OFF", "1", "0"}:
-            raise ValueError(f"POWER takes ON or OFF, got {argument!r}")
+            raise RefusedCommandError(BAD_ARGUMENT, f"POWER takes ON or OFF, got {argument!r}")
         self.model.powered = state in {"ON", "1"}
         return "OK"
 
@@ -142,8 +160,12 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
         try:
             amps = float(argument)
         except ValueError:
-            raise ValueError(f"LOAD takes a current in amperes, got {argument!r}") from None
-        self.model.set_load(amps)
+            message = f"LOAD takes a current in amperes, got {argument!r}"
+            raise RefusedCommandError(BAD_ARGUMENT, message) from None
+        try:
+            self.model.set_load(amps)
+        except ValueError as error:
+            raise RefusedCommandError(LOAD_OUT_OF_RANGE, str(error)) from None
         return "OK"
 
     def _status(self) -> str:
@@ -177,10 +199,31 @@ class DutSystem(ListeningSystem, SendingSystem, ResetCommand, docs=DOCS):
         """Restart every random sequence (noise, faults) from an integer seed."""
         value = int(seed)
         self.model.reseed(value)
-        self.profile.restart()
-        self._fault_rng = random.Random(f"{value}:faults")
-        self._telemetry_rng = random.Random(f"{value}:telemetry")
+        self._restart_draws(value)
         return "ok"
+
+    def system_new_unit(self, seed: str) -> str:
+        """Become a fresh unit off the line: spread, noise and faults drawn from an integer seed."""
+        value = int(seed)
+        self.model = DutModel.new_unit(value)
+        self._unit_seed = value
+        self._restart_draws(value)
+        return "ok"
+
+    def _restart_draws(self, seed: int) -> None:
+        """Restart the fault and telemetry sequences and the profile's state from ``seed``."""
+        self.profile.restart()
+        self._fault_rng = random.Random(f"{seed}:faults")
+        self._telemetry_rng = random.Random(f"{seed}:telemetry")
+
+    def system_unit(self) -> str:
+        """Show which unit this is (power-on or its seed), nominal voltage, output resistance."""
+        model = self.model
+        unit = "power-on" if self._unit_seed is None else str(self._unit_seed)
+        return (
+            f"unit={unit} nominal_voltage={model.nominal_voltage_v:.4f} "
+            f"output_resistance={model.output_resistance_ohm:.4f}"
+        )
 
     def system_set_profile(self, name: str, *parameters: str) -> str:
         """Switch the fault profile, e.g. factory-flaky,0.2 or markov-flaky,0.05,0.3."""

@@ -1,7 +1,9 @@
 """The device under test, in engineering units, and the fault profiles it can run with.
 
 The model knows nothing of lines, sockets or custom commands. Readings carry
-seeded Gaussian noise, so a given seed gives the same sequence every run.
+seeded Gaussian noise, so a given seed gives the same sequence every run. A
+unit fresh off the production line (:meth:`DutModel.new_unit`) also has its own
+manufacturing spread, drawn from its seed: the same seed is the same unit.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ __all__ = [
     "FactoryFlaky",
     "FaultProfile",
     "MarkovFlaky",
+    "UnitSpread",
     "make_profile",
+    "unit_spread",
 ]
 
 
@@ -125,12 +129,48 @@ def _probability(name: str, value: float) -> float:
     return value
 
 
+#: The design values every unit aims at: the power-on unit has exactly these.
+NOMINAL_VOLTAGE_V = 5.0
+OUTPUT_RESISTANCE_OHM = 0.05
+#: Manufacturing spread, one sigma: absolute for the voltage, relative for the resistance.
+VOLTAGE_SIGMA_V = 0.02
+RESISTANCE_RELATIVE_SIGMA = 0.2
+#: A drawn unit stays within these bounds, however far out its draw.
+VOLTAGE_BOUNDS_V = (4.9, 5.1)
+RESISTANCE_BOUNDS_OHM = (0.01, 0.1)
+
+
+@dataclass(frozen=True)
+class UnitSpread:
+    """Where one unit landed in the production spread."""
+
+    nominal_voltage_v: float
+    output_resistance_ohm: float
+
+
+def unit_spread(seed: int) -> UnitSpread:
+    """Draw a unit's nominal voltage and output resistance from ``seed``.
+
+    The draw has its own random sequence, apart from the noise and fault
+    sequences, so a unit's values do not shift the readings seeded alike.
+    """
+    rng = random.Random(f"{seed}:unit")
+    voltage = NOMINAL_VOLTAGE_V + rng.gauss(0.0, VOLTAGE_SIGMA_V)
+    resistance = OUTPUT_RESISTANCE_OHM * (1.0 + rng.gauss(0.0, RESISTANCE_RELATIVE_SIGMA))
+    return UnitSpread(_clamp(voltage, VOLTAGE_BOUNDS_V), _clamp(resistance, RESISTANCE_BOUNDS_OHM))
+
+
+def _clamp(value: float, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    return min(max(value, low), high)
+
+
 @dataclass
 class DutModel:
     """A 5 V supply module under test: switch it on, load it, measure it."""
 
-    nominal_voltage_v: float = 5.0
-    output_resistance_ohm: float = 0.05
+    nominal_voltage_v: float = NOMINAL_VOLTAGE_V
+    output_resistance_ohm: float = OUTPUT_RESISTANCE_OHM
     max_load_a: float = 2.0
     ambient_c: float = 25.0
     thermal_resistance_c_per_w: float = 8.0
@@ -144,6 +184,16 @@ class DutModel:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+
+    @classmethod
+    def new_unit(cls, seed: int) -> DutModel:
+        """A unit fresh off the line, off and unloaded: spread and noise drawn from ``seed``."""
+        spread = unit_spread(seed)
+        return cls(
+            nominal_voltage_v=spread.nominal_voltage_v,
+            output_resistance_ohm=spread.output_resistance_ohm,
+            seed=seed,
+        )
 
     def reseed(self, seed: int) -> None:
         """Restart the noise sequence from ``seed``."""
