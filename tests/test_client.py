@@ -216,7 +216,7 @@ def test_custom_with_arguments(dut):
     with connect(dut) as dut_client:
         assert dut_client.custom("profile") == "clean"
         assert dut_client.custom("fail_next", 1) == "ok"
-        assert dut_client.query(b"*IDN?\n") == b"ERR device fault\n"
+        assert dut_client.query(b"*IDN?\n") == b"ERR E202 communication error\n"
         assert dut_client.query(b"*IDN?\n") == IDENTITY
         assert dut_client.custom("fail_next", "many").startswith("error:")
         assert dut_client.custom("no_such_command").startswith("error: unknown command")

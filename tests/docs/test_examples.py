@@ -76,7 +76,7 @@ def test_make_run_session_runs_on_moved_ports(tmp_path: Path) -> None:
     output = result.stdout
     assert f"127.0.0.1:{6000 + session.offset}" in output
     assert "< SIMULATORS,DUT-1000,SN0001,1.0" in output
-    assert output.count("< ERR device fault") == 2
+    assert output.count("< ERR E210 voltage reading unstable") == 2
     assert len(re.findall(r"^  TLM seq=\d+ ", output, re.MULTILINE)) == 3
     assert "POWER=OFF LOAD=0.000" in output
     assert re.search(r"^dut\S* stopped$", output, re.MULTILINE), output

@@ -9,7 +9,10 @@ import pytest
 from simulators import __version__
 from tests.controller.cli.support import Ctl
 
-COMMANDS = ["run", "replay", "runs", "report", "devices", "simulate-fault", "serve", "tempco"]
+COMMANDS = [
+    "run", "replay", "runs", "report", "devices", "simulate-fault", "serve", "tempco",
+    "analytics", "history",
+]
 #: reStructuredText that would show raw in a terminal.
 MARKUP = re.compile(r"``|:(?:doc|ref|class|func|mod|meth|attr):`|^\s*\.\. |::$", re.MULTILINE)
 
