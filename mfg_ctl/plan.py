@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mfg_ctl.requirements import RequirementError, RequirementSet, load_requirements
-from mfg_ctl.run.events import OnExhausted
+from mfg_ctl.run.events import OnExhausted, plan_hash
 from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
@@ -177,7 +176,7 @@ class Plan:
     @property
     def hash(self) -> str:
         """The sha256 of the plan's text: runs of the same plan content share it."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        return plan_hash(self.text)
 
     @property
     def all_steps(self) -> tuple[Step, ...]:

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any
 
 import click
 
@@ -33,21 +33,7 @@ from mfg_ctl.cli.support import EXIT_STORE, db_option, fail, opened_store
 from mfg_ctl.store import StoreError
 from mfg_ctl.wording import clip
 
-__all__ = ["UnitRunSource", "analytics", "history", "parse_moment"]
-
-
-class UnitRunSource(Protocol):
-    """What these commands ask of the run store: its finished runs as analytics records."""
-
-    def unit_runs(
-        self,
-        *,
-        batch_id: str | None = None,
-        sn: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[UnitRun]:
-        """Finished runs matching every filter given, in any order."""
+__all__ = ["analytics", "history", "parse_moment"]
 
 
 def parse_moment(option: str, text: str) -> datetime:
@@ -67,7 +53,7 @@ def _moment_option(
 def _store_runs(db_url: str | None, **filters: Any) -> list[UnitRun]:
     with opened_store(db_url) as store:
         try:
-            return cast(UnitRunSource, store).unit_runs(**filters)
+            return store.unit_runs(**filters)
         except StoreError as error:
             fail(str(error), EXIT_STORE)
 

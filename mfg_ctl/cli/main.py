@@ -16,6 +16,7 @@ from types import FrameType
 import click
 
 from mfg_ctl.cli.analytics import analytics, history
+from mfg_ctl.cli.batch import batch
 from mfg_ctl.cli.run import replay, run
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
@@ -244,6 +245,7 @@ def serve(framing: str, host: str, port_offset: int) -> None:
 cli.add_command(run)
 cli.add_command(replay)
 cli.add_command(tempco)
+cli.add_command(batch)
 cli.add_command(analytics)
 cli.add_command(history)
 

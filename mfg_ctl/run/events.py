@@ -7,6 +7,7 @@ them asks the sequencer for more.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from typing import Literal
 
 __all__ = [
     "NO_UNIT",
+    "RUN_STATUS",
     "SIMULATED_HERE",
     "Event",
     "Observer",
@@ -27,6 +29,7 @@ __all__ = [
     "StepVerdict",
     "UnitIdentity",
     "Verdict",
+    "plan_hash",
 ]
 
 #: ``pass`` and ``fail`` judge a measurement; ``error`` means no trustworthy
@@ -37,6 +40,15 @@ Verdict = Literal["pass", "fail", "error"]
 StepVerdict = Literal["pass", "fail", "error", "skipped"]
 #: What a run does once a step has not passed after all its attempts (doc/controller.rst).
 OnExhausted = Literal["continue", "skip-rest", "abort-unit", "abort-batch"]
+
+#: How a run that ended is recorded, by its verdict (an aborted run is ``aborted``).
+RUN_STATUS = {"pass": "passed", "fail": "failed", "error": "error"}
+
+
+def plan_hash(plan_text: str) -> str:
+    """The sha256 of a plan's text: runs of the same plan content share it."""
+    return hashlib.sha256(plan_text.encode("utf-8")).hexdigest()
+
 
 #: Where the devices of a run were when ``mfg-ctl`` served them itself.
 SIMULATED_HERE = "simulated in-process"
@@ -197,6 +209,11 @@ class RunFinished:
     skipped: int = 0  # steps an ``on_exhausted: skip-rest`` skipped
     #: The plan's ``on_exhausted`` that ended the run early (abort-unit, abort-batch), if any.
     stopped_by: str = ""
+
+    @property
+    def status(self) -> str:
+        """How the run is recorded: ``aborted``, else ``passed``, ``failed`` or ``error``."""
+        return "aborted" if self.aborted else RUN_STATUS[self.verdict]
 
 
 Event = RunStarted | StepStarted | StepProgress | StepAttempt | StepFinished | RunFinished

@@ -9,7 +9,6 @@ migrating older schemas is :mod:`mfg_ctl.store.schema`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from mfg_ctl.run.events import DeviceInfo, UnitIdentity
+from mfg_ctl.run.events import DeviceInfo, UnitIdentity, plan_hash
 
 __all__ = [
     "FIX_HINT",
@@ -63,11 +62,6 @@ STATUSES = ("running", "passed", "failed", "error", "aborted")
 
 #: The end of every error message about where the store is.
 FIX_HINT = "set MFG_CTL_DB to another file or URL"
-
-
-def plan_hash(plan_text: str) -> str:
-    """The sha256 of a plan's text: runs of the same plan content share it."""
-    return hashlib.sha256(plan_text.encode("utf-8")).hexdigest()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -19,10 +19,7 @@ from mfg_ctl.store.models import (
     TestRun,
 )
 
-__all__ = ["finish_row", "identity_columns", "run_status", "step_row", "stored", "summary"]
-
-_VERDICT_STATUS = {"pass": "passed", "fail": "failed", "error": "error"}
-
+__all__ = ["finish_row", "identity_columns", "step_row", "stored", "summary"]
 
 def summary(run: TestRun) -> RunSummary:
     """Copy a run's row into a RunSummary."""
@@ -77,17 +74,12 @@ def step_row(ev: StepFinished) -> StepResult:
 
 def finish_row(run: TestRun, ev: RunFinished) -> None:
     """Write how a run ended into its row."""
-    run.status = run_status(ev)
+    run.status = ev.status
     run.passed, run.failed, run.errors = ev.passed, ev.failed, ev.errors
     run.skipped, run.stopped_by = ev.skipped, ev.stopped_by or None
     run.duration_s = ev.duration_s
     run.finished_at = ev.finished_at
     run.first_failure = ev.first_failure
-
-
-def run_status(ev: RunFinished) -> str:
-    """How a finished run is recorded: ``aborted``, or its verdict as passed, failed, error."""
-    return "aborted" if ev.aborted else _VERDICT_STATUS[ev.verdict]
 
 
 def identity_columns(ev: RunStarted) -> dict[str, str | None]:
