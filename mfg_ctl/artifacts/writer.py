@@ -38,7 +38,7 @@ from mfg_ctl.run.events import (
     plan_hash,
 )
 
-__all__ = ["FILES", "RunArtifacts", "attempt_rows"]
+__all__ = ["FILES", "RunArtifacts", "RunFolder", "attempt_rows"]
 
 #: The files of a run folder, in the order they are written.
 FILES = (
@@ -182,3 +182,39 @@ def _outcome(run: UnitRun) -> dict[str, Any]:
         "retried": run.retried,
         "error_codes": [code for step in run.steps for code in step.error_codes],
     }
+
+
+class RunFolder:
+    """An observer writing one run's folder ``root/<run_id>/`` when the run ends (``--artifacts``).
+
+    The run is its own batch of one: the summary names its unit's batch,
+    station and stage if the run was told them.
+    """
+
+    def __init__(self, root: Path, plan: Plan) -> None:
+        self.root = root
+        self.plan = plan
+        self.folder: Path | None = None
+        self._events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self._events.append(event)
+        if not isinstance(event, RunFinished):
+            return
+        started = next(e for e in self._events if isinstance(e, RunStarted))
+        unit = started.identity
+        self.folder = self.root / started.run_id
+        header = {
+            "batch_id": unit.batch_id,
+            "station_id": unit.station_id,
+            "stage": unit.stage,
+            "plan": self.plan.name,
+            "plan_version": self.plan.version,
+            "plan_hash": self.plan.hash,
+            "started": started.started_at.isoformat(),
+            "run_dir": str(self.folder),
+        }
+        artifacts = RunArtifacts(self.folder, self.plan, header)
+        artifacts.create()
+        artifacts.add_run(self._events)
+        artifacts.finish([], event.finished_at.isoformat())

@@ -15,6 +15,8 @@ from typing import NoReturn
 
 import click
 
+from mfg_ctl.artifacts.files import ArtifactError, check_writable
+from mfg_ctl.artifacts.writer import RunFolder
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_PASS,
@@ -110,6 +112,12 @@ station_option = click.option(
     type=click.Path(path_type=Path),
     help="append every event to this JSON-lines file",
 )
+@click.option(
+    "--artifacts",
+    "artifacts_root",
+    type=click.Path(path_type=Path),
+    help="also write the run's folder (events, summary, coverage, report) under this folder",
+)
 @identity_options
 @db_option
 def run(
@@ -122,12 +130,13 @@ def run(
     json_out: Path | None,
     md_out: Path | None,
     log_path: Path | None,
+    artifacts_root: Path | None,
     db_url: str | None,
     **identity: str | None,
 ) -> None:
     """Run PLAN and print its station report."""
     where = Where(station_path, port_offset)
-    outputs = Outputs(json_out, md_out, log_path)
+    outputs = Outputs(json_out, md_out, log_path, artifacts_root)
     outputs.check_apart_from({"plan": plan_path, "station": station_path})
     plan = _load_plan(plan_path)
     station = where.load()
@@ -233,13 +242,8 @@ def _execute(
             fail(str(error))
     events: list[Event] = []
     observers: list[Callable[[Event], None]] = [events.append, ConsolePrinter(), store]
-    log = None
-    if outputs.log_path is not None:
-        try:
-            log = JsonlLog(outputs.log_path)
-        except OSError as error:
-            fail(f"cannot write {outputs.log_path}: {error.strerror}")
-        observers.append(log)
+    folder, log = _file_observers(plan, outputs)
+    observers += [observer for observer in (folder, log) if observer is not None]
     say(f"devices: {where.described}")
     if station is None and (note := running_simulators_note(plan)):
         say(note)
@@ -270,7 +274,27 @@ def _execute(
     finally:
         if log is not None:
             log.close()
+    if folder is not None and folder.folder is not None:
+        say(f"artifacts: {folder.folder}")
     _finish(outcome, RunReport.from_events(events), store, outputs)
+
+
+def _file_observers(plan: Plan, outputs: Outputs) -> tuple[RunFolder | None, JsonlLog | None]:
+    """The run folder (``--artifacts``) and the event log (``--log``) asked for; exit 2 if
+    either cannot be written."""
+    folder = log = None
+    if outputs.artifacts_root is not None:
+        try:
+            check_writable(outputs.artifacts_root)
+        except ArtifactError as error:
+            fail(str(error))
+        folder = RunFolder(outputs.artifacts_root, plan)
+    if outputs.log_path is not None:
+        try:
+            log = JsonlLog(outputs.log_path)
+        except OSError as error:
+            fail(f"cannot write {outputs.log_path}: {error.strerror}")
+    return folder, log
 
 
 def _observer_failed(error: ObserverError, store: RunStore, log: JsonlLog | None) -> NoReturn:
@@ -283,6 +307,12 @@ def _observer_failed(error: ObserverError, store: RunStore, log: JsonlLog | None
         fail(
             f"the run store failed, so run {run_id} was stopped after its teardown steps: "
             f"{error.error}",
+            EXIT_STORE,
+        )
+    if isinstance(error.error, ArtifactError):
+        fail(
+            f"{error.error}; run {run_id} was stopped after its teardown steps and recorded "
+            f"in {store.where}",
             EXIT_STORE,
         )
     reason = getattr(error.error, "strerror", None) or error.error

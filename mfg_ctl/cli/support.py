@@ -188,6 +188,7 @@ class Outputs:
     json_out: Path | None = None
     md_out: Path | None = None
     log_path: Path | None = None
+    artifacts_root: Path | None = None  # a folder: the run's folder goes in it
 
     def check_apart_from(self, inputs: dict[str, Path | None]) -> None:
         """Exit 2 when an output would overwrite an input file (the plan, the station)."""
