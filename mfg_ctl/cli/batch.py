@@ -50,6 +50,7 @@ from mfg_ctl.run.events import UnitIdentity
 from mfg_ctl.stations import Framing, Station, StationError, check_covers
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store.models import BatchRecord
+from mfg_ctl.store.store import pid_alive
 from mfg_ctl.wording import clip
 
 __all__ = ["batch"]
@@ -390,12 +391,7 @@ def _read(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 def _alive(record: BatchRecord) -> bool:
+    """Whether the process that marked the batch running may still be at it."""
     if record.host != socket.gethostname():
-        return True
-    try:
-        os.kill(record.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return record.pid != os.getpid()
+        return True  # another machine's process: nothing to check from here
+    return record.pid != os.getpid() and pid_alive(record.pid)

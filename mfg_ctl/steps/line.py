@@ -32,34 +32,15 @@ from pydantic import ValidationInfo, field_validator, model_validator
 
 from mfg_ctl.steps.contract import Limits, StepContext, StepKind, StepOutcome, TransientError
 from mfg_ctl.steps.model import Action, StepBase, Text, catalog_of
-from mfg_ctl.steps.scpi import MAX_COMMAND
+from mfg_ctl.steps.scpi import command_line
 from mfg_ctl.steps.thresholds import FieldError, Threshold, ThresholdFields, judge
-from mfg_ctl.wording import CUSTOM_PREFIX, clip, control_character
+from mfg_ctl.wording import clip
 
 __all__ = ["KIND", "LineAccess", "LineStep", "prepare", "run"]
 
 #: The longest text a ``match:`` may look for, and a ``unit:``.
 MAX_MATCH = 200
 MAX_UNIT = 16
-
-
-def _line(value: str) -> str:
-    """A command line as sent: stripped, one line, printable, not a custom command."""
-    command = value.strip()
-    if not command:
-        raise ValueError('empty: give a command line, such as ask: "MEAS:VOLT?"')
-    if len(command) > MAX_COMMAND:
-        raise ValueError(
-            f"{len(command)} characters is too long for a command: give at most {MAX_COMMAND}"
-        )
-    if found := control_character(command):
-        raise ValueError(f"{clip(command)} contains the control character {found}: remove it")
-    if CUSTOM_PREFIX in command:
-        raise ValueError(
-            f"{clip(command)} contains {CUSTOM_PREFIX}, which starts a simulator's custom "
-            "command, not a device command: send faults with mfg-ctl simulate-fault"
-        )
-    return command
 
 
 class LineStep(StepBase, ThresholdFields):
@@ -98,7 +79,7 @@ class LineStep(StepBase, ThresholdFields):
     @field_validator("send", "ask")
     @classmethod
     def _check_line(cls, value: str) -> str:
-        return _line(value)
+        return command_line(value, 'ask: "MEAS:VOLT?"', "device")
 
     @field_validator("match")
     @classmethod

@@ -27,16 +27,17 @@ from mfg_ctl.steps.model import Action, StepBase, Text, scpi_device
 from mfg_ctl.steps.thresholds import FieldError, Threshold, ThresholdFields, judge
 from mfg_ctl.wording import CUSTOM_PREFIX, clip, control_character
 
-__all__ = ["KIND", "MAX_COMMAND", "ScpiAccess", "ScpiStep", "prepare", "run"]
+__all__ = ["KIND", "MAX_COMMAND", "ScpiAccess", "ScpiStep", "command_line", "prepare", "run"]
 
 MAX_COMMAND = 256  # characters in one SCPI command
 
 
-def _command(value: str) -> str:
-    """A SCPI command as sent: stripped, one line, not empty, at most MAX_COMMAND characters."""
+def command_line(value: str, example: str = 'query: "MEAS:VOLT:DC?"', what: str = "SCPI") -> str:
+    """A command as sent: stripped, one line, not empty, at most MAX_COMMAND characters, no
+    control characters and no simulator custom command (``what`` names the protocol)."""
     command = value.strip()
     if not command:
-        raise ValueError('empty: give a SCPI command, such as query: "MEAS:VOLT:DC?"')
+        raise ValueError(f"empty: give a {what} command, such as {example}")
     if "\n" in command or "\r" in command:
         raise ValueError(f"{clip(command)} spans lines: give one command per step, on one line")
     if len(command) > MAX_COMMAND:
@@ -48,7 +49,7 @@ def _command(value: str) -> str:
     if CUSTOM_PREFIX in command:
         raise ValueError(
             f"{clip(command)} contains {CUSTOM_PREFIX}, which starts a simulator's custom "
-            "command (a fault or a reset), not SCPI: send faults with mfg-ctl simulate-fault"
+            f"command (a fault or a reset), not {what}: send faults with mfg-ctl simulate-fault"
         )
     return command
 
@@ -85,7 +86,7 @@ class ScpiStep(StepBase, ThresholdFields):
     @field_validator("query")
     @classmethod
     def _check_query(cls, value: str) -> str:
-        command = _command(value)
+        command = command_line(value)
         if not command.endswith("?"):
             raise ValueError(
                 f"{clip(command)} is not a query (no ? at the end): send a command with write:"
@@ -95,7 +96,7 @@ class ScpiStep(StepBase, ThresholdFields):
     @field_validator("write")
     @classmethod
     def _check_write(cls, value: str) -> str:
-        command = _command(value)
+        command = command_line(value)
         if command.endswith("?"):
             raise ValueError(
                 f"{clip(command)} is a query (ends with ?): read it with query: and a threshold"

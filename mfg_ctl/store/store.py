@@ -52,7 +52,7 @@ from mfg_ctl.store.schema import (
 )
 from mfg_ctl.store.units import UnitRecords
 
-__all__ = ["RunStore", "default_url"]
+__all__ = ["RunStore", "default_url", "pid_alive"]
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ class RunStore(UnitRecords):
             return True  # another machine's process: nothing to check from here
         if pid == os.getpid():
             return run_id in _LIVE_RUNS
-        return _pid_alive(pid)
+        return pid_alive(pid)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Session]:
@@ -358,7 +358,7 @@ class RunStore(UnitRecords):
             raise StoreError(f"cannot {what} in {self.url}: {_reason(exc)}") from exc
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Tell whether a process with this pid exists on this machine."""
     if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it there
         return True
