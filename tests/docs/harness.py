@@ -51,6 +51,8 @@ DEFAULT_PORTS = frozenset((*range(5020, 5029), 6000, 6001, 6002))
 COMMAND_TIMEOUT = 120.0
 #: ``mfg-ctl`` commands that reach devices already running (with --station, or always).
 REACHES_RUNNING = re.compile(r"\bmfg-ctl\s+(simulate-fault|run|replay)\b")
+#: ``--station FILE`` (not ``--station-id``).
+STATION_OPTION = re.compile(r"--station(?=[\s=])")
 PORT_AFTER = re.compile(r'(127\.0\.0\.1(?:::?|\s+|",\s*)|\bport=)(\d{4,5})\b')
 EXIT = re.compile(r"\s#\s.*\bexit (?:status )?(\d+)\b")
 PRINT_COMMENT = re.compile(r"^\s*print\(.*\)\s+#\s?(.*)$")
@@ -158,7 +160,7 @@ def shift_command(command: str, offset: int) -> str:
     flag = f" --port-offset {offset}"
     command = re.sub(r"\bdiscos-simulator\b", "discos-simulator" + flag, command)
     reaches = REACHES_RUNNING.search(command)
-    if reaches and (reaches.group(1) == "simulate-fault" or "--station" in command):
+    if reaches and (reaches.group(1) == "simulate-fault" or STATION_OPTION.search(command)):
         command = command[: reaches.end()] + flag + command[reaches.end() :]
     return shift_ports(command, offset)
 

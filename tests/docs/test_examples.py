@@ -28,6 +28,7 @@ PAGES = [
     "doc/modbus_devices.rst",
     "doc/reference_station.rst",
     "doc/controller.rst",
+    "doc/batch.rst",
     "doc/dvt_bench.rst",
 ]
 
