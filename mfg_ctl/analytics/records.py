@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mfg_ctl.wording import clip, describe_type
+
 __all__ = [
     "ATTEMPT_FIELDS",
     "FINISHED_STATUSES",
     "STEP_STATUSES",
+    "UNFINISHED",
     "StepRecord",
     "UnitRun",
+    "check_row",
     "runs_from_rows",
 ]
 
@@ -57,6 +61,71 @@ ATTEMPT_FIELDS = (
 STEP_STATUSES = ("pass", "fail", "error", "skipped")
 #: How a recorded run of a unit ended (the run store's statuses, less ``running``).
 FINISHED_STATUSES = ("passed", "failed", "error", "aborted")
+
+
+#: The status of a run still going: its rows are left out of the figures.
+UNFINISHED = "running"
+#: The most missing fields an error line names one by one.
+_NAMED_MISSING = 4
+_TEXT_FIELDS = ("run_id", "sn", "step", "run_status", "status", "run_started")
+
+
+def _shape(row: Any) -> str | None:
+    if not isinstance(row, dict):
+        return f"expected a JSON object, found {describe_type(row)}"
+    missing = [field for field in ATTEMPT_FIELDS if field not in row]
+    if len(missing) > _NAMED_MISSING:
+        some = ", ".join(missing[:_NAMED_MISSING])
+        return (
+            f"missing {len(missing)} of the {len(ATTEMPT_FIELDS)} fields of a step attempt "
+            f"({some}, ...): is it a batch's events.jsonl?"
+        )
+    if missing:
+        return f"missing field{'s' if len(missing) > 1 else ''} {', '.join(missing)}"
+    return None
+
+
+def _types(row: dict[str, Any]) -> str | None:
+    for field in _TEXT_FIELDS:
+        if not isinstance(row[field], str):
+            return f"{field} must be text, not {describe_type(row[field])}"
+    for field in ("step_index", "attempt"):
+        value = row[field]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return f"{field} must be a whole number, not {clip(value)}"
+    if not isinstance(row["error_code"], str | None):
+        return f"error_code must be text or null, not {describe_type(row['error_code'])}"
+    return None
+
+
+def _values(row: dict[str, Any]) -> str | None:
+    if row["status"] not in STEP_STATUSES:
+        return f"status {clip(row['status'])} is not one of {', '.join(STEP_STATUSES)}"
+    if row["run_status"] not in (*FINISHED_STATUSES, UNFINISHED):
+        known = ", ".join((*FINISHED_STATUSES, UNFINISHED))
+        return f"run_status {clip(row['run_status'])} is not one of {known}"
+    try:
+        datetime.fromisoformat(row["run_started"])
+    except ValueError:
+        return f"run_started {clip(row['run_started'])} is not an ISO 8601 time"
+    return None
+
+
+def _requirements_problem(value: Any) -> str | None:
+    if isinstance(value, list | str) and all(isinstance(item, str) for item in value):
+        return None
+    return f"requirements must be a list of requirement ids, not {describe_type(value)}"
+
+
+def check_row(row: Any) -> str | None:
+    """What is wrong with one decoded attempt row (a line of ``events.jsonl``), or None."""
+    return (
+        _shape(row)
+        or _types(row)
+        or _values(row)
+        or _requirements_problem(row["requirements"])
+    )
+
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mfg_ctl.analytics.records import ATTEMPT_FIELDS, FINISHED_STATUSES, STEP_STATUSES
+from mfg_ctl.analytics.records import ATTEMPT_FIELDS, check_row
 from mfg_ctl.wording import clip
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "attempt_rows_jsonl",
     "check_writable",
     "read_attempt_rows",
+    "read_run_folder",
     "write_atomic",
 ]
 
@@ -188,49 +189,14 @@ def check_writable(folder: Path) -> None:
                 break
 
 
-def _row_problem(row: Any) -> str | None:
-    """What is wrong with one parsed line of events.jsonl, or None."""
-    if not isinstance(row, dict):
-        return "not a JSON object; each line holds one attempt row"
-    missing = [field for field in ATTEMPT_FIELDS if field not in row]
-    if missing:
-        return f"missing field(s) {', '.join(missing)}"
-    problems = (
-        _whole_number_problem(row, "step_index"),
-        _whole_number_problem(row, "attempt"),
-        _choice_problem(row, "status", STEP_STATUSES),
-        _choice_problem(row, "run_status", FINISHED_STATUSES),
-        _time_problem(row, "run_started"),
-        _requirements_problem(row["requirements"]),
-    )
-    return next((problem for problem in problems if problem), None)
-
-
-def _whole_number_problem(row: dict[str, Any], field: str) -> str | None:
-    value = row[field]
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return None
-    return f"field {field}: {clip(value)} is not a whole number >= 0"
-
-
-def _choice_problem(row: dict[str, Any], field: str, choices: tuple[str, ...]) -> str | None:
-    if row[field] in choices:
-        return None
-    return f"field {field}: {clip(row[field])} is not one of {', '.join(choices)}"
-
-
-def _time_problem(row: dict[str, Any], field: str) -> str | None:
-    try:
-        datetime.fromisoformat(str(row[field]))
-    except ValueError:
-        return f"field {field}: {clip(row[field])} is not an ISO date and time"
-    return None
-
-
-def _requirements_problem(value: Any) -> str | None:
-    if isinstance(value, list | str) and all(isinstance(item, str) for item in value):
-        return None
-    return "field requirements: not a list of requirement ids"
+def read_run_folder(folder: Path) -> list[dict[str, Any]]:
+    """The attempt rows of a run folder's ``events.jsonl``; ArtifactError if it has none."""
+    if not folder.is_dir():
+        raise ArtifactError(f"{folder} is not a directory: give a batch's run directory")
+    path = folder / "events.jsonl"
+    if not path.exists():
+        raise ArtifactError(f"no events.jsonl in {folder}: is it a batch's run directory?")
+    return read_attempt_rows(path)
 
 
 def read_attempt_rows(path: Path) -> list[dict[str, Any]]:
@@ -258,6 +224,8 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     where = f"{path}:{number}"
     try:
         row = json.loads(line)
+    except RecursionError:
+        raise ArtifactError(f"{where}: JSON nested too deep") from None
     except json.JSONDecodeError as error:
         if not line.endswith("\n"):
             raise ArtifactError(
@@ -268,7 +236,7 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
             f"{where}: not JSON ({error.msg} at column {error.colno}): "
             f"{clip(line.strip())}"
         ) from None
-    problem = _row_problem(row)
+    problem = check_row(row)
     if problem:
         raise ArtifactError(f"{where}: {problem}")
     return dict(row)

@@ -17,8 +17,7 @@ from typing import Any
 
 import click
 
-from mfg_ctl.analytics.events_file import EventsFileError, read_run_dir
-from mfg_ctl.analytics.records import UnitRun
+from mfg_ctl.analytics.records import UNFINISHED, UnitRun, runs_from_rows
 from mfg_ctl.analytics.yields import (
     history as unit_history,
 )
@@ -29,6 +28,7 @@ from mfg_ctl.analytics.yields import (
     utc,
     yield_report,
 )
+from mfg_ctl.artifacts.files import ArtifactError, read_run_folder
 from mfg_ctl.cli.support import EXIT_STORE, db_option, fail, opened_store
 from mfg_ctl.store import StoreError
 from mfg_ctl.wording import clip
@@ -76,9 +76,10 @@ def _selected_runs(
         if db_url is not None:
             fail("--run-dir reads DIR/events.jsonl, not the run store: drop --db")
         try:
-            return read_run_dir(run_dir)
-        except EventsFileError as error:
+            rows = read_run_folder(run_dir)
+        except ArtifactError as error:
             fail(str(error))
+        return runs_from_rows(row for row in rows if row["run_status"] != UNFINISHED)
     if batch_id is None and since is None and until is None:
         fail("say which runs: --run-dir DIR, --batch-id B, or --since ISO --until ISO")
     if since is not None and until is not None and since >= until:

@@ -93,21 +93,21 @@ GOOD = attempt_rows(twenty_units()[:1])[0]
 @pytest.mark.parametrize(
     ("third_line", "problem"),
     [
-        ("{not json", "line 3: not valid JSON (Expecting property name"),
-        ("[1, 2]", "line 3: expected a JSON object, found a list"),
-        ('{"run_id": "w01"}', "line 3: missing 23 of the 24 fields of a step attempt (batch_id, "),
+        ("{not json", "not JSON (Expecting property name"),
+        ("[1, 2]", "expected a JSON object, found a list"),
+        ('{"run_id": "w01"}', "missing 23 of the 24 fields of a step attempt (batch_id, "),
         (json.dumps({k: v for k, v in GOOD.items() if k not in ("sn", "attempt")}),
-         "line 3: missing fields sn, attempt"),
+         "missing fields sn, attempt"),
         (json.dumps({**GOOD, "attempt": "two"}),
-         "line 3: attempt must be a whole number, not 'two'"),
-        (json.dumps({**GOOD, "step_index": True}), "line 3: step_index must be a whole number"),
-        (json.dumps({**GOOD, "status": "meh"}), "line 3: status 'meh' is not one of pass, fail"),
-        (json.dumps({**GOOD, "run_status": "ok"}), "line 3: run_status 'ok' is not one of passed"),
+         "attempt must be a whole number, not 'two'"),
+        (json.dumps({**GOOD, "step_index": True}), "step_index must be a whole number"),
+        (json.dumps({**GOOD, "status": "meh"}), "status 'meh' is not one of pass, fail"),
+        (json.dumps({**GOOD, "run_status": "ok"}), "run_status 'ok' is not one of passed"),
         (json.dumps({**GOOD, "run_started": "yesterday"}),
-         "line 3: run_started 'yesterday' is not an ISO 8601 time"),
-        (json.dumps({**GOOD, "sn": 12}), "line 3: sn must be text, not a number"),
-        (json.dumps({**GOOD, "error_code": 7}), "line 3: error_code must be text or null"),
-        ("[" * 100_000, "line 3: "),
+         "run_started 'yesterday' is not an ISO 8601 time"),
+        (json.dumps({**GOOD, "sn": 12}), "sn must be text, not a number"),
+        (json.dumps({**GOOD, "error_code": 7}), "error_code must be text or null"),
+        ("[" * 100_000, ""),
     ],
 )  # fmt: skip
 def test_a_bad_line_is_named_by_file_and_number(
@@ -116,7 +116,7 @@ def test_a_bad_line_is_named_by_file_and_number(
     run_dir = write_events(tmp_path / "batch", [GOOD, GOOD, third_line, GOOD])
     status, out, err = ctl("analytics", "--run-dir", run_dir)
     assert (status, out) == (2, "")
-    assert err.startswith(f"error: {run_dir / 'events.jsonl'} {problem}"), err
+    assert err.startswith(f"error: {run_dir / 'events.jsonl'}:3: {problem}"), err
     assert err.count("\n") == 1  # one line, no traceback
 
 
@@ -137,7 +137,7 @@ def test_run_dirs_that_cannot_be_read(ctl: Ctl, tmp_path: Path) -> None:
     (tmp_path / "latin" / "events.jsonl").write_bytes(b'{"sn": "caf\xe9"}\n')
     status, _, err = ctl("analytics", "--run-dir", tmp_path / "latin")
     assert (status, err.count("\n")) == (2, 1)
-    assert "is not UTF-8 text" in err
+    assert "not UTF-8 text" in err
 
 
 @pytest.mark.parametrize(

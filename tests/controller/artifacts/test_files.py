@@ -170,8 +170,8 @@ def read_error(tmp_path: Path, bad_line: str) -> str:
     ("line", "message"),
     [
         ("{not json\n", r"^not JSON \(.*\): '\{not json'$"),
-        ("[1, 2]\n", r"^not a JSON object"),
-        ('{"run_id": "r"}\n', r"^missing field\(s\) batch_id, station_id, "),
+        ("[1, 2]\n", r"^expected a JSON object, found a list"),
+        ('{"run_id": "r"}\n', r"^missing 23 of the 24 fields of a step attempt \(batch_id, "),
         ('{"run_id": "r1", "batch', r"^the last line is cut short .*delete that line"),
     ],
 )
@@ -182,12 +182,12 @@ def test_lines_that_are_no_rows_name_file_and_line(tmp_path, line, message):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("step_index", -1, "field step_index: -1 is not a whole number >= 0"),
-        ("attempt", True, "field attempt: True is not a whole number >= 0"),
-        ("status", "maybe", "field status: 'maybe' is not one of pass, fail, error, skipped"),
-        ("run_status", "running", "field run_status: 'running' is not one of passed, "),
-        ("run_started", "yesterday", "field run_started: 'yesterday' is not an ISO date"),
-        ("requirements", 7, "field requirements: not a list of requirement ids"),
+        ("step_index", -1, "step_index must be a whole number, not -1"),
+        ("attempt", True, "attempt must be a whole number, not True"),
+        ("status", "maybe", "status 'maybe' is not one of pass, fail, error, skipped"),
+        ("run_status", "done", "run_status 'done' is not one of passed, "),
+        ("run_started", "yesterday", "run_started 'yesterday' is not an ISO 8601 time"),
+        ("requirements", 7, "requirements must be a list of requirement ids, not a number"),
     ],
 )
 def test_bad_fields_name_file_line_and_field(tmp_path, field, value, message):
