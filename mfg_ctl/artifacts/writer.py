@@ -147,8 +147,9 @@ class RunArtifacts:
         with self._lock:
             rows = read_attempt_rows(self.events_path) if self.events_path.exists() else []
             runs = runs_from_rows(rows)
-            summary = self.summary(runs, not_tested, finished_at)
             matrix = coverage_matrix(self.plan.requirements, plan_steps(self.plan), runs)
+            summary = self.summary(runs, not_tested, finished_at)
+            summary["coverage"] = matrix.to_dict()
             write_atomic(self.folder / FILES[2], json.dumps(summary, indent=2) + "\n")
             write_atomic(self.folder / FILES[3], coverage_csv(matrix))
             write_atomic(self.folder / FILES[4], render_qualification_report(summary, matrix, rows))

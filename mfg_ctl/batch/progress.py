@@ -85,5 +85,12 @@ def summary_lines(summary: Mapping[str, Any], folder: str) -> list[str]:
     if top:
         worst = ", ".join(f"{entry['name']} ({entry['count']})" for entry in top)
         lines.append(f"most failing steps: {worst}")
+    coverage = summary.get("coverage")
+    if coverage and coverage["requirements"]:
+        counts = ", ".join(f"{n} {status}" for status, n in coverage["status_counts"].items() if n)
+        lines.append(f"requirements: {counts}")
+        for row in coverage["requirements"]:
+            if row["status"] in ("fail", "not covered"):
+                lines.append(f"  {row['id']}: {row['status']} ({row['title']})")
     lines.append(f"artifacts: {folder}")
     return lines
