@@ -28,6 +28,11 @@ run: $(STAMP_RUN)
 	@echo
 	@echo "== mfg-ctl: the 11-step station bring-up against simulated instruments"
 	$(BIN)/mfg-ctl run plans/station_bringup.yaml
+	@echo
+	@echo "== mfg-ctl: a batch of six simulated units, four at a time; its run folder goes under runs/"
+	$(BIN)/mfg-ctl batch --plan plans/dut_functional.yaml --batch-id demo-$$(date +%Y%m%d-%H%M%S) \
+		--station-id ST1 --stage EVT --sns SN0001,SN0002,SN0003,SN0004,SN0005,SN0006 \
+		--parallel 4 --dut-profile factory-flaky --seed 7
 
 ## test: lint, the suite with the coverage gate, the docs with their doctests and examples
 test: system-deps $(STAMP_DEV)
