@@ -47,6 +47,7 @@ from mfg_ctl.cli.unit import identity_of
 from mfg_ctl.connect import DUT_PROFILES
 from mfg_ctl.plan import Plan, PlanError, load_plan, parse_plan
 from mfg_ctl.run.events import UnitIdentity
+from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.stations import Framing, Station, StationError, check_covers
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store.models import BatchRecord
@@ -362,7 +363,7 @@ def _close(
     if outcome.failure is not None:
         fail(f"{outcome.failure}; --resume {record.batch_id} tests the units left", EXIT_STORE)
     if outcome.interrupted is not None:
-        stopped = type(outcome.interrupted).__name__ == "Terminated"
+        stopped = isinstance(outcome.interrupted, Terminated)
         fail(
             f"{'terminated' if stopped else 'interrupted'}: {len(not_tested)} unit(s) not "
             f"tested; --resume {record.batch_id} tests them",
