@@ -47,6 +47,9 @@ from mfg_ctl.steps.model import (
     StepBase,
     Text,
     Whole,
+    check_retries,
+    check_retry_delay,
+    check_timeout,
     describe_type,
 )
 from mfg_ctl.steps.registry import kind_of
@@ -115,6 +118,21 @@ class StepDefaults(BaseModel):
     retries: Whole | None = None
     retry_delay: Number | None = None
     on_exhausted: OnExhausted | None = None
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: float) -> float:
+        return check_timeout(value)
+
+    @field_validator("retries")
+    @classmethod
+    def _check_retries(cls, value: int) -> int:
+        return check_retries(value)
+
+    @field_validator("retry_delay")
+    @classmethod
+    def _check_retry_delay(cls, value: float) -> float:
+        return check_retry_delay(value)
 
     def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
         """``raw`` (a step as written) with the defaults it does not set itself."""
@@ -321,7 +339,8 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
     try:
         header = PlanHeader.model_validate(data)
     except ValidationError as error:
-        loc, field, message = _pick_error(error, data, PlanHeader, {"devices": DeviceRef})
+        nested = {"devices": DeviceRef, "defaults": StepDefaults}
+        loc, field, message = _pick_error(error, data, PlanHeader, nested)
         shown = [clip_text(str(part)) for part in loc]
         if loc[0] == "devices" and len(loc) > 2:
             where = f"device {shown[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
@@ -334,8 +353,16 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
                 f"give {{profile: NAME_OR_PATH}}, {{scpi: {'|'.join(SCPI_KINDS)}}} or "
                 f"{{line: {'|'.join(LINE_KINDS)}}}, not {given}"
             )
+        elif loc[0] == "defaults" and len(loc) > 1:
+            where = f"field defaults.{field}"
         else:
             where = f"field {shown[0]}"
+            if loc == ("defaults",) and not isinstance(data["defaults"], dict):
+                message = (
+                    "give a mapping of what every step gets unless it says otherwise "
+                    f"({', '.join(StepDefaults.model_fields)}), not "
+                    f"{describe_type(data['defaults'])}"
+                )
         raise PlanError(f"{source}: {where}: {message}") from None
     scpi = {name: ref.scpi for name, ref in header.devices.items() if ref.scpi is not None}
     line = {name: ref.line for name, ref in header.devices.items() if ref.line is not None}
