@@ -33,7 +33,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mfg_ctl.requirements import RequirementError, RequirementSet, load_requirements
-from mfg_ctl.run.events import OnExhausted, plan_hash
+from mfg_ctl.run.events import plan_hash
 from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
@@ -45,15 +45,12 @@ from mfg_ctl.steps.model import (
     Name,
     ScpiKind,
     StepBase,
+    StepDefaults,
     Text,
-    Whole,
-    check_retries,
-    check_retry_delay,
-    check_timeout,
     describe_type,
 )
 from mfg_ctl.steps.registry import kind_of
-from mfg_ctl.steps.thresholds import FieldError, Number
+from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
 from simulators.profiles import resolve_profile as _resolve_profile
@@ -107,37 +104,6 @@ class DeviceRef(BaseModel):
                 f"{'|'.join(SCPI_KINDS)} for a SCPI instrument, or line: {'|'.join(LINE_KINDS)}",
             )
         return self
-
-
-class StepDefaults(BaseModel):
-    """A plan's ``defaults:``: what every step not saying otherwise gets."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    timeout: Number | None = None
-    retries: Whole | None = None
-    retry_delay: Number | None = None
-    on_exhausted: OnExhausted | None = None
-
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: float) -> float:
-        return check_timeout(value)
-
-    @field_validator("retries")
-    @classmethod
-    def _check_retries(cls, value: int) -> int:
-        return check_retries(value)
-
-    @field_validator("retry_delay")
-    @classmethod
-    def _check_retry_delay(cls, value: float) -> float:
-        return check_retry_delay(value)
-
-    def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
-        """``raw`` (a step as written) with the defaults it does not set itself."""
-        given = self.model_dump(exclude_none=True)
-        return {**given, **raw}
 
 
 class PlanHeader(BaseModel):
@@ -339,7 +305,7 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
     try:
         header = PlanHeader.model_validate(data)
     except ValidationError as error:
-        nested = {"devices": DeviceRef, "defaults": StepDefaults}
+        nested: dict[str, type[BaseModel]] = {"devices": DeviceRef, "defaults": StepDefaults}
         loc, field, message = _pick_error(error, data, PlanHeader, nested)
         shown = [clip_text(str(part)) for part in loc]
         if loc[0] == "devices" and len(loc) > 2:

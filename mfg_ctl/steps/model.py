@@ -46,6 +46,7 @@ __all__ = [
     "Name",
     "ScpiKind",
     "StepBase",
+    "StepDefaults",
     "Text",
     "Whole",
     "catalog_of",
@@ -306,3 +307,34 @@ class StepBase(BaseModel):
         self._number = int(_context(info).get("number", 0))
         self._teardown = bool(_context(info).get("teardown", False))
         return self
+
+
+class StepDefaults(BaseModel):
+    """A plan's ``defaults:``: what every step not saying otherwise gets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout: Number | None = None
+    retries: Whole | None = None
+    retry_delay: Number | None = None
+    on_exhausted: OnExhausted | None = None
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: float) -> float:
+        return check_timeout(value)
+
+    @field_validator("retries")
+    @classmethod
+    def _check_retries(cls, value: int) -> int:
+        return check_retries(value)
+
+    @field_validator("retry_delay")
+    @classmethod
+    def _check_retry_delay(cls, value: float) -> float:
+        return check_retry_delay(value)
+
+    def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
+        """``raw`` (a step as written) with the defaults it does not set itself."""
+        given = self.model_dump(exclude_none=True)
+        return {**given, **raw}

@@ -140,7 +140,8 @@ def test_skip_rest_records_the_rest_skipped_and_still_tears_down() -> None:
     assert (finished.verdict, finished.status, finished.aborted) == ("fail", "failed", False)
     assert (finished.passed, finished.failed, finished.errors, finished.skipped) == (2, 1, 0, 2)
     assert finished.stopped_by == ""
-    assert isinstance(events[0], RunStarted) and events[-1] == finished
+    assert isinstance(events[0], RunStarted)
+    assert events[-1] == finished
 
 
 @pytest.mark.parametrize("policy", ["abort-unit", "abort-batch"])

@@ -53,7 +53,10 @@ def test_usable_serial_numbers(sn: str) -> None:
     [
         ("", "an empty serial number: give e.g. SN0001"),
         ("x" * (MAX_SN + 1), "is longer than 64 characters"),
-        ("SN\t1", "serial number 'SN\\t1' is not printable ASCII: use letters, digits and punctuation"),
+        (
+            "SN\t1",
+            "serial number 'SN\\t1' is not printable ASCII: use letters, digits and punctuation",
+        ),
         ("SNé1", "serial number 'SNé1' is not printable ASCII"),
         (" SN1", "serial number ' SN1' starts or ends with a space: remove it"),
         ("SN1 ", "serial number 'SN1 ' starts or ends with a space: remove it"),
@@ -166,7 +169,8 @@ def test_run_records_the_unit_and_runs_finds_it(ctl: Ctl, isolated: Path) -> Non
     listed = ctl("runs", "--sn", "SN0042")
     assert listed.status == 0
     rows = listed.out.splitlines()
-    assert len(rows) == 2 and rows[1].startswith(runs[0].run_id[:8])
+    assert len(rows) == 2
+    assert rows[1].startswith(runs[0].run_id[:8])
     assert rows[1].endswith("SN0042 / B7 / - / EVT")
     assert "SN0043" not in listed.out
     assert ctl("runs", "--batch-id", "B7").out.count("SN0042") == 1

@@ -51,7 +51,8 @@ def test_send_must_get_ok_and_ask_judges_by_match(dut: Served, tmp_path: Path) -
         + '  - {name: is_on, device: dut, ask: "POWER?", match: "ON"}\n'
         + '  - {name: identify, device: dut, ask: "*IDN?", match: "DUT-2000"}\n',
     )
-    assert steps[1].verdict == "pass" and steps[1].detail == "sent POWER ON"
+    assert steps[1].verdict == "pass"
+    assert steps[1].detail == "sent POWER ON"
     assert (steps[1].action, steps[1].target) == ("send", "POWER ON")
     assert steps[2].verdict == "pass"
     assert steps[2].detail == "replied 'ON', which contains 'ON'"
@@ -76,9 +77,11 @@ def test_ask_judged_by_a_threshold_records_the_value_and_unit(
     )
     vout = steps[2]
     assert vout.verdict == "pass"
-    assert vout.measured is not None and abs(vout.measured - 5.0) <= 0.06
+    assert vout.measured is not None
+    assert abs(vout.measured - 5.0) <= 0.06
     assert (vout.unit, vout.expected, vout.low, vout.high) == ("V", 5.0, 4.94, 5.06)
-    assert steps[3].verdict == "fail" and steps[3].low == 5.5
+    assert steps[3].verdict == "fail"
+    assert steps[3].low == 5.5
     assert outcome.finished.first_failure == "3 vout_tight"
 
 
@@ -146,9 +149,11 @@ def test_a_dead_port_is_unreachable_and_ends_the_run(tmp_path: Path) -> None:
     )
     assert outcome.unreachable
     assert sorted(steps) == [1]
-    assert steps[1].verdict == "error" and steps[1].attempts == 1
+    assert steps[1].verdict == "error"
+    assert steps[1].attempts == 1
     finished = events[-1]
-    assert isinstance(finished, RunFinished) and finished.status == "aborted"
+    assert isinstance(finished, RunFinished)
+    assert finished.status == "aborted"
 
 
 def test_a_dead_dut_exits_3_through_the_cli(
@@ -228,7 +233,8 @@ def plan_error(steps: str, devices: str = "  dut: {line: dut}\n") -> str:
     ],
     ids=[
         "send-and-ask", "send-threshold", "send-match", "match-and-threshold", "no-judge",
-        "control-character", "custom-command", "empty", "yaml-boolean", "register-on-line", "line-on-modbus",
+        "control-character", "custom-command", "empty", "yaml-boolean", "register-on-line",
+        "line-on-modbus",
     ],
 )
 def test_bad_line_steps_are_one_line(step: str, expected: str) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -48,7 +49,7 @@ def load(folder: Path, *steps: object, teardown: tuple[object, ...] = (), **top:
     return load_plan(path)
 
 
-def error_of(folder: Path, *steps: object, **top: object) -> str:
+def error_of(folder: Path, *steps: object, **top: Any) -> str:
     with pytest.raises(PlanError) as caught:
         load(folder, *steps, **top)
     message = str(caught.value)
@@ -92,7 +93,8 @@ def test_an_absolute_requirements_path_is_taken_as_it_is(folder: Path, tmp_path:
     elsewhere = folder / "plans"
     elsewhere.mkdir()
     plan = load(elsewhere, SET_V, requirements=str(folder / "reqs" / "requirements.yaml"))
-    assert plan.requirements is not None and len(plan.requirements) == 2
+    assert plan.requirements is not None
+    assert len(plan.requirements) == 2
 
 
 def test_a_plan_without_the_new_fields_keeps_the_old_behaviour(folder: Path) -> None:
@@ -300,9 +302,8 @@ def test_bad_step_fields(folder: Path, fields: dict[str, object], expected: str)
 def test_bad_defaults_name_the_default_not_a_step(
     folder: Path, defaults: object, expected: str
 ) -> None:
-    assert error_of(folder, SET_V, {**SET_V, "name": "own", "retry_delay": 1}, defaults=defaults) == (
-        expected
-    )
+    own = {**SET_V, "name": "own", "retry_delay": 1}
+    assert error_of(folder, SET_V, own, defaults=defaults) == expected
 
 
 @pytest.mark.parametrize(
@@ -316,10 +317,12 @@ def test_bad_defaults_name_the_default_not_a_step(
 )
 def test_bad_versions(folder: Path, version: object, expected: str) -> None:
     message = error_of(folder, SET_V, version=version)
-    assert message.startswith("field version: ") and message.endswith(expected)
+    assert message.startswith("field version: ")
+    assert message.endswith(expected)
 
 
 def test_a_parsed_plan_without_a_file_reads_requirements_beside_its_source(folder: Path) -> None:
-    text = text_of({**SET_V, "requirements": ["REQ-VOUT-001"]}, requirements="reqs/requirements.yaml")
+    named = {**SET_V, "requirements": ["REQ-VOUT-001"]}
+    text = text_of(named, requirements="reqs/requirements.yaml")
     plan = parse_plan(text, folder / "any.yaml")
     assert plan.step(1).requirements == ("REQ-VOUT-001",)

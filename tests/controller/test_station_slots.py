@@ -48,7 +48,8 @@ def test_a_slot_merges_the_shared_devices_with_its_own() -> None:
         "dut": line(6001),
         "dmm": Endpoint("10.0.0.7", 502, "custom", 1, "modbus"),
     }
-    assert first.slots == () and first.slot_count == 1
+    assert first.slots == ()
+    assert first.slot_count == 1
     assert first.station_id == "line-1"
     assert first.endpoint("dut").port == 6000
     with pytest.raises(StationError, match="no device 'dmm' \\(devices: power_supply, dut\\)"):

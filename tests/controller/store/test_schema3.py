@@ -67,6 +67,7 @@ def unit_run(
     run_id: str,
     sn: str,
     at: datetime,
+    *,
     batch_id: str = "B1",
     stage: str = "EVT",
     verdict: str = "pass",
@@ -184,25 +185,29 @@ def test_a_batch_reads_back_as_recorded(store: RunStore) -> None:
 
 def test_a_batch_id_is_taken_once(store: RunStore) -> None:
     store.start_batch(batch())
-    with pytest.raises(StoreError, match="^batch B1 already exists$"):
+    with pytest.raises(StoreError, match=r"^batch B1 already exists$"):
         store.start_batch(dataclasses.replace(batch(), stage="DVT"))
     recorded = store.batch("B1")
-    assert recorded is not None and recorded.stage == "EVT"
+    assert recorded is not None
+    assert recorded.stage == "EVT"
 
 
 def test_set_batch_status(store: RunStore) -> None:
     store.start_batch(batch())
     store.set_batch_status("B1", "stopped")
     stopped = store.batch("B1")
-    assert stopped is not None and stopped.status == "stopped"
-    assert stopped.finished_at is not None and stopped.finished_at.tzinfo is not None
+    assert stopped is not None
+    assert stopped.status == "stopped"
+    assert stopped.finished_at is not None
+    assert stopped.finished_at.tzinfo is not None
     store.set_batch_status("B1", "running", pid=777)  # resumed by another process
     resumed = store.batch("B1")
     assert resumed is not None
     assert (resumed.status, resumed.finished_at, resumed.pid) == ("running", None, 777)
     store.set_batch_status("B1", "finished")
     done = store.batch("B1")
-    assert done is not None and (done.status, done.pid) == ("finished", 777)
+    assert done is not None
+    assert (done.status, done.pid) == ("finished", 777)
 
 
 # -- record_run: all or nothing -------------------------------------------------------------
@@ -211,7 +216,8 @@ def test_set_batch_status(store: RunStore) -> None:
 def test_record_run_writes_the_whole_run(store: RunStore, db: Path) -> None:
     store.record_run(unit_run("r1", "SN1", T0, codes=("E202", "E210")))
     run = store.get("r1")
-    assert run.status == "passed" and [s.number for s in run.steps] == [1, 2]
+    assert run.status == "passed"
+    assert [s.number for s in run.steps] == [1, 2]
     assert run.steps[0].error_codes == ("E202", "E210")
     assert (run.sn, run.stage, run.plan_version) == ("SN1", "EVT", "1.0")
     assert [d.name for d in run.devices] == ["psu", "dmm"]
