@@ -64,6 +64,16 @@ def test_send_must_get_ok_and_ask_judges_by_match(dut: Served, tmp_path: Path) -
     assert dut.custom("fail_next", 0) == "ok"  # the dut is still answering
 
 
+def test_a_send_answered_by_anything_but_ok_fails(dut: Served, tmp_path: Path) -> None:
+    outcome, events, steps = run_steps(
+        dut, tmp_path, '  - {name: odd_send, device: dut, send: "POWER?", retries: 2}\n'
+    )
+    assert (steps[1].verdict, steps[1].attempts) == ("fail", 1)  # a wrong reply is not retried
+    assert steps[1].detail == "sent POWER?, replied 'OFF' instead of OK"
+    assert len(attempts_of(events, 1)) == 1
+    assert outcome.finished.failed == 1
+
+
 def test_ask_judged_by_a_threshold_records_the_value_and_unit(
     dut: Served, tmp_path: Path
 ) -> None:
