@@ -222,9 +222,9 @@ def plan_error(steps: str, devices: str = "  dut: {line: dut}\n") -> str:
         (
             '{name: s, device: dut, send: "$system_fail_next:3%"}',
             "field send: '$system_fail_next:3%' contains $system_, which starts a simulator's "
-            "custom command, not a device command: send faults with mfg-ctl simulate-fault",
+            "custom command",
         ),
-        ('{name: s, device: dut, send: "  "}', "field send: empty: give a command line"),
+        ('{name: s, device: dut, send: "  "}', "field send: empty: give a "),
         (
             "{name: s, device: dut, ask: \"POWER?\", match: ON}",
             "field match: true: YAML reads ON, OFF, yes, no, true and false unquoted as yes/no; "
