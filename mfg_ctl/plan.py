@@ -33,7 +33,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from mfg_ctl.requirements import RequirementError, RequirementSet, load_requirements
-from mfg_ctl.run.events import OnExhausted, plan_hash
+from mfg_ctl.run.events import plan_hash
 from mfg_ctl.safe_yaml import read_text_file, read_yaml
 from mfg_ctl.steps.model import (
     DEFAULT_RETRIES,
@@ -45,12 +45,12 @@ from mfg_ctl.steps.model import (
     Name,
     ScpiKind,
     StepBase,
+    StepDefaults,
     Text,
-    Whole,
     describe_type,
 )
 from mfg_ctl.steps.registry import kind_of
-from mfg_ctl.steps.thresholds import FieldError, Number
+from mfg_ctl.steps.thresholds import FieldError
 from mfg_ctl.wording import clip, clip_text
 from simulators.profiles import DeviceProfile, ProfileError
 from simulators.profiles import resolve_profile as _resolve_profile
@@ -104,22 +104,6 @@ class DeviceRef(BaseModel):
                 f"{'|'.join(SCPI_KINDS)} for a SCPI instrument, or line: {'|'.join(LINE_KINDS)}",
             )
         return self
-
-
-class StepDefaults(BaseModel):
-    """A plan's ``defaults:``: what every step not saying otherwise gets."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    timeout: Number | None = None
-    retries: Whole | None = None
-    retry_delay: Number | None = None
-    on_exhausted: OnExhausted | None = None
-
-    def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
-        """``raw`` (a step as written) with the defaults it does not set itself."""
-        given = self.model_dump(exclude_none=True)
-        return {**given, **raw}
 
 
 class PlanHeader(BaseModel):
@@ -321,7 +305,8 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
     try:
         header = PlanHeader.model_validate(data)
     except ValidationError as error:
-        loc, field, message = _pick_error(error, data, PlanHeader, {"devices": DeviceRef})
+        nested: dict[str, type[BaseModel]] = {"devices": DeviceRef, "defaults": StepDefaults}
+        loc, field, message = _pick_error(error, data, PlanHeader, nested)
         shown = [clip_text(str(part)) for part in loc]
         if loc[0] == "devices" and len(loc) > 2:
             where = f"device {shown[1]}" + ("" if loc[2] == "[key]" else f", field {field}")
@@ -334,8 +319,16 @@ def parse_plan(text: str, source: str | Path = "<plan>") -> Plan:
                 f"give {{profile: NAME_OR_PATH}}, {{scpi: {'|'.join(SCPI_KINDS)}}} or "
                 f"{{line: {'|'.join(LINE_KINDS)}}}, not {given}"
             )
+        elif loc[0] == "defaults" and len(loc) > 1:
+            where = f"field defaults.{field}"
         else:
             where = f"field {shown[0]}"
+            if loc == ("defaults",) and not isinstance(data["defaults"], dict):
+                message = (
+                    "give a mapping of what every step gets unless it says otherwise "
+                    f"({', '.join(StepDefaults.model_fields)}), not "
+                    f"{describe_type(data['defaults'])}"
+                )
         raise PlanError(f"{source}: {where}: {message}") from None
     scpi = {name: ref.scpi for name, ref in header.devices.items() if ref.scpi is not None}
     line = {name: ref.line for name, ref in header.devices.items() if ref.line is not None}

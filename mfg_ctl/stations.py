@@ -137,7 +137,14 @@ class StationFile(BaseModel):
     framing: Framing = "custom"
     description: str = ""
     devices: dict[str, DeviceEntry] = {}
-    slots: list[dict[str, DeviceEntry]] = Field(default=[], max_length=MAX_SLOTS)
+    slots: list[dict[str, DeviceEntry]] = []
+
+    @field_validator("slots", mode="before")
+    @classmethod
+    def _few_slots(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) > MAX_SLOTS:
+            raise ValueError(f"{len(value)} slots: give at most {MAX_SLOTS} test sockets")
+        return value
 
     @field_validator("station_id")
     @classmethod

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +99,7 @@ class Sequencer:
         clock_speed: float = 1.0,
         devices_from: str = "",
         identity: UnitIdentity = NO_UNIT,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.plan = plan
         self.clients = clients
@@ -111,6 +112,7 @@ class Sequencer:
         self.clock_speed = clock_speed  # simulated instruments run this much faster (TempCo waits)
         self.devices_from = devices_from  # where the devices are, for the report
         self.identity = identity  # which unit this run tests
+        self.sleep = sleep  # waits a step's retry_delay (tests pass their own)
         self._steps = [ResolvedStep.of(step) for step in plan.steps]
         self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
         self._failure: ObserverError | None = None
@@ -189,7 +191,7 @@ class Sequencer:
         """Perform one step between its two events: its event, and why the run ends if it must."""
         self.emit(StepStarted(self.run_id, step.number, step.name, step.device, datetime.now(UTC)))
         self._current = step
-        finished, ends_run = perform_step(step, self._context, self.emit)
+        finished, ends_run = perform_step(step, self._context, self.emit, self.sleep)
         self.emit(finished)
         return finished, ends_run
 

@@ -76,6 +76,16 @@ class LineStep(StepBase, ThresholdFields):
         if info.context:
             catalog.line_kind(device)
 
+    @field_validator("send", "ask", "match", "unit", mode="before")
+    @classmethod
+    def _not_a_yaml_boolean(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool):  # match: ON is read by YAML as true
+            raise ValueError(
+                f"{str(value).lower()}: YAML reads ON, OFF, yes, no, true and false unquoted as "
+                f'yes/no; quote the text, e.g. {info.field_name}: "ON"'
+            )
+        return value
+
     @field_validator("send", "ask")
     @classmethod
     def _check_line(cls, value: str) -> str:

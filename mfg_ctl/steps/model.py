@@ -46,9 +46,13 @@ __all__ = [
     "Name",
     "ScpiKind",
     "StepBase",
+    "StepDefaults",
     "Text",
     "Whole",
     "catalog_of",
+    "check_retries",
+    "check_retry_delay",
+    "check_timeout",
     "describe_type",
     "scpi_device",
 ]
@@ -170,6 +174,33 @@ def scpi_device(info: ValidationInfo, device: str, wanted: str | None = None) ->
         catalog.scpi_kind(device, wanted)
 
 
+def check_timeout(value: float) -> float:
+    """``value`` if usable as a step's timeout (seconds per attempt), else ValueError."""
+    if not 0 < value <= MAX_TIMEOUT:
+        raise ValueError(
+            f"{value:g} s is not a usable timeout: give seconds per attempt, "
+            f"above 0 and at most {MAX_TIMEOUT:g}"
+        )
+    return value
+
+
+def check_retries(value: int) -> int:
+    """``value`` if usable as a step's count of extra attempts, else ValueError."""
+    if not 0 <= value <= MAX_RETRIES:
+        raise ValueError(f"{value} is not allowed: give 0 to {MAX_RETRIES} extra attempts")
+    return value
+
+
+def check_retry_delay(value: float) -> float:
+    """``value`` if usable as the seconds between two attempts, else ValueError."""
+    if not 0 <= value <= MAX_RETRY_DELAY:
+        raise ValueError(
+            f"{value:g} s is not a usable retry_delay: give seconds between attempts, "
+            f"0 to {MAX_RETRY_DELAY:g}"
+        )
+    return value
+
+
 class StepBase(BaseModel):
     """What every step has: a name, a device, a timeout per attempt and a retry count."""
 
@@ -230,27 +261,25 @@ class StepBase(BaseModel):
     @field_validator("timeout")
     @classmethod
     def _check_timeout(cls, value: float) -> float:
-        if not 0 < value <= MAX_TIMEOUT:
-            raise ValueError(
-                f"{value:g} s is not a usable timeout: give seconds per attempt, "
-                f"above 0 and at most {MAX_TIMEOUT:g}"
-            )
-        return value
+        return check_timeout(value)
 
     @field_validator("retries")
     @classmethod
     def _check_retries(cls, value: int) -> int:
-        if not 0 <= value <= MAX_RETRIES:
-            raise ValueError(f"{value} is not allowed: give 0 to {MAX_RETRIES} extra attempts")
-        return value
+        return check_retries(value)
 
     @field_validator("retry_delay")
     @classmethod
     def _check_retry_delay(cls, value: float) -> float:
-        if not 0 <= value <= MAX_RETRY_DELAY:
+        return check_retry_delay(value)
+
+    @field_validator("requirements", mode="before")
+    @classmethod
+    def _requirements_listed(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
             raise ValueError(
-                f"{value:g} s is not a usable retry_delay: give seconds between attempts, "
-                f"0 to {MAX_RETRY_DELAY:g}"
+                f"{clip(value)} is not a list: name the requirements as a list, "
+                "e.g. requirements: [REQ-PWR-001]"
             )
         return value
 
@@ -278,3 +307,34 @@ class StepBase(BaseModel):
         self._number = int(_context(info).get("number", 0))
         self._teardown = bool(_context(info).get("teardown", False))
         return self
+
+
+class StepDefaults(BaseModel):
+    """A plan's ``defaults:``: what every step not saying otherwise gets."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timeout: Number | None = None
+    retries: Whole | None = None
+    retry_delay: Number | None = None
+    on_exhausted: OnExhausted | None = None
+
+    @field_validator("timeout")
+    @classmethod
+    def _check_timeout(cls, value: float) -> float:
+        return check_timeout(value)
+
+    @field_validator("retries")
+    @classmethod
+    def _check_retries(cls, value: int) -> int:
+        return check_retries(value)
+
+    @field_validator("retry_delay")
+    @classmethod
+    def _check_retry_delay(cls, value: float) -> float:
+        return check_retry_delay(value)
+
+    def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
+        """``raw`` (a step as written) with the defaults it does not set itself."""
+        given = self.model_dump(exclude_none=True)
+        return {**given, **raw}

@@ -189,8 +189,10 @@ class RunStore(UnitRecords):
         What a batch does once per unit: a unit is stored entirely or not at all,
         so a batch killed mid-unit leaves no half-recorded unit behind.
         """
-        started = next(e for e in events if isinstance(e, RunStarted))
-        finished = next(e for e in events if isinstance(e, RunFinished))
+        started = next((e for e in events if isinstance(e, RunStarted)), None)
+        finished = next((e for e in events if isinstance(e, RunFinished)), None)
+        if started is None or finished is None:
+            raise StoreError("cannot record a run without both its RunStarted and RunFinished")
         with self._write(f"record run {started.run_id}") as session:
             run = self._run_row(started)
             finish_row(run, finished)
