@@ -37,7 +37,7 @@ from mfg_ctl.cli.support import (
     say,
 )
 from mfg_ctl.cli.tempco import tempco
-from mfg_ctl.cli.unit import identity_filter_options
+from mfg_ctl.cli.unit import check_filters, identity_filter_options
 from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.stations import StationError, load_station, reference_station
@@ -79,6 +79,7 @@ def cli() -> None:
 @db_option
 def runs(plan_name: str | None, limit: int, db_url: str | None, **identity: str | None) -> None:
     """List recorded runs, newest first."""
+    check_filters(**identity)
     with opened_store(db_url) as store:
         try:
             found = store.runs(plan_name=plan_name, limit=limit, **identity)

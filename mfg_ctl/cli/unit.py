@@ -54,6 +54,17 @@ def identity_filter_options(command: F) -> F:
     return command
 
 
+def check_filters(sn: str | None, batch_id: str | None, station_id: str | None,
+                  stage: str | None) -> None:
+    """Exit 2 when a filter of a listing could never match: not a usable value."""
+    try:
+        unit_identity(
+            sn=sn, batch_id=batch_id, station_id=station_id, stage=stage, operator="", environ={}
+        )
+    except IdentityError as error:
+        fail(str(error))
+
+
 def identity_of(
     *,
     sn: str | None,

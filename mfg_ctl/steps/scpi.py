@@ -49,7 +49,8 @@ def command_line(value: str, example: str = 'query: "MEAS:VOLT:DC?"', what: str 
     if CUSTOM_PREFIX in command:
         raise ValueError(
             f"{clip(command)} contains {CUSTOM_PREFIX}, which starts a simulator's custom "
-            f"command (a fault or a reset), not {what}: send faults with mfg-ctl simulate-fault"
+            f"command (a fault or a reset), not a {what} command: send faults with mfg-ctl "
+            "simulate-fault"
         )
     return command
 

@@ -175,6 +175,9 @@ def test_run_records_the_unit_and_runs_finds_it(ctl: Ctl, isolated: Path) -> Non
     assert "SN0043" not in listed.out
     assert ctl("runs", "--batch-id", "B7").out.count("SN0042") == 1
     assert ctl("runs", "--sn", "NOPE").out.strip() == "no recorded runs with sn 'NOPE'"
+    refused = ctl("runs", "--stage", "a b")  # a filter no run could match is a mistake
+    assert (refused.status, refused.out) == (2, "")
+    assert refused.err.startswith("error: stage 'a b' is not usable")
 
 
 def test_a_run_naming_no_unit_has_no_unit_line(ctl: Ctl, isolated: Path) -> None:
