@@ -129,7 +129,7 @@ class BatchRunner:
             outcome.not_tested = [sn for sn in self.setup.sns if sn in set(self._queue)]
         return outcome
 
-    def _wait(self, held: set[signal.Signals]) -> None:
+    def _wait(self, held: set[signal.Signals | int]) -> None:
         """Wait for every slot thread to return, turning an interrupt into a graceful stop.
 
         ``held`` is the signal mask to restore: a Ctrl-C that came while the
@@ -185,7 +185,7 @@ class BatchRunner:
                     self._all_returned.set()
 
     def _test_units(self, slot: Connected) -> None:
-        """Take the next unit and test it, until none is left, the batch stops or the slot is lost."""
+        """Test the next unit, until none is left, the batch stops or the slot is lost."""
         while (sn := self._next()) is not None:
             try:
                 ended = self._test(slot, sn)

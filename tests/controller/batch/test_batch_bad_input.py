@@ -87,7 +87,7 @@ def test_bad_options_are_one_line_and_write_nothing(
     ],
 )
 def test_bad_sn_files_are_one_line_and_write_nothing(
-    ctl: Ctl, tmp_path: Path, isolated: Path, name: str, text: str, word: str
+    ctl: Ctl, tmp_path: Path, isolated: Path, *, name: str, text: str, word: str
 ) -> None:
     sn_file = tmp_path / name
     sn_file.write_bytes(text.encode("latin-1"))

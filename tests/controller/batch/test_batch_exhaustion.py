@@ -116,7 +116,9 @@ def test_skip_rest_records_skipped_steps(ctl: Ctl, tmp_path: Path, isolated: Pat
                              plan=plan(tmp_path, "skip-rest")))
     assert result.status == 1, result.err
     rows = read_rows(run_folder(root))
-    skipped = [(row["sn"], row["step"], row["attempt"]) for row in rows if row["status"] == "skipped"]
+    skipped = [
+        (row["sn"], row["step"], row["attempt"]) for row in rows if row["status"] == "skipped"
+    ]
     expected = [(sn, step, 0) for sn in sns(4).split(",") for step in ("identify", "output_state")]
     assert sorted(skipped) == sorted(expected)
     verdicts = query(

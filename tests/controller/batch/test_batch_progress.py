@@ -1,4 +1,4 @@
-"""The batch's progress line: ``units k/N: ...`` redrawn in place on a terminal, silent when piped."""
+"""The batch's progress line: ``units k/N: ...`` redrawn in place on a terminal; piped, silent."""
 
 from __future__ import annotations
 

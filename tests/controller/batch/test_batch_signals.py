@@ -169,7 +169,8 @@ def test_kill_9_leaves_finished_units_stored_and_the_batch_resumable(
         events.writelines(json.dumps(row) + "\n" for row in orphan)
     err = check_resume(ctl, tmp_path, db, station)
     # ours, and perhaps one the kill itself caught between the folder and the store
-    assert re.search(r"^dropped the rows of [12] unit run\(s\) the store never recorded$", err, re.M)
+    dropped = r"^dropped the rows of [12] unit run\(s\) the store never recorded$"
+    assert re.search(dropped, err, re.MULTILINE)
 
 
 @pytest.mark.parametrize(
@@ -177,7 +178,7 @@ def test_kill_9_leaves_finished_units_stored_and_the_batch_resumable(
     [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
 )
 def test_a_signal_stops_after_the_units_in_flight(
-    ctl: Ctl, tmp_path: Path, duts: list[int], how: signal.Signals, status: int, word: str
+    ctl: Ctl, tmp_path: Path, duts: list[int], *, how: signal.Signals, status: int, word: str
 ) -> None:
     db = tmp_path / "batch.db"
     station, plan = setup(tmp_path, duts)

@@ -1,4 +1,4 @@
-"""``mfg-ctl run --artifacts DIR``: one run's folder of five files, or exit 2 before anything runs."""
+"""``mfg-ctl run --artifacts DIR``: one run's folder of five files, or exit 2 before any step."""
 
 from __future__ import annotations
 
