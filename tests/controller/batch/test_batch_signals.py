@@ -36,7 +36,7 @@ from tests.controller.batch.support import (
 from tests.controller.cli.support import ROOT, Ctl
 
 GUARD_S = 30.0  # the bound on every wait
-UNITS = 100
+UNITS = 60  # while the DUTs fail, each unit takes >= 0.3 s: the batch is busy for long
 #: Runs the CLI with Python's own Ctrl-C handler, even if this process ignores SIGINT.
 WITH_CTRL_C = (
     "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
@@ -150,8 +150,11 @@ def test_kill_9_leaves_finished_units_stored_and_the_batch_resumable(
     process = start_batch(tmp_path, db, station, plan)
     try:
         wait_for(lambda: runs_stored(db) >= 5, "five stored runs")
+        busy = ctl("batch", "--resume", "B1", "--station", station, "--db", db)
     finally:
         stop(process, signal.SIGKILL)
+    assert busy.status == 2
+    assert busy.err.startswith(f"error: batch B1 is still running (pid {process.pid}): ")
     assert process.returncode == -signal.SIGKILL
     fail_next(duts, 0)
     stored = stored_runs(db, "B1")
@@ -202,4 +205,6 @@ def test_a_signal_stops_after_the_units_in_flight(
     assert summary["units"]["tested"] == len(stored)
     assert f"{len(not_tested)} not tested" in out
     assert batch_status(db, "B1") == "stopped"
+    rows = read_rows(run_folder(tmp_path / "runs"))
+    assert {row["run_id"] for row in rows} == set(stored)  # the units in flight: in both
     check_resume(ctl, tmp_path, db, station)
