@@ -53,6 +53,15 @@ def plan(tmp_path: Path, policy: str) -> Path:
     return path
 
 
+def same_figures_from_folder_and_store(ctl: Ctl, root: Path, db: Path) -> None:
+    """``analytics`` agrees on the run folder and on the store, skipped and aborted runs too."""
+    from_folder = ctl("analytics", "--run-dir", run_folder(root), "--json")
+    from_store = ctl("analytics", "--batch-id", "B1", "--db", db, "--json")
+    assert from_folder.status == from_store.status == 0, (from_folder.err, from_store.err)
+    assert json.loads(from_folder.out) == json.loads(from_store.out)
+    assert json.loads(from_store.out)["units"]["failed"] > 0
+
+
 def summary_of(root: Path) -> dict[str, object]:
     loaded: dict[str, object] = json.loads((run_folder(root) / "results_summary.json").read_text())
     return loaded
@@ -78,6 +87,7 @@ def test_abort_batch_stops_after_the_unit_and_those_in_flight(
     assert len(not_tested) >= len(units) - slots
     assert batch_status(isolated, "B1") == "stopped"
     assert f"{len(not_tested)} not tested" in result.out
+    same_figures_from_folder_and_store(ctl, root, isolated)
 
 
 def test_abort_batch_with_flaky_duts_stops_at_the_first_failing_unit(
@@ -130,6 +140,7 @@ def test_skip_rest_records_skipped_steps(ctl: Ctl, tmp_path: Path, isolated: Pat
     assert {status for (status,) in query(isolated, "SELECT status FROM test_runs")} == {"failed"}
     assert summary_of(root)["not_tested"] == []
     assert batch_status(isolated, "B1") == "finished"
+    same_figures_from_folder_and_store(ctl, root, isolated)
 
 
 def test_abort_unit_aborts_each_run_and_tests_every_unit(
@@ -145,3 +156,4 @@ def test_abort_unit_aborts_each_run_and_tests_every_unit(
     assert steps == [("never_passes",)]  # nothing after the failing step ran
     assert summary_of(root)["not_tested"] == []
     assert batch_status(isolated, "B1") == "finished"
+    same_figures_from_folder_and_store(ctl, root, isolated)
