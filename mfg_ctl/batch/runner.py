@@ -19,9 +19,10 @@ run twice gives the same outcomes whatever slot a unit lands in.
 from __future__ import annotations
 
 import dataclasses
+import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
@@ -39,6 +40,8 @@ __all__ = ["BatchOutcome", "BatchRunner", "BatchSetup", "UnitDone"]
 
 #: How long the main thread sleeps between looks at the slots (it must stay interruptible).
 _POLL_S = 0.1
+#: Ctrl-C and SIGTERM: held while the slots start, so they land where they stop a batch gently.
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class BatchRunner:
         self._stop = threading.Event()
         self._outcome = BatchOutcome()
         self._live_slots = 0
+        self._working = 0  # slot threads not yet returned (counted by us, not by Thread)
+        self._all_returned = threading.Event()
 
     def stop(self) -> None:
         """Take no new unit; the units in flight finish."""
@@ -111,20 +116,35 @@ class BatchRunner:
                 threading.Thread(target=self._work, args=(slot,), name=f"slot-{place}", daemon=True)
                 for place, slot in enumerate(slots, start=1)
             ]
-            self._live_slots = len(threads)
-            for thread in threads:
-                thread.start()
-            self._wait(threads)
+            self._live_slots = self._working = len(threads)
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                for thread in threads:
+                    thread.start()
+            except BaseException:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                raise
+            self._wait(held)
         with self._lock:
             outcome.not_tested = [sn for sn in self.setup.sns if sn in set(self._queue)]
         return outcome
 
-    def _wait(self, threads: Sequence[threading.Thread]) -> None:
-        """Join the slots, turning an interrupt into a graceful stop (and remembering it)."""
-        while any(thread.is_alive() for thread in threads):
+    def _wait(self, held: set[signal.Signals | int]) -> None:
+        """Wait for every slot thread to return, turning an interrupt into a graceful stop.
+
+        ``held`` is the signal mask to restore: a Ctrl-C that came while the
+        slots started is raised here, where it stops the batch gracefully. The
+        slots count themselves out (see :meth:`_work`): ``Thread.join`` cut
+        short by Ctrl-C can mark a thread that still runs as stopped (CPython
+        3.11), which would close the batch with a unit still in flight.
+        """
+        restore = True
+        while not self._all_returned.is_set():
             try:
-                for thread in threads:
-                    thread.join(_POLL_S)
+                if restore:
+                    restore = False
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                self._all_returned.wait(_POLL_S)
             except BaseException as stop:
                 if not isinstance(stop, KeyboardInterrupt) and type(stop).__name__ != "Terminated":
                     raise
@@ -156,6 +176,16 @@ class BatchRunner:
 
     def _work(self, slot: Connected) -> None:
         """One slot's thread: test units until none is left or the batch stops."""
+        try:
+            self._test_units(slot)
+        finally:
+            with self._lock:
+                self._working -= 1
+                if self._working == 0:
+                    self._all_returned.set()
+
+    def _test_units(self, slot: Connected) -> None:
+        """Test the next unit, until none is left, the batch stops or the slot is lost."""
         while (sn := self._next()) is not None:
             try:
                 ended = self._test(slot, sn)

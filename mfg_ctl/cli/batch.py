@@ -171,7 +171,7 @@ def batch(
                 "dut_profile": dut_profile or "clean",
                 "seed": seed or 0,
             },
-            artifacts_dir=str(root / run_id),
+            artifacts_dir=str((root / run_id).absolute()),  # a resume may run elsewhere
             status="running",
             started_at=datetime.now(UTC),
             host=socket.gethostname(),
