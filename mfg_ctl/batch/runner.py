@@ -31,7 +31,7 @@ from mfg_ctl.batch.units import unit_seed
 from mfg_ctl.connect import Connected, open_devices
 from mfg_ctl.plan import Plan
 from mfg_ctl.run.events import Event, RunFinished, UnitIdentity
-from mfg_ctl.run.sequencer import Sequencer
+from mfg_ctl.run.sequencer import Sequencer, Terminated
 from mfg_ctl.stations import Framing, Station
 from mfg_ctl.store import RunStore
 from simulators.client import Client
@@ -117,14 +117,16 @@ class BatchRunner:
                 for place, slot in enumerate(slots, start=1)
             ]
             self._live_slots = self._working = len(threads)
+            # The slots start with Ctrl-C and SIGTERM held (they inherit the mask, so
+            # only the main thread ever gets them); the main thread takes them again in
+            # _wait, where an interrupt stops the batch gracefully.
             held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
             try:
                 for thread in threads:
                     thread.start()
-            except BaseException:
+                self._wait(held)
+            finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)
-                raise
-            self._wait(held)
         with self._lock:
             outcome.not_tested = [sn for sn in self.setup.sns if sn in set(self._queue)]
         return outcome
@@ -139,15 +141,14 @@ class BatchRunner:
         3.11), which would close the batch with a unit still in flight.
         """
         restore = True
-        while not self._all_returned.is_set():
+        while True:
             try:
-                if restore:
+                if restore:  # inside the try: a signal held meanwhile is raised right here
                     restore = False
                     signal.pthread_sigmask(signal.SIG_SETMASK, held)
-                self._all_returned.wait(_POLL_S)
-            except BaseException as stop:
-                if not isinstance(stop, KeyboardInterrupt) and type(stop).__name__ != "Terminated":
-                    raise
+                if self._all_returned.wait(_POLL_S):
+                    return
+            except (KeyboardInterrupt, Terminated) as stop:
                 self._outcome.interrupted = self._outcome.interrupted or stop
                 self.stop()
 

@@ -265,7 +265,7 @@ class Sequencer:
             duration_s=time.perf_counter() - start,
             finished_at=datetime.now(UTC),
             first_failure=f"{failures[0].number} {failures[0].name}" if failures else None,
-            aborted=aborted or len(results) < planned,
+            aborted=aborted or bool(stopped_by) or len(results) < planned,
             skipped=sum(r.verdict == "skipped" for r in results),
             stopped_by=stopped_by,
         )

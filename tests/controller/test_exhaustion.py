@@ -263,3 +263,23 @@ def test_defaults_give_every_step_the_policy() -> None:
     assert sleeps.waits == [2.0]
     assert (steps[3].verdict, steps[3].passed_on_retry) == ("pass", True)
     assert outcome.finished.status == "passed"
+
+
+LAST_STEP_PLAN = """\
+name: exhaustion_last
+steps:
+  - name: check_dmm
+    device: dmm
+    register: dc_voltage
+    expected: 5000
+    tolerance: 50
+    on_exhausted: {policy}
+"""
+
+
+@pytest.mark.parametrize("policy", ["abort-unit", "abort-batch"])
+def test_an_abort_on_the_last_step_still_ends_the_run_aborted(policy: str) -> None:
+    plan = demo_plan(LAST_STEP_PLAN.format(policy=policy))
+    outcome, _ = run(plan, dict[str, Any](clients(dmm_volts=4000)))
+    finished = outcome.finished
+    assert (finished.status, finished.stopped_by) == ("aborted", policy)

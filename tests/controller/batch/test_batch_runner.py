@@ -91,3 +91,16 @@ def test_run_returns_only_after_the_unit_in_flight_is_recorded(
     assert "SLOW" in recorded_at_return  # run() waited for it
     assert len(recorded_at_return) + len(outcome.not_tested) == len(units)
     assert outcome.not_tested  # the interrupt stopped the batch early
+
+
+def test_run_leaves_ctrl_c_and_sigterm_deliverable_however_fast_the_slots_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slots that end before the main thread waits must not leave the signals held."""
+    monkeypatch.setattr(BatchRunner, "_slots", lambda _runner: contextlib.nullcontext([1, 2]))
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    setup = BatchSetup(load_plan(PLAN), UnitIdentity(batch_id="B1"), (), parallel=2)
+    outcome = BatchRunner(setup, None, None).run()
+    assert outcome.tested == []
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, set()) == before
+    assert signal.SIGINT not in before and signal.SIGTERM not in before
