@@ -23,12 +23,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-SCRIPTS = ("framework_bench", "modbus_bench", "cycle_bench", "regress")
+SCRIPTS = ("framework_bench", "modbus_bench", "cycle_bench", "regress", "batch_scale")
 #: Enough requests that every server's CPU time spans several clock ticks (10 ms each:
 #: the bare floor costs ~5 us a request), so no figure can come out as zero.
 ROUND_TRIPS = "20000"
 #: 11 steps a cycle; the bare baseline runs four times as many cycles.
 CYCLES = "200"
+#: Units of each small batch of the batch scale benchmark (one round of four batches).
+BATCH_UNITS = 20
 
 
 def run_bench(script: str, tmp_path: Path, *args: str, exit_codes: tuple[int, ...] = (0,)) -> Any:
@@ -120,6 +122,27 @@ def test_regress_prints_and_records_each_comparison(tmp_path: Path) -> None:
         assert gate["passed"] is (gate["ratio"] <= gate["limit"])
 
 
+def test_batch_scale_reports_each_batch_and_its_cost_over_the_bare_batch(tmp_path: Path) -> None:
+    data = run_bench(
+        "batch_scale", tmp_path, "--units", str(BATCH_UNITS), "--parallel", "2", "--rounds", "1"
+    )
+    assert (data["units"], data["parallel"], data["rounds"]) == (BATCH_UNITS, 2, 1)
+    assert list(data["batches"]) == ["off", "store", "artifacts", "both"]
+    for figures in data["batches"].values():
+        assert figures["units_per_s"] > 0
+        assert figures["cpu_ms_per_unit"] > 0
+        assert len(figures["each"]) == 1
+    assert set(data["ratios_to_off"]) == {"store", "artifacts", "both"}
+    for versus in data["ratios_to_off"].values():
+        assert versus["wall"] > 0
+        assert versus["cpu"] > 0
+    # The same seeded units end the same way whatever is recorded (every unit was tested).
+    assert sum(data["outcomes"].values()) == BATCH_UNITS
+    table = (tmp_path / "batch_scale.txt").read_text()
+    assert "store + artifacts: CPU x" in table
+    assert all(f"  {name} " in table for name in data["batches"])
+
+
 @pytest.fixture
 def bench_modules(monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
     """The benchmark scripts imported as modules (they import their helpers from bench/)."""
@@ -166,6 +189,8 @@ def test_a_figure_over_its_limit_is_measured_again_and_fails_only_twice(
         ("framework_bench", ["--round-trips", "0"], "'0' is not a whole number above zero"),
         ("framework_bench", ["--cpu", "4096"], "'4096': give one of the CPUs"),
         ("regress", ["--gate", "speed"], "invalid choice: 'speed'"),
+        ("batch_scale", ["--units", "0"], "'0' is not a whole number above zero"),
+        ("batch_scale", ["--parallel", "65"], "'65': give 1 to 64 slots"),
     ],
 )
 def test_bad_arguments_get_one_line_and_exit_2(

@@ -24,6 +24,7 @@ from mfg_ctl.artifacts.files import (
     append_text,
     attempt_rows_csv,
     attempt_rows_jsonl,
+    attempt_rows_texts,
     read_attempt_rows,
     write_atomic,
 )
@@ -120,11 +121,13 @@ class RunArtifacts:
     def add_run(self, events: Sequence[Event]) -> None:
         """Append one ended run's attempt rows to ``events.jsonl`` and ``events.csv``."""
         rows = attempt_rows(events)
+        jsonl, csv_rows = attempt_rows_texts(rows, header=False)
         with self._lock:
             csv_path = self.folder / FILES[1]
-            new_csv = not csv_path.exists() or csv_path.stat().st_size == 0
-            append_text(self.events_path, attempt_rows_jsonl(rows))
-            append_text(csv_path, attempt_rows_csv(rows, header=new_csv))
+            if not csv_path.exists() or csv_path.stat().st_size == 0:
+                csv_rows = attempt_rows_csv([], header=True) + csv_rows
+            append_text(self.events_path, jsonl)
+            append_text(csv_path, csv_rows)
 
     def keep_only(self, run_ids: set[str]) -> int:
         """Drop the rows of runs not in ``run_ids`` (written by a process killed before it could

@@ -13,6 +13,7 @@ import os
 import socket
 import sqlite3
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -40,9 +41,18 @@ from mfg_ctl.store.models import (
     StoredRun,
     StoreError,
     TestRun,
-    plan_hash,
 )
-from mfg_ctl.store.rows import finish_row, identity_columns, step_row, stored, summary
+from mfg_ctl.store.rows import (
+    device_values,
+    finish_row,
+    finish_values,
+    insert_into,
+    run_values,
+    step_row,
+    step_values,
+    stored,
+    summary,
+)
 from mfg_ctl.store.schema import (
     busy_timeout,
     open_engine,
@@ -82,9 +92,13 @@ class RunStore(UnitRecords):
         self._raw_url = url
         self.url = self._engine.url.render_as_string(hide_password=True)
         self._host = socket.gethostname()
+        #: One recording thread at a time: a batch's slots queue here, woken the moment the
+        #: one before is done, rather than in SQLite's busy handler, which sleeps and retries.
+        self._recording = threading.Lock()
         writer = self._engine.execution_options(mfg_write=True)
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
+        self._write_engine = writer  # record_run writes without a session
         try:
             with self._engine.connect() as conn:
                 ready = schema_ready(conn)
@@ -147,29 +161,8 @@ class RunStore(UnitRecords):
 
     def _run_row(self, ev: RunStarted) -> TestRun:
         """The row of a run as it starts."""
-        return TestRun(
-            id=ev.run_id,
-            plan_name=ev.plan_name,
-            plan_path=ev.plan_path,
-            plan_text=ev.plan_text,
-            plan_hash=plan_hash(ev.plan_text),
-            devices_from=ev.where,
-            framing=ev.framing,
-            status="running",
-            started_at=ev.started_at,
-            step_count=ev.step_count,
-            passed=0,
-            failed=0,
-            errors=0,
-            parent_run_id=ev.parent_run_id,
-            selected_steps=list(ev.selected_steps),
-            host=self._host,
-            pid=os.getpid(),
-            devices=[Device(**asdict(device)) for device in ev.devices],
-            plan_version=ev.plan_version,
-            skipped=0,
-            **identity_columns(ev),
-        )
+        devices = [Device(**asdict(device)) for device in ev.devices]
+        return TestRun(**run_values(ev, self._host, os.getpid()), devices=devices)
 
     def _step_finished(self, ev: StepFinished) -> None:
         with self._write(f"record step {ev.number} of run {ev.run_id}") as session:
@@ -187,17 +180,27 @@ class RunStore(UnitRecords):
         """Record a whole finished run (RunStarted ... RunFinished) in one transaction.
 
         What a batch does once per unit: a unit is stored entirely or not at all,
-        so a batch killed mid-unit leaves no half-recorded unit behind.
+        so a batch killed mid-unit leaves no half-recorded unit behind. The rows go
+        in as Core INSERTs, one per table, without a session or the ORM's per-object work.
         """
         started = next((e for e in events if isinstance(e, RunStarted)), None)
         finished = next((e for e in events if isinstance(e, RunFinished)), None)
         if started is None or finished is None:
             raise StoreError("cannot record a run without both its RunStarted and RunFinished")
-        with self._write(f"record run {started.run_id}") as session:
-            run = self._run_row(started)
-            finish_row(run, finished)
-            session.add(run)
-            session.add_all(step_row(e) for e in events if isinstance(e, StepFinished))
+        run = run_values(started, self._host, os.getpid()) | finish_values(finished)
+        devices = device_values(started)
+        steps = [step_values(e) for e in events if isinstance(e, StepFinished)]
+        try:
+            with self._recording, self._write_engine.begin() as connection:
+                connection.execute(insert_into(TestRun), [run])
+                if devices:
+                    connection.execute(insert_into(Device), devices)
+                if steps:
+                    connection.execute(insert_into(StepResult), steps)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot record run {started.run_id} in {self.url}: {_reason(exc)}"
+            ) from exc
 
     def mark_aborted(self, run_id: str) -> bool:
         """Mark a still-running run aborted now (Ctrl-C); False if it is unknown or had ended."""
