@@ -99,10 +99,15 @@ class ControlChart:
 
     @property
     def dispersion_beyond_limits(self) -> list[int]:
-        """0-based indices (of the dispersion points) strictly beyond their limits."""
+        """0-based point indices whose range, deviation or moving range is beyond its limits.
+
+        The moving range ``|x_i - x_(i-1)|`` counts as point i's, so an I-MR chart's indices
+        start at 1 and name the point that completed the range.
+        """
         values, limits = self.dispersion_points, self.dispersion
         beyond = (values > limits.ucl) | (values < limits.lcl)
-        return [int(index) for index in np.flatnonzero(beyond)]
+        offset = 1 if self.kind == "imr" else 0
+        return [int(index) + offset for index in np.flatnonzero(beyond)]
 
     def to_dict(self) -> dict[str, Any]:
         """The chart as the ``spc --json`` schema has it (doc/spc.rst)."""
@@ -154,7 +159,8 @@ def _known(
     used_sigma = fitted_sigma if sigma is None else sigma
     if used_sigma == 0:
         raise SpcError(
-            "constant data: sigma within is 0, so the control limits are undefined"
+            "constant data: sigma within is 0, so the control limits and the capability "
+            "indices are undefined"
         )
     return (fitted_center if center is None else center), used_sigma
 
@@ -176,7 +182,7 @@ def individuals_chart(
 ) -> ControlChart:
     """The I-MR chart: limits ``mean +/- nsigmas * MR-bar/d2(2)``; MR chart ``D3, D4 * MR-bar``.
 
-    MR_i = |x_i - x_(i-1)| (span 2), MR-bar their mean over N-1 ranges; needs 2 points.
+    ``MR_i = |x_i - x_(i-1)|`` (span 2), MR-bar their mean over N-1 ranges; needs 2 points.
     """
     points = as_values(values)
     _need(points.size, 2, "values")

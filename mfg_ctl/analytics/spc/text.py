@@ -1,5 +1,5 @@
 """The plain-text summary ``mfg-ctl spc`` prints: a few lines a quality engineer reads at a
-glance, with numbers to six significant digits (``--json`` has them all)."""
+glance, with numbers to seven significant digits (``--json`` has them all)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _DISPERSION = {"mr_bar": "MR", "r_bar": "R", "s_bar": "S"}
 
 
 def _g(value: float) -> str:
-    return f"{value:.6g}"
+    return f"{value:.7g}"
 
 
 def _limit(values: float | list[float]) -> str:
@@ -51,7 +51,7 @@ def render_text(analysis: SpcAnalysis, column: str) -> str:
         f"{_TITLES[chart.kind]} chart of {column}: {len(chart.points)} {unit}",
         f"  centre {_g(chart.center)}, UCL {_limit(document['ucl'])}, "
         f"LCL {_limit(document['lcl'])}",
-        f"  sigma within {_g(chart.sigma_within)} ({name.replace('_', '-')} "
+        f"  sigma within {_g(chart.sigma_within)} ({_DISPERSION[name]}-bar "
         f"{_g(chart.dispersion_bar)}), sigma overall {_g(chart.sigma_overall)}",
         f"  {_DISPERSION[name]} chart: centre {_limit(document['dispersion']['center'])}, "
         f"UCL {_limit(document['dispersion']['ucl'])}, "
@@ -66,28 +66,33 @@ def render_text(analysis: SpcAnalysis, column: str) -> str:
     if analysis.trend is not None:
         trend = analysis.trend
         lines.append(
-            f"trend: slope {trend.slope:+.6g} per point, 95% CI [{_g(trend.ci_low)}, "
+            f"trend: slope {trend.slope:+.7g} per point, 95% CI [{_g(trend.ci_low)}, "
             f"{_g(trend.ci_high)}]"
         )
     if analysis.capability is not None:
         found = analysis.capability
-        shown = [
-            f"{index.capitalize()} {_g(value)}"
-            for index in INDICES
-            if (value := getattr(found, index)) is not None
-        ]
-        lines.append(f"capability: {', '.join(shown) if shown else 'undefined'}")
+        for label, indices in (("sigma within", INDICES[:5]), ("sigma overall", INDICES[5:])):
+            shown = [
+                f"{index.capitalize()} {_g(value)}"
+                for index in indices
+                if (value := getattr(found, index)) is not None
+            ]
+            lines.append(f"capability ({label}): {', '.join(shown) if shown else 'undefined'}")
         by_reason: dict[str, list[str]] = {}
-        for index, reason in found.undefined.items():
-            by_reason.setdefault(reason, []).append(index.capitalize())
+        for index in INDICES:
+            if index in found.undefined:
+                by_reason.setdefault(found.undefined[index], []).append(index.capitalize())
         lines.extend(
             f"  undefined: {', '.join(names)} ({reason})" for reason, names in by_reason.items()
         )
-        lines.append(_forecast("runs to failure (mean)", analysis.forecast))
-        lines.append(
-            _forecast(
-                f"runs to failure (mean +/- {_g(analysis.k)} sigma)", analysis.forecast_tail
+        if analysis.forecast is not None and analysis.forecast.runs is None:
+            lines.append(_forecast("runs to failure", analysis.forecast))
+        else:
+            lines.append(_forecast("runs to failure (mean)", analysis.forecast))
+            lines.append(
+                _forecast(
+                    f"runs to failure (mean +/- {_g(analysis.k)} sigma)", analysis.forecast_tail
+                )
             )
-        )
     lines.append(f"classification: {analysis.classification}")
     return "\n".join(lines)

@@ -26,6 +26,11 @@ def test_nist_individuals_chart_with_its_rounded_d2_to_every_printed_digit() -> 
     as_nist = individuals_chart(NIST["data"], sigma=chart.dispersion_bar / QCC_D2[2])
     assert as_printed(float(as_nist.location.ucl[0]), published["ucl"]) == published["ucl"]
     assert as_printed(float(as_nist.location.lcl[0]), published["lcl"]) == published["lcl"]
+    derived = NIST["derived"]
+    assert as_nist.location.ucl[0] == pytest.approx(derived["ucl_unrounded"], abs=5e-6)
+    assert as_nist.location.lcl[0] == pytest.approx(derived["lcl_unrounded"], abs=5e-6)
+    with_2_66 = chart.center + 2.66 * chart.dispersion_bar
+    assert round(with_2_66, 4) == derived["ucl_if_2_66_used"]
 
 
 def test_nist_individuals_chart_with_exact_constants() -> None:

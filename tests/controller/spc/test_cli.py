@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mfg_ctl.analytics.spc import analyse
+from mfg_ctl.cli.spc import read_column
 from tests.controller.cli.support import Ctl
 from tests.controller.spc.reference import example
 
@@ -32,12 +33,16 @@ def test_individuals_summary(ctl: Ctl, write_csv: WriteCsv) -> None:
     assert (result.status, result.err) == (0, "")
     assert result.lines[:2] == [
         "I-MR chart of 'flow': 10 points",
-        "  centre 50.81, UCL 55.8024, LCL 45.8176",
+        "  centre 50.81, UCL 55.80241, LCL 45.81759",
     ]
     assert "beyond the limits (0-based): none" in result.lines
     assert "rules (Western Electric): none fired" in result.lines
     assert result.lines[-1] == "classification: trending"
-    assert any(line.startswith("capability: Cp 2.00304, Cpk 1.84079") for line in result.lines)
+    # Cpl = (50.81 - 40)/(3 * 1.877778/1.128379) = 2.165286
+    assert (
+        "capability (sigma within): Cp 2.00304, Cpk 1.840794, Cpu 1.840794, Cpl 2.165286, "
+        "Cpm 1.801025"
+    ) in result.lines
 
 
 def test_individuals_json_is_the_library_analysis(ctl: Ctl, write_csv: WriteCsv) -> None:
@@ -118,7 +123,7 @@ def test_constant_data_says_so(ctl: Ctl, write_csv: WriteCsv) -> None:
     assert (result.status, result.out) == (2, "")
     assert result.err == (
         f"error: {path} column 'x': constant data: sigma within is 0, so the control limits "
-        "are undefined\n"
+        "and the capability indices are undefined\n"
     )
 
 
@@ -183,3 +188,14 @@ def test_unreadable_files_are_one_line(ctl: Ctl, tmp_path: Path) -> None:
         result = ctl("spc", "--csv", path, "--column", "x")
         assert (result.status, result.out) == (2, "")
         assert result.err == f"error: cannot read {path}: {reason}\n"
+
+
+def test_the_doc_data_files_hold_the_reference_data() -> None:
+    """doc/spc.rst charts tests/controller/spc/data/*.csv: they are the published data."""
+    data = Path(__file__).parent / "data"
+    viscosity = example("imr_examples", "qcc_viscosity_xbar_one")["data_phase1"]
+    for name, column, expected in (("flow", "flow", FLOW), ("viscosity", "viscosity", viscosity)):
+        assert read_column(data / f"{name}.csv", column) == (expected, [])
+    values, labels = read_column(data / "pistonrings.csv", "diameter", "sample")
+    assert values == [value for group in RINGS for value in group]
+    assert labels == [str(index // 5 + 1) for index in range(125)]
