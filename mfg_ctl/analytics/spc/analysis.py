@@ -32,7 +32,7 @@ from mfg_ctl.analytics.spc.trend import (
 __all__ = ["SpcAnalysis", "analyse"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SpcAnalysis:
     """A chart and what it says: rule signals, trend, capability, forecasts, classification.
 
@@ -129,7 +129,10 @@ def analyse(
         else None
     )
     forecast = tail = None
-    if specified and trend is not None:
+    if specified and trend is None:
+        reason = f"no forecast: a trend needs at least 3 points, not {chart.points.size}"
+        forecast = tail = Forecast(None, None, None, None, None, reason)
+    elif specified and trend is not None:
         forecast = runs_to_failure(trend, lsl=lsl, usl=usl)
         tail = runs_to_failure(trend, lsl=lsl, usl=usl, sigma=chart.sigma_within, k=k)
     return SpcAnalysis(

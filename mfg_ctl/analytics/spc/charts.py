@@ -46,7 +46,7 @@ def _rounded(values: Floats) -> float | list[float]:
     return [float(value) for value in values]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Limits:
     """A centre line and 3-sigma limits, one value per point (constant for equal subgroups)."""
 
@@ -63,7 +63,7 @@ class Limits:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ControlChart:
     """A location chart with its dispersion chart, as computed from the data.
 

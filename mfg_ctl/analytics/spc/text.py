@@ -59,7 +59,9 @@ def render_text(analysis: SpcAnalysis, column: str) -> str:
         f"{_indices(chart.dispersion_beyond_limits)}",
         f"beyond the limits (0-based): {_indices(chart.beyond_limits)}",
     ]
-    if analysis.rule_set != "none":
+    if analysis.rule_set == "none":
+        lines.append("rules: none asked for (only the limits are checked)")
+    else:
         fired = [f"{key} at {_indices(found)}" for key, found in analysis.signals.items() if found]
         said = "; ".join(fired) if fired else "none fired"
         lines.append(f"rules ({_RULE_BOOKS[analysis.rule_set]}): {said}")

@@ -117,6 +117,23 @@ def test_a_byte_order_mark_and_blank_lines_are_fine(ctl: Ctl, tmp_path: Path) ->
     assert json.loads(result.out)["points"] == 10
 
 
+def test_two_points_chart_but_neither_trend_nor_forecast(ctl: Ctl, write_csv: WriteCsv) -> None:
+    path = write_csv(_column("x", [1.0, 2.0]))
+    result = ctl("spc", "--csv", path, "--column", "x", "--usl", 5)
+    assert result.status == 0
+    assert not any(line.startswith("trend:") for line in result.lines)
+    assert "runs to failure: no forecast: a trend needs at least 3 points, not 2" in result.lines
+    document = json.loads(ctl("spc", "--csv", path, "--column", "x", "--usl", 5, "--json").out)
+    assert (document["trend"], document["forecast"]["runs"]) == (None, None)
+
+
+def test_rules_none_says_so(ctl: Ctl) -> None:
+    data = Path(__file__).parent / "data" / "viscosity.csv"
+    result = ctl("spc", "--csv", data, "--column", "viscosity", "--rules", "none")
+    assert "rules: none asked for (only the limits are checked)" in result.lines
+    assert result.lines[-1] == "classification: out of control"
+
+
 def test_constant_data_says_so(ctl: Ctl, write_csv: WriteCsv) -> None:
     path = write_csv(_column("x", [5.0] * 8))
     result = ctl("spc", "--csv", path, "--column", "x", "--lsl", 4, "--usl", 6, "--json")

@@ -37,6 +37,17 @@ def test_qcc_reports_the_lowest_rule_number_per_point(case: dict[str, Any]) -> N
     assert first_rule_per_point(signals, len(case["data"])) == case["expected_per_point"]
 
 
+def test_a_k_of_m_window_flags_its_last_point_only_when_that_point_is_out() -> None:
+    """0, 2.5, 2.6, 1.0: the window ending at 2.6 has two beyond 2 sigma and is flagged; the
+    one ending at 1.0 has two as well, but 1.0 itself is inside, so it is not. A window
+    needs all m points: 2.5, 2.6 alone flag nothing."""
+    assert run_rules([0, 2.5, 2.6, 1.0], 0, 1, rule_set="we", rules=[2]) == {"we_2": [2]}
+    assert run_rules([2.5, 2.6], 0, 1, rule_set="we", rules=[2]) == {"we_2": []}
+    assert run_rules([0, 1.5, 1.2, 1.1, 1.4, 0.5], 0, 1, rule_set="we", rules=[3]) == {
+        "we_3": [4]
+    }
+
+
 def test_nelson_rule_3_counts_six_points_by_default_and_seven_as_minitab() -> None:
     """Six rising points (five rises) fire rule 3; Minitab's seven need one more."""
     six = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.0]
