@@ -93,3 +93,21 @@ def test_known_limits_from_earlier_data() -> None:
 def test_bad_requests_are_one_line(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(SpcError, match=message):
         analyse(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["1.0", "volts"], r"^every value must be a number: "),
+        ([[1.0, 2.0], [3.0, 4.0]], r"^the values must be a flat sequence of numbers$"),
+        ([1.0, float("inf"), 2.0], r"^value 1 \(0-based\) is inf, not a finite number$"),
+    ],
+)
+def test_values_that_are_not_finite_numbers_are_one_line(values: Any, message: str) -> None:
+    with pytest.raises(SpcError, match=message):
+        individuals_chart(values)
+
+
+def test_known_values_must_be_finite() -> None:
+    with pytest.raises(SpcError, match="a known center must be a finite number, not nan"):
+        individuals_chart([1.0, 2.0], center=float("nan"))

@@ -148,3 +148,8 @@ def test_one_sided_specification() -> None:
 def test_bad_specifications_are_one_line(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(SpcError, match=message):
         capability(1.0, 1.0, 1.0, **kwargs)
+
+
+def test_a_negative_sigma_is_refused() -> None:
+    with pytest.raises(SpcError, match="a sigma cannot be negative"):
+        capability(1.0, -1.0, 1.0, usl=2.0)

@@ -118,3 +118,8 @@ def test_the_band_covers_the_true_crossing_about_95_percent_of_the_time() -> Non
         low, high = forecast.runs_low, forecast.runs_high
         covered += low is not None and high is not None and low <= 21.0 <= high
     assert covered >= 176
+
+
+def test_a_negative_sigma_or_k_is_refused() -> None:
+    with pytest.raises(SpcError, match="sigma and k must be finite and not negative"):
+        runs_to_failure(fit_trend([1.0, 2.0, 3.0]), usl=5.0, sigma=-1.0, k=3.0)
