@@ -18,6 +18,7 @@ import click
 from mfg_ctl.cli.analytics import analytics, history
 from mfg_ctl.cli.batch import batch
 from mfg_ctl.cli.run import replay, run
+from mfg_ctl.cli.spc import spc
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -249,6 +250,7 @@ cli.add_command(tempco)
 cli.add_command(batch)
 cli.add_command(analytics)
 cli.add_command(history)
+cli.add_command(spc)
 
 
 def main(argv: list[str] | None = None) -> int:

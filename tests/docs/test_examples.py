@@ -30,6 +30,7 @@ PAGES = [
     "doc/controller.rst",
     "doc/batch.rst",
     "doc/dvt_bench.rst",
+    "doc/spc.rst",
 ]
 
 
