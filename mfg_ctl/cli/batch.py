@@ -358,7 +358,7 @@ def _close(
         store.set_batch_status(record.batch_id, "stopped" if not_tested else "finished")
     except (ArtifactError, StoreError) as error:
         fail(f"{error}; batch {record.batch_id} can be resumed with --resume", EXIT_STORE)
-    for line in summary_lines(summary, str(folder)):
+    for line in summary_lines(summary, _shown(folder)):
         click.echo(line)
     if outcome.failure is not None:
         fail(f"{outcome.failure}; --resume {record.batch_id} tests the units left", EXIT_STORE)
@@ -381,6 +381,14 @@ def _close(
         )
     failed = summary["units"]["failed"] + len(not_tested)
     raise CommandExit("", EXIT_FAIL if failed else EXIT_PASS)
+
+
+def _shown(folder: Path) -> str:
+    """The run folder as the user reads it: relative to the working folder when inside it."""
+    try:
+        return str(folder.relative_to(Path.cwd()))
+    except ValueError:
+        return str(folder)
 
 
 def _read(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
