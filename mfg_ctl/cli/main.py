@@ -9,16 +9,13 @@ on stderr, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import signal
 from pathlib import Path
 from types import FrameType
 
 import click
 
-from mfg_ctl.cli.analytics import analytics, history
-from mfg_ctl.cli.batch import batch
-from mfg_ctl.cli.run import replay, run
-from mfg_ctl.cli.spc import spc
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -37,7 +34,6 @@ from mfg_ctl.cli.support import (
     quiet_stdout,
     say,
 )
-from mfg_ctl.cli.tempco import tempco
 from mfg_ctl.cli.unit import check_filters, identity_filter_options
 from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.run.sequencer import Terminated
@@ -67,7 +63,37 @@ FAULT_KINDS = ("drift", "stuck", "delay", "crc", "drop")
 OTHER_COMMANDS = ("set", "faults", "clear_faults", "reset", "registers")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Commands living in modules of their own, imported only when used: ``mfg-ctl run``
+#: does not pay for numpy and scipy (``spc``) or the report template (``batch``).
+LAZY_COMMANDS = {
+    "run": "mfg_ctl.cli.run:run",
+    "replay": "mfg_ctl.cli.run:replay",
+    "tempco": "mfg_ctl.cli.tempco:tempco",
+    "batch": "mfg_ctl.cli.batch:batch",
+    "analytics": "mfg_ctl.cli.analytics:analytics",
+    "history": "mfg_ctl.cli.analytics:history",
+    "spc": "mfg_ctl.cli.spc:spc",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports the module of a command in :data:`LAZY_COMMANDS` when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, lazy or not, in alphabetical order as click lists them."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module if it is a lazy one."""
+        if cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, _, name = LAZY_COMMANDS[cmd_name].partition(":")
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="mfg-ctl", message="%(prog)s %(version)s")
 def cli() -> None:
     """Run YAML test plans against instruments and keep a record of every run."""
@@ -244,13 +270,6 @@ def serve(framing: str, host: str, port_offset: int) -> None:
     click.echo("stopped")
 
 
-cli.add_command(run)
-cli.add_command(replay)
-cli.add_command(tempco)
-cli.add_command(batch)
-cli.add_command(analytics)
-cli.add_command(history)
-cli.add_command(spc)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from mfg_ctl.artifacts.files import ArtifactError, check_writable
-from mfg_ctl.artifacts.writer import RunFolder
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_PASS,
@@ -54,6 +53,9 @@ from mfg_ctl.stations import (
 )
 from mfg_ctl.store import RunStore, StoreError
 from simulators.server import ServeError
+
+if TYPE_CHECKING:
+    from mfg_ctl.artifacts.writer import RunFolder
 
 __all__ = ["replay", "run"]
 
@@ -288,6 +290,8 @@ def _file_observers(plan: Plan, outputs: Outputs) -> tuple[RunFolder | None, Jso
             check_writable(outputs.artifacts_root)
         except ArtifactError as error:
             fail(str(error))
+        from mfg_ctl.artifacts.writer import RunFolder  # noqa: PLC0415 - only with --artifacts
+
         folder = RunFolder(outputs.artifacts_root, plan)
     if outputs.log_path is not None:
         try:
