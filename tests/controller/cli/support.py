@@ -20,7 +20,7 @@ from simulators.client import Client
 
 ROOT = Path(__file__).resolve().parents[3]
 BRINGUP = "plans/station_bringup.yaml"
-WAIT = 10.0  # seconds: the bound on every wait for a process or a run
+WAIT = 30.0  # seconds: a hang guard on every wait for a process or a run, never a budget
 
 #: doc/reference_station.rst, "The 11-step bring-up" (the summary's duration varies).
 REPORT = """\
