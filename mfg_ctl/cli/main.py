@@ -205,7 +205,9 @@ def simulate_fault(
     """Send a fault to a running DEVICE.
 
     KIND is drift, stuck, delay, crc, drop, set, faults, clear_faults, reset or
-    registers; for example: mfg-ctl simulate-fault dmm drift dc_voltage 5
+    registers; for example: mfg-ctl simulate-fault dmm drift dc_voltage 5. A drift
+    takes REGISTER STEP [SIGMA [SEED]]: drift dc_voltage 2 3 42 moves it 2 per read,
+    each read with Gaussian noise of sigma 3 seeded by 42.
     """
     if kind in FAULT_KINDS:
         name, arguments = "fault", (kind, *args)

@@ -36,7 +36,13 @@ from typing import Any
 
 from simulators.devicekit.values import Values
 
-__all__ = ["FaultCommands", "ResetCommand"]
+__all__ = ["FAULT_HELP", "FaultCommands", "ResetCommand"]
+
+#: What ``$system_help%`` says of ``$system_fault`` (the grammar of faults.KINDS, shortened).
+FAULT_HELP = (
+    "Inject a fault: drift,<r>,<step>[,<sigma>[,<seed>]] stuck,<r> delay,<ms>[,<k>] "
+    "drop,<k> garbage,<k>."
+)
 
 
 def _reworded(command: Callable[..., Any], doc: str, target: str | None) -> Callable[..., Any]:
@@ -107,7 +113,7 @@ class FaultCommands(ResetCommand):
         return "ok"
 
     def system_fault(self, kind: str, *args: str) -> str:
-        """Inject a fault: drift,<r>,<step> stuck,<r> delay,<ms>[,<k>] drop,<k> garbage,<k>."""
+        """Inject a fault (the help line is :data:`FAULT_HELP`, longer than a source line)."""
         with self.hold():
             self.values.fault(kind, *args)
         return "ok"
@@ -120,3 +126,6 @@ class FaultCommands(ResetCommand):
         """Remove every fault (what drift added goes too; set values stay)."""
         self.values.clear_faults()
         return "ok"
+
+
+FaultCommands.system_fault.__doc__ = FAULT_HELP

@@ -1,6 +1,6 @@
 """The fault catalogue: every fault a device takes, in one table, and its grammar.
 
-Value faults change what a device reads (``drift``, ``stuck``); response faults
+Value faults change what a device reads (``drift``, optionally noisy, ``stuck``); response faults
 change how it answers (``delay``, ``crc``/``garbage``, ``drop``). :func:`parse`
 turns the arguments of ``$system_fault:<kind>,<args>%`` into a typed fault;
 :class:`ResponseFaults` holds the active response faults and counts requests.
@@ -9,7 +9,9 @@ No I/O here: :mod:`simulators.devicekit.values` applies value faults and
 
 >>> from simulators.devicekit.faults import ResponseFaults, parse
 >>> parse("drift", ["dc_voltage", "5"], resolve=str)
-Drift(name='dc_voltage', step=5)
+Drift(name='dc_voltage', step=5, sigma=0, seed=0)
+>>> parse("drift", ["dc_voltage", "2", "3", "42"], resolve=str)
+Drift(name='dc_voltage', step=2, sigma=3, seed=42)
 >>> responses = ResponseFaults()
 >>> responses.add(parse("delay", ["200", "2"], resolve=str))
 >>> [responses.next_response().delay_s for _ in range(4)]
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 __all__ = [
     "KINDS",
     "MAX_DELAY_MS",
+    "MAX_SEED",
     "NO_FAULT",
     "Corrupt",
     "Delay",
@@ -48,6 +51,8 @@ __all__ = [
 MAX_DELAY_MS = 60_000
 #: Largest ``every_k``.
 MAX_EVERY = 1_000_000
+#: Largest seed of a noisy drift (any 64-bit unsigned integer).
+MAX_SEED = 2**64 - 1
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class FaultKind:
 #: Every fault kind, in the order errors list them. ``garbage`` is ``crc`` under the
 #: name line protocols give it (they have no CRC); only they accept it.
 KINDS: dict[str, FaultKind] = {
-    "drift": FaultKind((2,), "<{target}>,<step>", names_target=True),
+    "drift": FaultKind((2, 3, 4), "<{target}>,<step>[,<sigma>[,<seed>]]", names_target=True),
     "stuck": FaultKind((1,), "<{target}>", names_target=True),
     "delay": FaultKind((1, 2), "<ms>[,<every_k>]"),
     "crc": FaultKind((1,), "<every_k>"),
@@ -73,10 +78,17 @@ KINDS: dict[str, FaultKind] = {
 
 @dataclass(frozen=True)
 class Drift:
-    """The value moves by ``step`` on every read."""
+    """The value moves by ``step`` on every read; each read adds Gaussian noise of ``sigma``.
+
+    The noise comes from a sequence seeded by ``seed`` (and the value's name, so
+    two values drifting with one seed are not noisy in step): the same commands
+    give the same readings. The drift itself accumulates without the noise.
+    """
 
     name: str
     step: float
+    sigma: float = 0
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,15 @@ def _every(text: str) -> int:
     return _int("every_k", text, 1, MAX_EVERY)
 
 
+def _drift(args: Sequence[str]) -> Drift:
+    """``<name>,<step>[,<sigma>[,<seed>]]``: sigma a finite number >= 0, seed an integer."""
+    sigma = _number("sigma", args[2]) if len(args) > 2 else 0
+    if sigma < 0:
+        raise ValueError(f"sigma must be >= 0, got {args[2]!r}")
+    seed = _int("seed", args[3], 0, MAX_SEED) if len(args) > 3 else 0
+    return Drift(args[0], _number("step", args[1]), sigma, seed)
+
+
 def parse(
     kind: str,
     args: Sequence[str],
@@ -158,7 +179,7 @@ def parse(
     if len(args) not in row.arities:
         raise ValueError(f"usage: $system_fault:{kind},{row.usage.format(target=target)}%")
     if kind == "drift":
-        return Drift(args[0], _number("step", args[1]))
+        return _drift(args)
     if kind == "stuck":
         return Stuck(args[0])
     if kind == "delay":

@@ -5,7 +5,8 @@ live value. On top of it, per value:
 
 * ``set``: an override, reported instead of the live value until set again
   (``live`` gives it back to the model), written or reset;
-* ``drift``: an offset that grows by ``step`` on every read that reports it;
+* ``drift``: an offset that grows by ``step`` on every read that reports it, and
+  optionally seeded Gaussian noise on each such read (not accumulated);
 * ``stuck``: the value at the moment it stuck, whatever happens next;
 * ``noise``: seeded Gaussian noise on every read (standard deviation per value).
 
@@ -101,23 +102,29 @@ class Values:
         self.responses = ResponseFaults()
         self._overrides: dict[str, float] = {}
         self._offsets: dict[str, float] = {}  # what drift added
-        self._drift: dict[str, float] = {}
+        self._drift: dict[str, Drift] = {}
+        self._drift_noise: dict[str, random.Random] = {}  # one sequence per noisy drift
         self._frozen: dict[str, float] = {}  # the stuck values
         self._rng = random.Random(seed)
 
     # -- reads -----------------------------------------------------------------
 
     def report(self, name: str) -> float:
-        """What a read reports: a drifting value moves by its step first, noise is drawn last."""
+        """What a read reports: a drifting value moves by its step first, noise is drawn last.
+
+        A noisy drift's noise is added to this read only: the drift accumulates without it.
+        """
         if name in self._frozen:
             value = self._frozen[name]
         else:
-            step = self._drift.get(name)
-            if step is not None:
-                self._offsets[name] = self._offsets.get(name, 0.0) + step
+            drift = self._drift.get(name)
+            if drift is not None:
+                self._offsets[name] = self._offsets.get(name, 0.0) + drift.step
             override = self._overrides.get(name)  # _live(), inlined: every read comes here
             value = self.sources[name]() if override is None else override
             value += self._offsets.get(name, 0.0)
+            if drift is not None and drift.sigma:
+                value += self._drift_noise[name].gauss(0.0, drift.sigma)
         sigma = self._noise.get(name)
         if sigma:
             value += self._rng.gauss(0.0, sigma)
@@ -184,7 +191,9 @@ class Values:
             garbage=self.corruption == "garbage",
         )
         if isinstance(fault, Drift):
-            self._drift[fault.name] = fault.step
+            self._drift[fault.name] = fault
+            # The name is in the seed: values drifting with one seed are not noisy in step.
+            self._drift_noise[fault.name] = random.Random(f"drift {fault.name} {fault.seed}")
         elif isinstance(fault, Stuck):
             self._frozen[fault.name] = self._live(fault.name)
         else:
@@ -192,7 +201,7 @@ class Values:
 
     def describe_faults(self) -> str:
         """One line per active fault, or ``none``."""
-        lines = [f"drift {name} {step:+g} per read" for name, step in sorted(self._drift.items())]
+        lines = [_describe_drift(self._drift[name]) for name in sorted(self._drift)]
         lines += [f"stuck {name}" for name in sorted(self._frozen)]
         corruption = "garbage" if self.corruption == "garbage" else "crc corrupt"
         lines += self.responses.describe(corruption)
@@ -201,6 +210,7 @@ class Values:
     def clear_faults(self) -> None:
         """Remove every fault (and what drift added, unless drift moves the value itself)."""
         self._drift.clear()
+        self._drift_noise.clear()
         self._frozen.clear()
         self.responses.clear()
         if not self.drift_moves_value:
@@ -224,3 +234,11 @@ class Values:
                 source += ", drifting"
             lines.append(f"{name} = {self.value(name):.9g} ({source})")
         return "\n".join(lines)
+
+
+def _describe_drift(drift: Drift) -> str:
+    """``drift <name> <step> per read``, and the noise with its seed if any."""
+    line = f"drift {drift.name} {drift.step:+g} per read"
+    if drift.sigma:
+        line += f", noise sigma {drift.sigma:g} seed {drift.seed}"
+    return line

@@ -26,8 +26,8 @@ MODBUS_HELP = [
 ]
 SCPI_HELP = [
     "$system_clear_faults%  Remove every fault (what drift added goes too; set values stay).",
-    "$system_fault:<kind>,<args>...%  Inject a fault: drift,<r>,<step> stuck,<r> "
-    "delay,<ms>[,<k>] drop,<k> garbage,<k>.",
+    "$system_fault:<kind>,<args>...%  Inject a fault: drift,<r>,<step>[,<sigma>[,<seed>]] "
+    "stuck,<r> delay,<ms>[,<k>] drop,<k> garbage,<k>.",
     "$system_faults%  List the active faults, one per line, or none.",
     "$system_reset%  Power-cycle: defaults, faults and set values cleared, error queue empty.",
     "$system_set:<reading>,<value>%  Report <value> for a reading until set again, reset, "

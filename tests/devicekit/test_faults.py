@@ -39,7 +39,10 @@ def test_the_grammar_gives_typed_faults(args: tuple[str, ...], fault: object) ->
             ("garbage", "1"),
             "unknown fault 'garbage'; choose one of: drift, stuck, delay, crc, drop$",
         ),
-        (("drift", "voltage"), r"usage: \$system_fault:drift,<register>,<step>%"),
+        (
+            ("drift", "voltage"),
+            r"usage: \$system_fault:drift,<register>,<step>\[,<sigma>\[,<seed>\]\]%$",
+        ),
         (("drift", "power", "1"), "unknown register 'power'; known: current, voltage"),
         (("drift", "voltage", "x"), "step must be a number, got 'x'"),
         (("drift", "voltage", "nan"), "step must be finite"),

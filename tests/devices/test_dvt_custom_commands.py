@@ -166,7 +166,10 @@ def test_faults_combine_on_one_answer(rig: Rig) -> None:
     ("args", "message"),
     [
         (("melt",), "error: fault: unknown fault 'melt'; choose one of: drift, stuck, delay,"),
-        (("drift", "voltage"), "error: fault: usage: $system_fault:drift,<reading>,<step>%"),
+        (
+            ("drift", "voltage"),
+            "error: fault: usage: $system_fault:drift,<reading>,<step>[,<sigma>[,<seed>]]%",
+        ),
         (("drift", "power", "1"), "error: fault: unknown reading 'power'; known: current,"),
         (("drift", "voltage", "x"), "error: fault: step must be a number, got 'x'"),
         (("stuck",), "error: fault: usage: $system_fault:stuck,<reading>%"),
