@@ -17,8 +17,8 @@ KIT = ("clear_faults", "fault", "faults", "reset", "set")
 
 MODBUS_HELP = [
     "$system_clear_faults%  Remove every fault.",
-    "$system_fault:<kind>,<args>...%  Inject a fault: drift,<reg>,<step> stuck,<reg> "
-    "delay,<ms>[,<k>] crc,<k> drop,<k>.",
+    "$system_fault:<kind>,<args>...%  Inject a fault: drift,<reg>,<step>[,<sd>[,<seed>]] "
+    "stuck,<reg> delay,<ms>[,<k>] crc,<k> drop,<k>.",
     "$system_faults%  List the active faults, one per line, or none.",
     "$system_reset%  Back to the profile's defaults, faults cleared.",
     "$system_set:<register>,<value>%  Overwrite a register's value "

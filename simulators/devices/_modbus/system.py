@@ -37,7 +37,10 @@ logger = logging.getLogger(__name__)
 #: The help lines of the device kit's fault commands, in a register device's words.
 DOCS = {
     "set": "Overwrite a register's value (it stays until written, set again or reset).",
-    "fault": "Inject a fault: drift,<reg>,<step> stuck,<reg> delay,<ms>[,<k>] crc,<k> drop,<k>.",
+    "fault": (
+        "Inject a fault: drift,<reg>,<step>[,<sd>[,<seed>]] stuck,<reg> delay,<ms>[,<k>] "
+        "crc,<k> drop,<k>."
+    ),
     "clear_faults": "Remove every fault.",
     "reset": "Back to the profile's defaults, faults cleared.",
 }
