@@ -38,6 +38,7 @@ from mfg_ctl.cli.support import (
     say,
 )
 from mfg_ctl.cli.tempco import tempco
+from mfg_ctl.cli.trends import trends
 from mfg_ctl.cli.unit import check_filters, identity_filter_options
 from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.run.sequencer import Terminated
@@ -251,6 +252,7 @@ cli.add_command(batch)
 cli.add_command(analytics)
 cli.add_command(history)
 cli.add_command(spc)
+cli.add_command(trends)
 
 
 def main(argv: list[str] | None = None) -> int:
