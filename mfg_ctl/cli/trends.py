@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from mfg_ctl.analytics.spc import Forecast, SpcError
-from mfg_ctl.analytics.trends import HEADERS, TAIL_K, StepTrend, analyse_steps, cells, number
+from mfg_ctl.analytics.trends import HEADERS, TAIL_K, StepTrend, analyse_steps, cells
 from mfg_ctl.cli.analytics import parse_moment
 from mfg_ctl.cli.support import EXIT_STORE, db_option, fail, opened_store
 from mfg_ctl.report.charts import ExportError, write_export
@@ -107,7 +107,7 @@ def render_table(found: Sequence[StepTrend], rule_set: str) -> str:
     """The table: one row per step, grouped by plan, columns aligned."""
     results = sum(len(trend.series.values) for trend in found)
     lines = [
-        f"{results} measured results of {len(found)} steps "
+        f"{results} measured results of {len(found)} step{'' if len(found) == 1 else 's'} "
         f"(rules: {_RULE_BOOKS[rule_set]}; slope per run; Cpk against each step's threshold)"
     ]
     rows = [HEADERS, *(cells(trend) for trend in found)]
@@ -125,13 +125,20 @@ def render_table(found: Sequence[StepTrend], rule_set: str) -> str:
     return "\n".join(lines)
 
 
+def _g(value: float | list[float] | None) -> str:
+    """A figure of the details to 7 significant digits (``-`` for none)."""
+    if value is None or isinstance(value, list):
+        return "-" if not value else f"{min(value):.7g}..{max(value):.7g}"
+    return f"{value:.7g}"
+
+
 def _forecast_line(label: str, forecast: Forecast | None) -> str:
     if forecast is None:
         return f"  {label}: no limit to forecast against"
     if forecast.runs is None or forecast.runs_low is None or forecast.runs_high is None:
         return f"  {label}: {forecast.reason}"
     return (
-        f"  {label}: {forecast.side} limit {number(forecast.limit)} in {forecast.runs:.1f} runs "
+        f"  {label}: {forecast.side} limit {_g(forecast.limit)} in {forecast.runs:.1f} runs "
         f"(95% band {forecast.runs_low:.1f} to {forecast.runs_high:.1f})"
     )
 
@@ -151,18 +158,18 @@ def render_details(trend: StepTrend) -> str:
     chart, fit = analysis.chart, analysis.trend
     limits = chart.location.to_dict()
     lines.append(
-        f"  I-MR chart: centre {number(chart.center)}, UCL {number(limits['ucl'])}, "
-        f"LCL {number(limits['lcl'])}; sigma within {number(chart.sigma_within)} "
-        f"(MR-bar {number(chart.dispersion_bar)}), sigma overall {number(chart.sigma_overall)}"
+        f"  I-MR chart: centre {_g(chart.center)}, UCL {_g(limits['ucl'])}, "
+        f"LCL {_g(limits['lcl'])}; sigma within {_g(chart.sigma_within)} "
+        f"(MR-bar {_g(chart.dispersion_bar)}), sigma overall {_g(chart.sigma_overall)}"
     )
-    threshold = f"[{number(series.low)}, {number(series.high)}]"
+    threshold = f"[{_g(series.low)}, {_g(series.high)}]"
     if analysis.capability is None or trend.cpk is None:
         lines.append(f"  threshold {threshold}: Cpk {trend.capability_note}")
     else:
         found = analysis.capability
         lines.append(
-            f"  threshold {threshold}: Cpk {number(found.cpk)} (Cpu {number(found.cpu)}, "
-            f"Cpl {number(found.cpl)}), Ppk {number(found.ppk)}"
+            f"  threshold {threshold}: Cpk {_g(found.cpk)} (Cpu {_g(found.cpu)}, "
+            f"Cpl {_g(found.cpl)}), Ppk {_g(found.ppk)}"
         )
     if fit is not None:
         lines.append(
@@ -174,11 +181,11 @@ def render_details(trend: StepTrend) -> str:
         + ("none" if not flagged else f"{len(flagged)}")
     )
     lines.extend(
-        f"    {point['index']}: {number(point['value'])} in run {point['run_id']}, rule "
-        + ", ".join(map(str, point["rules"]))
+        f"    {point['index']}: {_g(point['value'])} in run {point['run_id']}, "
+        f"rule{'s' if len(point['rules']) > 1 else ''} {', '.join(map(str, point['rules']))}"
         for point in flagged
     )
-    against = "" if trend.limit is None else f" against --limit {number(trend.limit)}"
+    against = "" if trend.limit is None else f" against --limit {_g(trend.limit)}"
     lines.append(_forecast_line(f"runs to failure (mean){against}", trend.forecast))
     lines.append(
         _forecast_line(f"runs to failure (mean +/- {TAIL_K:g} sigma){against}", trend.forecast_tail)
@@ -205,7 +212,7 @@ def _document(found: Sequence[StepTrend], wanted: SeriesFilter, rule_set: str) -
     }
 
 
-@click.command(short_help="Control-chart trends of every measured step over the run history.")
+@click.command(short_help="SPC trends of every measured step over the run history.")
 @click.option("--plan", metavar="P", help="only runs of plan P")
 @click.option("--step", metavar="S", help="only step S, with its chart details")
 @click.option("--register", metavar="R", help="only steps on register (target) R")
@@ -246,7 +253,7 @@ def trends(
     classification is out of control (a point beyond the 3-sigma limits), trending
     (another run rule fires, or the slope's 95% interval excludes 0) or in control.
     Runs to failure extrapolates the drift to the step's threshold (or --limit) with
-    a 95% band. doc/trends.rst explains every column and the exports.
+    a 95% band. doc/spc.rst ("Trends over the run history") explains it all.
     """
     if filters["step"] is not None and filters["register"] is not None:
         fail("give --step or --register, not both")
@@ -269,4 +276,5 @@ def trends(
             images = write_export(export_path, found, title, _RULE_BOOKS[rule_set])
         except ExportError as error:
             fail(str(error))
-        click.echo(f"trends written to {export_path} ({images} charts)", err=True)
+        drawn = f"{images} chart" + ("" if images == 1 else "s")
+        click.echo(f"trends written to {export_path} ({drawn})", err=True)
