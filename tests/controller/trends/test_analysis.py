@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mfg_ctl.analytics.spc import SpcError
-from mfg_ctl.analytics.trends import MIN_POINTS, StepTrend, analyse_steps, cells
+from mfg_ctl.analytics.trends import MIN_POINTS, StepTrend, analyse_steps, cells, number
 from mfg_ctl.store.series import MeasuredColumns
 from tests.controller.trends.support import drifting, flat
 
@@ -154,3 +154,25 @@ def test_steps_are_grouped_by_plan_and_step_in_step_order() -> None:
 def test_a_limit_that_is_not_finite_is_refused() -> None:
     with pytest.raises(SpcError, match="finite"):
         analyse_steps(_columns({"s": flat(5)}), limit=float("inf"))
+
+
+def test_a_step_without_a_threshold_has_no_cpk_and_no_forecast() -> None:
+    found = _one(drifting(RUNS, SLOPE, seed=SEED), low=None, high=None)
+    assert found.cpk is None
+    assert found.capability_note == "undefined: the step records no threshold"
+    assert (found.forecast, found.forecast_tail) == (None, None)
+    assert cells(found)[-1] == "no limit"
+    assert found.classification == "trending"  # the drift is still seen
+
+
+def test_nothing_measured_gives_no_rows_and_too_few_flags_nothing() -> None:
+    assert analyse_steps(_columns({})) == []
+    (few,) = analyse_steps(_columns({"s": [1.0, 2.0]}))
+    assert few.first_rules() == [None, None]
+    assert few.flagged() == []
+    assert cells(few)[2:5] == ("-", "-", "-")
+
+
+@pytest.mark.parametrize("value", [None, float("inf"), float("nan")])
+def test_a_missing_or_infinite_figure_is_shown_as_a_dash(value: float | None) -> None:
+    assert number(value) == "-"

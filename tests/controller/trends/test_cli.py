@@ -154,3 +154,23 @@ def test_an_empty_store_says_to_record_runs_first(ctl: Ctl) -> None:
     assert result.status == 2
     assert result.err.startswith("error: no measured results in the run store ")
     assert result.err.rstrip().endswith("record runs first")
+
+
+def test_step_details_of_constant_readings_and_of_a_step_without_threshold(
+    ctl: Ctl, db: Path
+) -> None:
+    record_runs(
+        db,
+        [
+            Step("steady", [1200.0] * 5, low=1175.0, high=1225.0),
+            Step("unbounded", drifting(5, 1.0), low=None, high=None),
+        ],
+    )
+    steady = ctl("trends", "--step", "steady").lines
+    assert steady[-2:] == [
+        "  constant readings (1200): sigma is 0, no control limits",
+        "  capability: undefined: sigma is 0 (constant readings), the index would be infinite",
+    ]
+    unbounded = ctl("trends", "--step", "unbounded").out
+    assert "  threshold [-, -]: Cpk undefined: the step records no threshold\n" in unbounded
+    assert "  runs to failure (mean): no limit to forecast against\n" in unbounded
