@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -82,9 +84,6 @@ def test_an_export_that_cannot_be_written_is_one_line(
 
 
 def test_matplotlib_is_not_imported_to_start_the_command_line() -> None:
-    import subprocess
-    import sys
-
     probe = "import sys, mfg_ctl.cli.main; print('matplotlib' in sys.modules)"
     found = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
