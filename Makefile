@@ -67,6 +67,7 @@ bench: $(STAMP_DEV)
 	$(PY) bench/modbus_bench.py
 	$(PY) bench/cycle_bench.py
 	$(PY) bench/batch_scale.py
+	$(PY) bench/trends_speed.py
 
 ## bench-regress: fail when a server's CPU per request, over the bare socketserver's in this run, passes its limit
 bench-regress: $(STAMP_DEV)

@@ -23,7 +23,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
-SCRIPTS = ("framework_bench", "modbus_bench", "cycle_bench", "regress", "batch_scale")
+SCRIPTS = (
+    "framework_bench", "modbus_bench", "cycle_bench", "regress", "batch_scale", "trends_speed",
+)
 #: Enough requests that every server's CPU time spans several clock ticks (10 ms each:
 #: the bare floor costs ~5 us a request), so no figure can come out as zero.
 ROUND_TRIPS = "20000"
@@ -143,6 +145,25 @@ def test_batch_scale_reports_each_batch_and_its_cost_over_the_bare_batch(tmp_pat
     assert all(f"  {name} " in table for name in data["batches"])
 
 
+def test_trends_speed_times_the_library_and_the_command_over_a_filled_store(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "trends_speed.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "trends_speed.py"), "--runs", "30", "--steps", "3",
+         "--repeat", "1", "--json-out", str(out)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = json.loads(out.read_text())
+    assert (data["runs"], data["steps"], data["results"]) == (30, 3, 90)
+    assert data["library_s"] > 0
+    assert data["cli_s"] > 0
+    assert data["cli_start_s"] > 0
+    assert set(data["classifications"]) == {"step_00", "step_01", "step_02"}
+    assert "mfg-ctl trends in a subprocess:" in result.stdout
+
+
 @pytest.fixture
 def bench_modules(monkeypatch: pytest.MonkeyPatch) -> dict[str, ModuleType]:
     """The benchmark scripts imported as modules (they import their helpers from bench/)."""
@@ -191,6 +212,7 @@ def test_a_figure_over_its_limit_is_measured_again_and_fails_only_twice(
         ("regress", ["--gate", "speed"], "invalid choice: 'speed'"),
         ("batch_scale", ["--units", "0"], "'0' is not a whole number above zero"),
         ("batch_scale", ["--parallel", "65"], "'65': give 1 to 64 slots"),
+        ("trends_speed", ["--runs", "0"], "'0' is not a whole number above zero"),
     ],
 )
 def test_bad_arguments_get_one_line_and_exit_2(

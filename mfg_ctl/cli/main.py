@@ -73,6 +73,7 @@ LAZY_COMMANDS = {
     "analytics": "mfg_ctl.cli.analytics:analytics",
     "history": "mfg_ctl.cli.analytics:history",
     "spc": "mfg_ctl.cli.spc:spc",
+    "trends": "mfg_ctl.cli.trends:trends",
 }
 
 

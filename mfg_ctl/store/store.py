@@ -60,6 +60,7 @@ from mfg_ctl.store.schema import (
     schema_ready,
     set_wal,
 )
+from mfg_ctl.store.series import SeriesRecords
 from mfg_ctl.store.units import UnitRecords
 
 __all__ = ["RunStore", "default_url", "pid_alive"]
@@ -74,7 +75,7 @@ _IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 _LIVE_RUNS: set[str] = set()
 
 
-class RunStore(UnitRecords):
+class RunStore(UnitRecords, SeriesRecords):
     """Records runs from events and answers the CLI's questions about them.
 
     Use it as an observer (``store(event)`` or ``store.store(event)``). Query

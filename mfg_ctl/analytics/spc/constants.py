@@ -26,7 +26,7 @@ import math
 from dataclasses import asdict, dataclass
 from functools import cache
 
-from scipy import integrate, special  # type: ignore[import-untyped]  # scipy ships no types
+from scipy import special  # type: ignore[import-untyped]  # scipy ships no types
 
 from mfg_ctl.analytics.spc.errors import SpcError
 
@@ -85,6 +85,8 @@ def d2(n: int) -> float:
     def tail_sum(x: float) -> float:
         return float(1.0 - special.ndtr(x) ** n - special.ndtr(-x) ** n)
 
+    from scipy import integrate  # noqa: PLC0415 - only computing a constant needs it
+
     value, _ = integrate.quad(
         tail_sum, -math.inf, math.inf, epsabs=_TOLERANCE, epsrel=_TOLERANCE
     )
@@ -99,6 +101,8 @@ def d3(n: int) -> float:
     def joint_tail(y: float, x: float) -> float:  # P(min < y and max > x), y < x
         low, high = special.ndtr(y), special.ndtr(x)
         return float(1.0 - high**n - (1.0 - low) ** n + (high - low) ** n)
+
+    from scipy import integrate  # noqa: PLC0415 - only computing a constant needs it
 
     half_square, _ = integrate.dblquad(
         joint_tail,

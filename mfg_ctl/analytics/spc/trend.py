@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats  # type: ignore[import-untyped]  # scipy ships no types
+from scipy import special  # type: ignore[import-untyped]  # scipy ships no types
 
 from mfg_ctl.analytics.spc.charts import as_values
 from mfg_ctl.analytics.spc.errors import SpcError
@@ -91,7 +91,8 @@ def fit_trend(values: Sequence[float] | NDArray[np.float64]) -> Trend:
     residuals = points - (intercept + slope * runs)
     freedom = points.size - 2
     stderr = math.sqrt(float(residuals @ residuals) / freedom / sxx)
-    half_width = float(stats.t.ppf(0.5 + CONFIDENCE / 2, freedom)) * stderr
+    quantile = float(special.stdtrit(freedom, 0.5 + CONFIDENCE / 2))  # Student t
+    half_width = quantile * stderr
     return Trend(
         points=int(points.size),
         intercept=intercept,

@@ -1,0 +1,178 @@
+"""Control-chart images and the ``mfg-ctl trends --export`` documents (Markdown and HTML).
+
+One chart per analysed step, drawn by matplotlib on the Agg backend: the readings in run
+order, the centre line, the 3-sigma control limits, the step's specification limits and
+the points a run rule flags (ringed, with the rule numbers). matplotlib is imported
+inside :func:`chart_svg` only, so starting ``mfg-ctl`` never pays for it.
+
+The HTML document is self-contained: every text escaped, the style inline, each chart an
+inline ``<svg>`` (no external file, script, font or link). The Markdown document links
+SVG files written beside it (``NAME-01.svg``, ...).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import quote
+
+from mfg_ctl.analytics.trends import HEADERS, StepTrend, cells
+
+__all__ = ["ExportError", "chart_svg", "render_html", "render_markdown", "write_export"]
+
+#: What comes before the ``<svg`` element in matplotlib's output (XML declaration, DOCTYPE
+#: pointing at the W3C's DTD): dropped, so an inline chart refers to nothing outside.
+_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
+#: Markdown's special characters, backslash-escaped in table cells and headings.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|<>&])")
+
+
+class ExportError(Exception):
+    """An export could not be written; the message is one line for the user."""
+
+
+def chart_svg(trend: StepTrend, salt: str = "") -> str:
+    """The control chart of an analysed step as an ``<svg>`` element (no XML prologue).
+
+    ``salt`` makes the element ids differ between charts of one HTML page.
+    """
+    analysis = trend.analysis
+    if analysis is None:
+        raise ValueError(f"step {trend.series.step} has no chart: {trend.note}")
+    import matplotlib  # noqa: PLC0415 - imported when a chart is drawn, not at start-up
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # noqa: PLC0415 - likewise
+
+    series, chart = trend.series, analysis.chart
+    runs = list(range(len(series.values)))
+    settings = {
+        "svg.hashsalt": salt or series.step,
+        "svg.fonttype": "none",  # text stays text: smaller, and searchable
+        "text.parse_math": False,  # a "$" in a step name is not TeX
+    }
+    with matplotlib.rc_context(settings):
+        figure, axes = pyplot.subplots(figsize=(8, 3.2))
+        try:
+            axes.plot(
+                runs, series.values, marker="o", markersize=3, linewidth=0.8, label="reading"
+            )
+            axes.plot(runs, chart.location.center, color="green", linewidth=1, label="centre")
+            axes.plot(runs, chart.location.ucl, color="orange", linestyle="--", label="UCL/LCL")
+            axes.plot(runs, chart.location.lcl, color="orange", linestyle="--")
+            for limit, name in ((series.low, "spec low"), (series.high, "spec high")):
+                if limit is not None:
+                    axes.axhline(limit, color="red", linewidth=1, label=name)
+            flagged = trend.flagged()
+            if flagged:
+                axes.scatter(
+                    [point["index"] for point in flagged],
+                    [point["value"] for point in flagged],
+                    s=70, facecolors="none", edgecolors="red", linewidths=1.2, label="flagged",
+                    zorder=3,
+                )
+                for point in flagged:
+                    axes.annotate(
+                        ",".join(map(str, point["rules"])), (point["index"], point["value"]),
+                        textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7,
+                        color="red",
+                    )
+            axes.set_title(f"{series.step} ({series.plan}): {analysis.classification}", fontsize=9)
+            axes.set_xlabel("run (oldest first)", fontsize=8)
+            axes.tick_params(labelsize=7)
+            axes.legend(fontsize=6, loc="best")
+            figure.tight_layout()
+            output = io.StringIO()
+            figure.savefig(
+                output, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type"))
+            )
+        finally:
+            pyplot.close(figure)
+    return _PROLOGUE.sub("", output.getvalue(), count=1)
+
+
+def _markdown_text(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+
+
+def render_markdown(
+    found: Sequence[StepTrend], title: str, rules: str, images: Sequence[str | None]
+) -> str:
+    """The Markdown document: the table, then per step its chart (``images``: file names)."""
+    lines = [f"# {_markdown_text(title)}", "", f"Run rules: {_markdown_text(rules)}.", ""]
+    lines.append("| plan | " + " | ".join(HEADERS) + " |")
+    lines.append("|" + "---|" * (len(HEADERS) + 1))
+    for trend in found:
+        row = [trend.series.plan, *cells(trend)]
+        lines.append("| " + " | ".join(_markdown_text(cell) for cell in row) + " |")
+    for trend, image in zip(found, images, strict=True):
+        heading = f"{_markdown_text(trend.series.step)} ({_markdown_text(trend.series.plan)})"
+        lines += ["", f"## {heading}", ""]
+        if image is None:
+            lines.append(_markdown_text(trend.note or "no chart"))
+        else:
+            alt = _markdown_text(f"control chart of {trend.series.step}")
+            lines.append(f"![{alt}]({image})")
+    return "\n".join(lines) + "\n"
+
+
+_STYLE = (
+    "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #bbb;padding:2px 6px;text-align:left}svg{max-width:100%;height:auto}"
+)
+
+
+def render_html(
+    found: Sequence[StepTrend], title: str, rules: str, charts: Sequence[str | None]
+) -> str:
+    """The self-contained HTML document: the table, then per step its inline SVG chart."""
+    escape = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p>Run rules: {escape(rules)}.</p>",
+        "<table><tr><th>plan</th>" + "".join(f"<th>{escape(h)}</th>" for h in HEADERS) + "</tr>",
+    ]
+    for trend in found:
+        row = [trend.series.plan, *cells(trend)]
+        parts.append("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>")
+    parts.append("</table>")
+    for trend, svg in zip(found, charts, strict=True):
+        parts.append(f"<h2>{escape(trend.series.step)} ({escape(trend.series.plan)})</h2>")
+        parts.append(svg if svg is not None else f"<p>{escape(trend.note or 'no chart')}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ExportError(f"cannot write {path}: {reason}") from None
+
+
+def write_export(path: Path, found: Sequence[StepTrend], title: str, rules: str) -> int:
+    """Write ``path`` (.md with SVG files beside it, or .html); return the charts drawn."""
+    charts = [
+        None if trend.analysis is None else chart_svg(trend, f"{trend.series.plan}/{index}")
+        for index, trend in enumerate(found, start=1)
+    ]
+    if path.suffix.lower() == ".html":
+        _write(path, render_html(found, title, rules, charts))
+        return sum(chart is not None for chart in charts)
+    images: list[str | None] = []
+    for index, chart in enumerate(charts, start=1):
+        if chart is None:
+            images.append(None)
+            continue
+        image = path.with_name(f"{path.stem}-{index:02d}.svg")
+        _write(image, chart)
+        images.append(quote(image.name))
+    _write(path, render_markdown(found, title, rules, images))
+    return sum(image is not None for image in images)
