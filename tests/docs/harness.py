@@ -47,8 +47,9 @@ REPO = Path(__file__).resolve().parents[2]
 NETCAT = REPO / "tests" / "data" / "netcat_stand_in.py"
 #: Every default port of the built-in simulators (and 5028, kept for the bench's load).
 DEFAULT_PORTS = frozenset((*range(5020, 5029), 6000, 6001, 6002))
-#: The bound on one command of an example (a plan run included), generous for a loaded machine.
-COMMAND_TIMEOUT = 120.0
+#: The bound on one command of an example (a loop of plan runs included): a hang guard,
+#: generous for a loaded machine, never a budget.
+COMMAND_TIMEOUT = 300.0
 #: ``mfg-ctl`` commands that reach devices already running (with --station, or always).
 REACHES_RUNNING = re.compile(r"\bmfg-ctl\s+(simulate-fault|run|replay)\b")
 #: ``--station FILE`` (not ``--station-id``).
