@@ -6,27 +6,18 @@ simulator started is stopped after its test.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from mfg_ctl.cli.main import main
 from simulators import plugins
 from simulators.client import Client
 from simulators.launcher import Simulator
+from tests.controller.cli.support import Result, in_process, isolate
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30.0  # seconds: the bound on every socket wait of these tests
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on (just released by the OS)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -62,15 +53,6 @@ class Served:
         return path
 
 
-@dataclass(frozen=True)
-class Result:
-    """What ``mfg-ctl`` did: exit status, stdout, stderr."""
-
-    status: int
-    out: str
-    err: str
-
-
 @pytest.fixture
 def dut() -> Iterator[Served]:
     """A clean dut (no random faults) on an ephemeral port."""
@@ -81,23 +63,12 @@ def dut() -> Iterator[Served]:
 
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private run store and runtime directory; relative plan paths start at the project."""
-    db = tmp_path / "runs.db"
-    monkeypatch.setenv("MFG_CTL_DB", str(db))
-    monkeypatch.setenv("DISCOS_SIMULATORS_RUNTIME_DIR", str(tmp_path))
-    for name in ("MFG_CTL_STATION_ID", "MFG_CTL_STAGE", "MFG_CTL_OPERATOR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(ROOT)
-    return db
+    """A private run store and runtime directory (see ``isolate``)."""
+    return isolate(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def ctl(isolated: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """``mfg-ctl ARGS`` in this process, with a private store."""
-
-    def run(*args: object) -> Result:
-        status = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(status, captured.out, captured.err)
-
-    return run
+    del isolated  # the store is set up by asking for it
+    return in_process(capsys)

@@ -24,7 +24,8 @@ from mfg_ctl.identity import (
 )
 from mfg_ctl.run.events import UnitIdentity
 from mfg_ctl.store import RunStore
-from tests.controller.dut_fixtures import Result, Served, ctl, dut, isolated
+from tests.controller.cli.support import Result
+from tests.controller.dut_fixtures import Served, ctl, dut, isolated
 
 __all__ = ["ctl", "dut", "isolated"]  # fixtures
 

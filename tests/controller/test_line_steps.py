@@ -16,7 +16,8 @@ from mfg_ctl.plan import PlanError, parse_plan
 from mfg_ctl.run.events import Event, RunFinished, StepAttempt, StepFinished
 from mfg_ctl.run.sequencer import RunOutcome, Sequencer
 from mfg_ctl.stations import load_station
-from tests.controller.dut_fixtures import Result, Served, closed_port, ctl, dut, isolated
+from tests.controller.cli.support import Result, closed_port
+from tests.controller.dut_fixtures import Served, ctl, dut, isolated
 
 __all__ = ["ctl", "dut", "isolated"]  # fixtures
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from mfg_ctl.cli.main import main
 from mfg_ctl.run.events import RunFinished, RunStarted
 from mfg_ctl.store import RunStore
 from simulators.client import Client
@@ -56,6 +59,32 @@ class Result:
 
 
 Ctl = Callable[..., Result]
+
+#: The environment variables that give a run's identity defaults: a test starts without them.
+IDENTITY_ENVIRONMENT = ("MFG_CTL_STATION_ID", "MFG_CTL_STAGE", "MFG_CTL_OPERATOR")
+
+
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private run store (returned) and runtime directory, no identity defaults from the
+    environment, and the project as the working folder (relative plan paths start there)."""
+    db = tmp_path / "runs.db"
+    monkeypatch.setenv("MFG_CTL_DB", str(db))
+    monkeypatch.setenv("DISCOS_SIMULATORS_RUNTIME_DIR", str(tmp_path))
+    for name in IDENTITY_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(ROOT)
+    return db
+
+
+def in_process(capsys: pytest.CaptureFixture[str]) -> Ctl:
+    """``mfg-ctl ARGS`` run in this process: its exit status, stdout and stderr."""
+
+    def run(*args: object) -> Result:
+        status = main([str(arg) for arg in args])
+        captured = capsys.readouterr()
+        return Result(status, captured.out, captured.err)
+
+    return run
 
 
 def assert_bringup_report(lines: list[str]) -> None:

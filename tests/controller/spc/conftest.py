@@ -7,20 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from mfg_ctl.cli.main import main
-from tests.controller.cli.support import Ctl, Result
+from tests.controller.cli.support import Ctl, in_process
 
 
 @pytest.fixture
 def ctl(capsys: pytest.CaptureFixture[str]) -> Ctl:
     """``mfg-ctl ARGS`` in this process: exit status, stdout, stderr."""
-
-    def run(*args: object) -> Result:
-        status = main([str(arg) for arg in args])
-        captured = capsys.readouterr()
-        return Result(status, captured.out, captured.err)
-
-    return run
+    return in_process(capsys)
 
 
 @pytest.fixture
