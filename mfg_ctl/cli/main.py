@@ -156,15 +156,22 @@ def _stored(store: RunStore, run_id: str) -> StoredRun:
 @click.argument("run_id")
 @click.option("--json-out", type=click.Path(path_type=Path), help="write the report as JSON")
 @click.option("--md-out", type=click.Path(path_type=Path), help="write it as Markdown")
+@click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="write it as JUnit XML")
 @db_option
-def report(run_id: str, json_out: Path | None, md_out: Path | None, db_url: str | None) -> None:
+def report(
+    run_id: str,
+    json_out: Path | None,
+    md_out: Path | None,
+    junit_out: Path | None,
+    db_url: str | None,
+) -> None:
     """Print (or export) the report of a recorded run; RUN_ID may be a unique prefix."""
     with opened_store(db_url) as store:
         stored = _stored(store, run_id)
     rebuilt = RunReport.from_stored(stored)
     say(rebuilt.where)
     click.echo(render_text(rebuilt))
-    problems = export(rebuilt, json_out, md_out)
+    problems = export(rebuilt, json_out, md_out, junit_out)
     if problems:
         fail("; ".join(problems))
 

@@ -109,6 +109,9 @@ station_option = click.option(
 @click.option("--json-out", type=click.Path(path_type=Path), help="also write the report as JSON")
 @click.option("--md-out", type=click.Path(path_type=Path), help="also write it as Markdown")
 @click.option(
+    "--junit", "junit_out", type=click.Path(path_type=Path), help="also write it as JUnit XML"
+)
+@click.option(
     "--log",
     "log_path",
     type=click.Path(path_type=Path),
@@ -131,6 +134,7 @@ def run(
     only_failed: bool,
     json_out: Path | None,
     md_out: Path | None,
+    junit_out: Path | None,
     log_path: Path | None,
     artifacts_root: Path | None,
     db_url: str | None,
@@ -138,7 +142,7 @@ def run(
 ) -> None:
     """Run PLAN and print its station report."""
     where = Where(station_path, port_offset)
-    outputs = Outputs(json_out, md_out, log_path, artifacts_root)
+    outputs = Outputs(json_out, md_out, log_path, artifacts_root, junit_out)
     outputs.check_apart_from({"plan": plan_path, "station": station_path})
     plan = _load_plan(plan_path)
     station = where.load()
@@ -330,7 +334,7 @@ def _observer_failed(error: ObserverError, store: RunStore, log: JsonlLog | None
 
 def _finish(outcome: RunOutcome, report: RunReport, store: RunStore, outputs: Outputs) -> None:
     """Exports, the closing line, and the exit status: failure first, exports' problems after."""
-    problems = export(report, outputs.json_out, outputs.md_out)
+    problems = export(report, outputs.json_out, outputs.md_out, outputs.junit_out)
     for problem in problems[:-1]:
         say(f"error: {problem}")
     last = problems[-1] if problems else None

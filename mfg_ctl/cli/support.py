@@ -22,6 +22,7 @@ from typing import IO, Any, NoReturn
 import click
 
 from mfg_ctl.report import RunReport, render_json, render_markdown
+from mfg_ctl.report.junit import render_junit
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.store import RunStore, StoreError, default_url
 from simulators.protocols import modbus
@@ -189,10 +190,16 @@ class Outputs:
     md_out: Path | None = None
     log_path: Path | None = None
     artifacts_root: Path | None = None  # a folder: the run's folder goes in it
+    junit_out: Path | None = None
 
     def check_apart_from(self, inputs: dict[str, Path | None]) -> None:
         """Exit 2 when an output would overwrite an input file (the plan, the station)."""
-        outputs = {"--json-out": self.json_out, "--md-out": self.md_out, "--log": self.log_path}
+        outputs = {
+            "--json-out": self.json_out,
+            "--md-out": self.md_out,
+            "--junit": self.junit_out,
+            "--log": self.log_path,
+        }
         for option, output in outputs.items():
             for what, source in inputs.items():
                 if output is not None and source is not None and _same_file(output, source):
@@ -206,10 +213,13 @@ def _same_file(one: Path, other: Path) -> bool:
         return one.expanduser().resolve() == other.expanduser().resolve()
 
 
-def export(report: RunReport, json_out: Path | None, md_out: Path | None) -> list[str]:
+def export(
+    report: RunReport, json_out: Path | None, md_out: Path | None, junit_out: Path | None = None
+) -> list[str]:
     """Write the exports asked for; return one line per file that could not be written."""
     problems = []
-    for path, render in ((json_out, render_json), (md_out, render_markdown)):
+    exports = ((json_out, render_json), (md_out, render_markdown), (junit_out, render_junit))
+    for path, render in exports:
         if path is not None:
             try:
                 path.write_text(render(report))
