@@ -71,6 +71,7 @@ LAZY_COMMANDS = {
     "tempco": "mfg_ctl.cli.tempco:tempco",
     "batch": "mfg_ctl.cli.batch:batch",
     "analytics": "mfg_ctl.cli.analytics:analytics",
+    "export": "mfg_ctl.cli.export:export",
     "history": "mfg_ctl.cli.analytics:history",
     "spc": "mfg_ctl.cli.spc:spc",
     "trends": "mfg_ctl.cli.trends:trends",
