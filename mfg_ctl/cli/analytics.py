@@ -29,8 +29,7 @@ from mfg_ctl.analytics.yields import (
     yield_report,
 )
 from mfg_ctl.artifacts.files import ArtifactError, read_run_folder
-from mfg_ctl.cli.support import EXIT_STORE, db_option, fail, opened_store
-from mfg_ctl.store import StoreError
+from mfg_ctl.cli.support import db_option, fail, opened_store, store_call
 from mfg_ctl.wording import clip
 
 __all__ = ["analytics", "history", "parse_moment"]
@@ -52,10 +51,7 @@ def _moment_option(
 
 def _store_runs(db_url: str | None, **filters: Any) -> list[UnitRun]:
     with opened_store(db_url) as store:
-        try:
-            return store.unit_runs(**filters)
-        except StoreError as error:
-            fail(str(error), EXIT_STORE)
+        return store_call(store.unit_runs, **filters)
 
 
 def _echo_json(value: Any) -> None:

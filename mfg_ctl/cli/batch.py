@@ -13,11 +13,10 @@ import os
 import socket
 import sys
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn, ParamSpec, TypeVar
+from typing import NoReturn
 
 import click
 
@@ -41,7 +40,9 @@ from mfg_ctl.cli.support import (
     opened_store,
     port_offset_option,
     say,
+    shown_path,
     sigterm_interrupts,
+    store_call,
 )
 from mfg_ctl.cli.unit import identity_of
 from mfg_ctl.connect import DUT_PROFILES
@@ -56,8 +57,6 @@ from mfg_ctl.wording import clip
 
 __all__ = ["batch"]
 
-P = ParamSpec("P")
-T = TypeVar("T")
 
 #: The most slots (units tested at once) a batch may use.
 MAX_PARALLEL = 64
@@ -147,7 +146,7 @@ def batch(
     except ArtifactError as error:
         fail(str(error))
     with opened_store(db_url) as store:
-        existing = _read(store.batch, identity.batch_id)
+        existing = store_call(store.batch, identity.batch_id)
         if existing is not None:
             fail(
                 f"batch {identity.batch_id} already exists ({existing.status}, "
@@ -177,7 +176,7 @@ def batch(
             host=socket.gethostname(),
             pid=os.getpid(),
         )
-        _read(store.start_batch, record)
+        store_call(store.start_batch, record)
         _execute(
             store, record, plan=plan, identity=identity, units=units, where=where,
             station=station, slots=slots, framing=framing,
@@ -264,7 +263,7 @@ def _resume(
     operator: str | None,
 ) -> None:
     """Test the units of ``batch_id`` that have no recorded run."""
-    record = _read(store.batch, batch_id)
+    record = store_call(store.batch, batch_id)
     if record is None:
         fail(f"no batch {clip(batch_id)} in {store.where}: see mfg-ctl runs --batch-id")
     if record.status == "running" and _alive(record):
@@ -278,7 +277,7 @@ def _resume(
     station = where.load()
     slots = parallel or int(record.options.get("parallel", 1))
     _check_slots(station, plan, slots, Asked(None, None, None, None, None))
-    finished = _read(store.finished_units, batch_id)
+    finished = store_call(store.finished_units, batch_id)
     remaining = tuple(sn for sn in record.sns if sn not in finished)
     identity = identity_of(
         sn=None, batch_id=batch_id, station_id=record.station_id, stage=record.stage,
@@ -288,7 +287,7 @@ def _resume(
         click.echo(f"batch {batch_id}: all {len(record.sns)} units already have a recorded run")
         return
     say(f"resuming batch {batch_id}: {len(remaining)} of {len(record.sns)} units left")
-    _read(store.set_batch_status, batch_id, "running", pid=os.getpid())
+    store_call(store.set_batch_status, batch_id, "running", pid=os.getpid())
     _execute(
         store, record, plan=plan, identity=identity, units=remaining, where=where,
         station=station, slots=slots, framing=framing,
@@ -358,7 +357,7 @@ def _close(
         store.set_batch_status(record.batch_id, "stopped" if not_tested else "finished")
     except (ArtifactError, StoreError) as error:
         fail(f"{error}; batch {record.batch_id} can be resumed with --resume", EXIT_STORE)
-    for line in summary_lines(summary, _shown(folder)):
+    for line in summary_lines(summary, shown_path(folder)):
         click.echo(line)
     if outcome.failure is not None:
         fail(f"{outcome.failure}; --resume {record.batch_id} tests the units left", EXIT_STORE)
@@ -381,22 +380,6 @@ def _close(
         )
     failed = summary["units"]["failed"] + len(not_tested)
     raise CommandExit("", EXIT_FAIL if failed else EXIT_PASS)
-
-
-def _shown(folder: Path) -> str:
-    """The run folder as the user reads it: relative to the working folder when inside it."""
-    try:
-        return str(folder.relative_to(Path.cwd()))
-    except ValueError:
-        return str(folder)
-
-
-def _read(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """``call(...)``, a store failure ending the command with exit status 4."""
-    try:
-        return call(*args, **kwargs)
-    except StoreError as error:
-        fail(str(error), EXIT_STORE)
 
 
 def _alive(record: BatchRecord) -> bool:

@@ -33,6 +33,7 @@ from mfg_ctl.cli.support import (
     port_offset_option,
     quiet_stdout,
     say,
+    store_call,
 )
 from mfg_ctl.cli.unit import check_filters, identity_filter_options
 from mfg_ctl.report import RunReport, render_text
@@ -110,10 +111,7 @@ def runs(plan_name: str | None, limit: int, db_url: str | None, **identity: str 
     """List recorded runs, newest first."""
     check_filters(**identity)
     with opened_store(db_url) as store:
-        try:
-            found = store.runs(plan_name=plan_name, limit=limit, **identity)
-        except StoreError as error:
-            fail(str(error), EXIT_STORE)
+        found = store_call(store.runs, plan_name=plan_name, limit=limit, **identity)
         # a run whose process is gone is aborted, even if the store could not be told so yet
         status = {
             run.run_id: "aborted"

@@ -11,13 +11,13 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -26,6 +26,9 @@ from mfg_ctl.report.junit import render_junit
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.store import RunStore, StoreError, default_url
 from simulators.protocols import modbus
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 __all__ = [
     "EXIT_FAIL",
@@ -49,7 +52,9 @@ __all__ = [
     "quiet_stdout",
     "recorded",
     "say",
+    "shown_path",
     "sigterm_interrupts",
+    "store_call",
 ]
 
 
@@ -226,3 +231,19 @@ def export(
             except OSError as error:
                 problems.append(f"cannot write {path}: {error.strerror}")
     return problems
+
+
+def store_call(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call(...)`` on the run store, a store failure ending the command with exit status 4."""
+    try:
+        return call(*args, **kwargs)
+    except StoreError as error:
+        fail(str(error), EXIT_STORE)
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user reads it: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
