@@ -14,7 +14,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP_RUN): pyproject.toml | $(PY)
-	$(PY) -m pip install $(PIP_FLAGS) -e .
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[reports]'
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(PY)
@@ -40,10 +40,12 @@ test: system-deps $(STAMP_DEV)
 	$(MAKE) unit
 	$(MAKE) docs
 
-# CI machines start bare; netcat is what the user guide's examples use.
+# CI machines start bare: netcat is what the user guide's examples use, Pango and a font what
+# WeasyPrint draws PDF reports with, poppler-utils (pdftotext, pdftoppm) what the tests read them with.
+SYSTEM_PACKAGES := netcat-openbsd libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
 system-deps:
-	@if [ -n "$$CI" ] && ! command -v nc >/dev/null 2>&1; then \
-		apt-get update -qq && apt-get install -y -qq netcat-openbsd >/dev/null; fi
+	@if [ -n "$$CI" ] && ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; fi
 
 lint: $(STAMP_DEV)
 	$(BIN)/prospector --profile-path . --profile .prospector.yaml
