@@ -39,7 +39,7 @@ from mfg_ctl.run.events import (
     plan_hash,
 )
 
-__all__ = ["FILES", "RunArtifacts", "RunFolder", "attempt_rows"]
+__all__ = ["FILES", "RunArtifacts", "RunFolder", "attempt_rows", "batch_summary"]
 
 #: The files of a run folder, in the order they are written.
 FILES = (
@@ -162,18 +162,28 @@ class RunArtifacts:
         self, runs: Sequence[UnitRun], not_tested: Sequence[str], finished_at: str | None
     ) -> dict[str, Any]:
         """``results_summary.json``: the header, the yield figures, each run's outcome."""
-        figures = yield_report(runs).to_dict()
-        operators = sorted({run.operator for run in runs if run.operator})
-        header = {**self.header, "operators": operators, "finished": finished_at}
-        return {
-            "batch": header,
-            "units": {**figures["units"], "not_tested": len(not_tested)},
-            "yield": figures["yield"],
-            "pareto": figures["pareto"],
-            "stratification": figures["stratification"],
-            "unit_outcomes": [_outcome(run) for run in runs],
-            "not_tested": list(not_tested),
-        }
+        return batch_summary(self.header, runs, not_tested, finished_at)
+
+
+def batch_summary(
+    header: Mapping[str, Any],
+    runs: Sequence[UnitRun],
+    not_tested: Sequence[str],
+    finished_at: str | None,
+) -> dict[str, Any]:
+    """A batch's summary (``results_summary.json`` less its coverage): the header, the yield
+    figures, each run's outcome and the units not tested."""
+    figures = yield_report(runs).to_dict()
+    operators = sorted({run.operator for run in runs if run.operator})
+    return {
+        "batch": {**header, "operators": operators, "finished": finished_at},
+        "units": {**figures["units"], "not_tested": len(not_tested)},
+        "yield": figures["yield"],
+        "pareto": figures["pareto"],
+        "stratification": figures["stratification"],
+        "unit_outcomes": [_outcome(run) for run in runs],
+        "not_tested": list(not_tested),
+    }
 
 
 def _outcome(run: UnitRun) -> dict[str, Any]:
