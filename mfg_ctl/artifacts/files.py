@@ -44,6 +44,7 @@ __all__ = [
     "check_writable",
     "read_attempt_rows",
     "read_run_folder",
+    "replace_file",
     "write_atomic",
 ]
 
@@ -159,21 +160,30 @@ def _cannot(verb: str, path: Path, error: OSError) -> ArtifactError:
     return ArtifactError(f"cannot {verb} {path}: {reason}; {advice}")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) at once: a reader sees the old file or the new one."""
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (str: as UTF-8) at once: a reader sees the old file or the
+    new one. ArtifactError names the file and what to do."""
+    try:
+        replace_file(path, text)
+    except OSError as error:
+        raise _cannot("write", path, error) from None
+
+
+def replace_file(path: Path, content: str | bytes) -> None:
+    """Write ``content`` to a temporary file beside ``path``, sync it, and rename it over
+    ``path``: never a half-written file. OSError as the system reported it."""
+    data = content if isinstance(content, bytes) else content.encode("utf-8", _ENCODING_ERRORS)
     temp_name: str | None = None
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as temp:
-            temp.write(text.encode("utf-8", _ENCODING_ERRORS))
+            temp.write(data)
             temp.flush()
             os.fsync(temp.fileno())
             os.fchmod(temp.fileno(), 0o644)
         os.replace(temp_name, path)
         temp_name = None
         _sync_folder(path.parent)
-    except OSError as error:
-        raise _cannot("write", path, error) from None
     finally:
         if temp_name is not None:
             Path(temp_name).unlink(missing_ok=True)

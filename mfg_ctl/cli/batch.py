@@ -22,25 +22,20 @@ import click
 
 from mfg_ctl.artifacts.files import ArtifactError, check_writable
 from mfg_ctl.artifacts.writer import RunArtifacts
-from mfg_ctl.batch.progress import BatchProgress, summary_lines
-from mfg_ctl.batch.runner import BatchOutcome, BatchRunner, BatchSetup
+from mfg_ctl.batch.progress import BatchProgress
+from mfg_ctl.batch.runner import BatchRunner, BatchSetup
 from mfg_ctl.batch.units import BatchError, parse_sns, read_sn_file
+from mfg_ctl.cli.batch_report import close_batch
+from mfg_ctl.cli.report_files import ReportFiles, report_file_options
 from mfg_ctl.cli.run import Where, station_option
 from mfg_ctl.cli.support import (
-    EXIT_FAIL,
-    EXIT_INTERRUPTED,
-    EXIT_PASS,
     EXIT_STORE,
-    EXIT_TERMINATED,
-    EXIT_UNREACHABLE,
     FRAMINGS,
-    CommandExit,
     db_option,
     fail,
     opened_store,
     port_offset_option,
     say,
-    shown_path,
     sigterm_interrupts,
     store_call,
 )
@@ -48,7 +43,6 @@ from mfg_ctl.cli.unit import identity_of
 from mfg_ctl.connect import DUT_PROFILES
 from mfg_ctl.plan import Plan, PlanError, load_plan, parse_plan
 from mfg_ctl.run.events import UnitIdentity
-from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.stations import Framing, Station, StationError, check_covers
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store.models import BatchRecord
@@ -100,6 +94,7 @@ class Asked:
 )
 @click.option("--seed", type=int, help="seed of those DUTs: the same seed, the same outcomes")
 @click.option("--resume", "resume_id", metavar="BATCH_ID", help="test the units B has not finished")
+@report_file_options
 @db_option
 def batch(
     *,
@@ -118,6 +113,7 @@ def batch(
     dut_profile: str | None,
     seed: int | None,
     resume_id: str | None,
+    report_files: ReportFiles,
     db_url: str | None,
 ) -> None:
     """Run a plan once per unit of a batch; store every unit and write a run folder."""
@@ -132,7 +128,7 @@ def batch(
         with opened_store(db_url) as store:
             _resume(
                 store, resume_id, where=where, parallel=parallel or 0, framing=framing,
-                station_id=station_id, operator=operator,
+                station_id=station_id, operator=operator, files=report_files,
             )
         return
     plan, units, identity, station = _check_new(
@@ -179,7 +175,7 @@ def batch(
         store_call(store.start_batch, record)
         _execute(
             store, record, plan=plan, identity=identity, units=units, where=where,
-            station=station, slots=slots, framing=framing,
+            station=station, slots=slots, framing=framing, files=report_files,
         )
 
 
@@ -261,6 +257,7 @@ def _resume(
     framing: Framing | None,
     station_id: str | None,
     operator: str | None,
+    files: ReportFiles,
 ) -> None:
     """Test the units of ``batch_id`` that have no recorded run."""
     record = store_call(store.batch, batch_id)
@@ -290,7 +287,7 @@ def _resume(
     store_call(store.set_batch_status, batch_id, "running", pid=os.getpid())
     _execute(
         store, record, plan=plan, identity=identity, units=remaining, where=where,
-        station=station, slots=slots, framing=framing,
+        station=station, slots=slots, framing=framing, files=files,
     )
 
 
@@ -305,6 +302,7 @@ def _execute(
     station: Station | None,
     slots: int,
     framing: Framing | None,
+    files: ReportFiles,
 ) -> NoReturn:
     """Test ``units``, write the run folder, close the batch, and exit with what it deserves."""
     folder = Path(record.artifacts_dir or DEFAULT_ARTIFACTS / str(record.options["run_id"]))
@@ -339,47 +337,7 @@ def _execute(
     with sigterm_interrupts():
         outcome = runner.run()
     progress.close()
-    _close(store, record, artifacts, outcome, folder)
-
-
-def _close(
-    store: RunStore,
-    record: BatchRecord,
-    artifacts: RunArtifacts,
-    outcome: BatchOutcome,
-    folder: Path,
-) -> NoReturn:
-    """Write the summary files, mark the batch, print the summary; exit with the batch's status."""
-    try:
-        finished = store.finished_units(record.batch_id)
-        not_tested = [sn for sn in record.sns if sn not in finished]
-        summary = artifacts.finish(not_tested, datetime.now(UTC).isoformat())
-        store.set_batch_status(record.batch_id, "stopped" if not_tested else "finished")
-    except (ArtifactError, StoreError) as error:
-        fail(f"{error}; batch {record.batch_id} can be resumed with --resume", EXIT_STORE)
-    for line in summary_lines(summary, shown_path(folder)):
-        click.echo(line)
-    if outcome.failure is not None:
-        fail(f"{outcome.failure}; --resume {record.batch_id} tests the units left", EXIT_STORE)
-    if outcome.interrupted is not None:
-        stopped = isinstance(outcome.interrupted, Terminated)
-        fail(
-            f"{'terminated' if stopped else 'interrupted'}: {len(not_tested)} unit(s) not "
-            f"tested; --resume {record.batch_id} tests them",
-            EXIT_TERMINATED if stopped else EXIT_INTERRUPTED,
-        )
-    if outcome.unreachable and not outcome.tested:
-        fail(f"{outcome.unreachable}; no unit was tested", EXIT_UNREACHABLE)
-    if outcome.unreachable:
-        say(f"error: {outcome.unreachable}: a slot stopped")
-    if outcome.stopped_by_plan:
-        fail(
-            f"unit {outcome.stopped_by_plan} stopped the batch (on_exhausted: abort-batch); "
-            f"{len(not_tested)} unit(s) not tested",
-            EXIT_FAIL,
-        )
-    failed = summary["units"]["failed"] + len(not_tested)
-    raise CommandExit("", EXIT_FAIL if failed else EXIT_PASS)
+    close_batch(store, record, artifacts, outcome, folder, files=files)
 
 
 def _alive(record: BatchRecord) -> bool:

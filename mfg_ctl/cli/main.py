@@ -16,6 +16,7 @@ from types import FrameType
 
 import click
 
+from mfg_ctl.cli.report_files import ReportFiles, report_file_options, write_run_files
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -27,7 +28,6 @@ from mfg_ctl.cli.support import (
     FRAMINGS,
     CommandExit,
     db_option,
-    export,
     fail,
     opened_store,
     port_offset_option,
@@ -151,26 +151,35 @@ def _stored(store: RunStore, run_id: str) -> StoredRun:
         fail(str(error), EXIT_STORE)
 
 
-@cli.command(short_help="Print or export the report of a recorded run.")
-@click.argument("run_id")
-@click.option("--json-out", type=click.Path(path_type=Path), help="write the report as JSON")
-@click.option("--md-out", type=click.Path(path_type=Path), help="write it as Markdown")
-@click.option("--junit", "junit_out", type=click.Path(path_type=Path), help="write it as JUnit XML")
+@cli.command(short_help="Print or export the report of a recorded run or batch.")
+@click.argument("run_id", required=False)
+@click.option("--batch-id", metavar="B", help="the report of batch B instead of one run")
+@report_file_options
 @db_option
 def report(
-    run_id: str,
-    json_out: Path | None,
-    md_out: Path | None,
-    junit_out: Path | None,
-    db_url: str | None,
+    run_id: str | None, batch_id: str | None, report_files: ReportFiles, db_url: str | None
 ) -> None:
-    """Print (or export) the report of a recorded run; RUN_ID may be a unique prefix."""
+    """Print (or write as files) the report of a recorded run or of a batch.
+
+    RUN_ID may be a unique prefix. With --batch-id, the console shows the batch's yield
+    figures and the files hold the whole batch: JSON its summary, JUnit one testsuite per
+    unit run, Markdown, HTML and PDF its qualification report.
+    """
+    if (run_id is None) == (batch_id is None):
+        fail("give a RUN_ID or --batch-id B, not both")
+    if batch_id is not None:
+        from mfg_ctl.cli.batch_report import batch_report  # noqa: PLC0415 - analytics, lazily
+
+        batch_report(batch_id, report_files, db_url)
+        return
+    assert run_id is not None
     with opened_store(db_url) as store:
         stored = _stored(store, run_id)
-    rebuilt = RunReport.from_stored(stored)
+        readings = store_call(store.sweep_readings, stored.run_id)
+    rebuilt = RunReport.from_stored(stored, readings)
     say(rebuilt.where)
     click.echo(render_text(rebuilt))
-    problems = export(rebuilt, json_out, md_out, junit_out)
+    problems = write_run_files(rebuilt, report_files)
     if problems:
         fail("; ".join(problems))
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from mfg_ctl.artifacts.files import ArtifactError, check_writable
+from mfg_ctl.cli.report_files import ReportFiles, report_file_options, write_run_files
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_PASS,
@@ -26,7 +27,6 @@ from mfg_ctl.cli.support import (
     CommandExit,
     Outputs,
     db_option,
-    export,
     fail,
     interrupted,
     opened_store,
@@ -106,11 +106,7 @@ station_option = click.option(
     help="re-run the steps that did not pass in the last run of this exact plan text, "
     "with the writes they depend on",
 )
-@click.option("--json-out", type=click.Path(path_type=Path), help="also write the report as JSON")
-@click.option("--md-out", type=click.Path(path_type=Path), help="also write it as Markdown")
-@click.option(
-    "--junit", "junit_out", type=click.Path(path_type=Path), help="also write it as JUnit XML"
-)
+@report_file_options
 @click.option(
     "--log",
     "log_path",
@@ -132,9 +128,7 @@ def run(
     port_offset: int,
     framing: Framing | None,
     only_failed: bool,
-    json_out: Path | None,
-    md_out: Path | None,
-    junit_out: Path | None,
+    report_files: ReportFiles,
     log_path: Path | None,
     artifacts_root: Path | None,
     db_url: str | None,
@@ -142,7 +136,7 @@ def run(
 ) -> None:
     """Run PLAN and print its station report."""
     where = Where(station_path, port_offset)
-    outputs = Outputs(json_out, md_out, log_path, artifacts_root, junit_out)
+    outputs = Outputs(report_files, log_path, artifacts_root)
     outputs.check_apart_from({"plan": plan_path, "station": station_path})
     plan = _load_plan(plan_path)
     station = where.load()
@@ -188,8 +182,7 @@ def _load_plan(path: Path) -> Plan:
 @station_option
 @port_offset_option
 @click.option("--framing", type=FRAMINGS, help="Modbus framing")
-@click.option("--json-out", type=click.Path(path_type=Path))
-@click.option("--md-out", type=click.Path(path_type=Path))
+@report_file_options
 @db_option
 def replay(
     *,
@@ -197,13 +190,12 @@ def replay(
     station_path: Path | None,
     port_offset: int,
     framing: Framing | None,
-    json_out: Path | None,
-    md_out: Path | None,
+    report_files: ReportFiles,
     db_url: str | None,
 ) -> None:
     """Run again the exact plan text stored with RUN_ID (recorded as a new run)."""
     where = Where(station_path, port_offset)
-    outputs = Outputs(json_out, md_out)
+    outputs = Outputs(report_files)
     outputs.check_apart_from({"station": station_path})
     station = where.load()
     with opened_store(db_url) as store:
@@ -334,7 +326,7 @@ def _observer_failed(error: ObserverError, store: RunStore, log: JsonlLog | None
 
 def _finish(outcome: RunOutcome, report: RunReport, store: RunStore, outputs: Outputs) -> None:
     """Exports, the closing line, and the exit status: failure first, exports' problems after."""
-    problems = export(report, outputs.json_out, outputs.md_out, outputs.junit_out)
+    problems = write_run_files(report, outputs.files)
     for problem in problems[:-1]:
         say(f"error: {problem}")
     last = problems[-1] if problems else None

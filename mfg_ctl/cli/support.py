@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
@@ -21,8 +21,7 @@ from typing import IO, Any, NoReturn, ParamSpec, TypeVar
 
 import click
 
-from mfg_ctl.report import RunReport, render_json, render_markdown
-from mfg_ctl.report.junit import render_junit
+from mfg_ctl.cli.report_files import ReportFiles
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.store import RunStore, StoreError, default_url
 from simulators.protocols import modbus
@@ -44,13 +43,13 @@ __all__ = [
     "ControllerExitCode",
     "Outputs",
     "db_option",
-    "export",
     "fail",
     "interrupted",
     "opened_store",
     "port_offset_option",
     "quiet_stdout",
     "recorded",
+    "report_problems",
     "say",
     "shown_path",
     "sigterm_interrupts",
@@ -129,6 +128,16 @@ def say(line: str) -> None:
     click.echo(line, err=True)
 
 
+def report_problems(problems: list[str], verdict_failed: bool) -> None:
+    """End the command on the report files that could not be written: each line on stderr,
+    the last as the error (exit 1 if the run failed anyway, else 2); nothing if none."""
+    if not problems:
+        return
+    for problem in problems[:-1]:
+        say(f"error: {problem}")
+    fail(problems[-1], EXIT_FAIL if verdict_failed else EXIT_USAGE)
+
+
 def recorded(run_id: str, store: RunStore, how: str = "recorded") -> str:
     """``run 536c7545 recorded in ~/.local/share/mfg-ctl/runs.db``."""
     return f"run {run_id[:8]} {how} in {store.where}"
@@ -191,20 +200,13 @@ port_offset_option = click.option(
 class Outputs:
     """Where a run's report and events go besides the console and the store."""
 
-    json_out: Path | None = None
-    md_out: Path | None = None
+    files: ReportFiles = field(default_factory=ReportFiles)
     log_path: Path | None = None
     artifacts_root: Path | None = None  # a folder: the run's folder goes in it
-    junit_out: Path | None = None
 
     def check_apart_from(self, inputs: dict[str, Path | None]) -> None:
         """Exit 2 when an output would overwrite an input file (the plan, the station)."""
-        outputs = {
-            "--json-out": self.json_out,
-            "--md-out": self.md_out,
-            "--junit": self.junit_out,
-            "--log": self.log_path,
-        }
+        outputs = {**self.files.by_option(), "--log": self.log_path}
         for option, output in outputs.items():
             for what, source in inputs.items():
                 if output is not None and source is not None and _same_file(output, source):
@@ -216,21 +218,6 @@ def _same_file(one: Path, other: Path) -> bool:
         return os.path.samefile(one, other)
     except OSError:  # one of them does not exist (yet): compare where they point
         return one.expanduser().resolve() == other.expanduser().resolve()
-
-
-def export(
-    report: RunReport, json_out: Path | None, md_out: Path | None, junit_out: Path | None = None
-) -> list[str]:
-    """Write the exports asked for; return one line per file that could not be written."""
-    problems = []
-    exports = ((json_out, render_json), (md_out, render_markdown), (junit_out, render_junit))
-    for path, render in exports:
-        if path is not None:
-            try:
-                path.write_text(render(report))
-            except OSError as error:
-                problems.append(f"cannot write {path}: {error.strerror}")
-    return problems
 
 
 def store_call(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -11,25 +11,24 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any, NoReturn, cast
 
 import click
 import yaml
 
+from mfg_ctl.cli.report_files import ReportFiles, report_file_options, write_run_files
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_STORE,
     EXIT_UNREACHABLE,
-    EXIT_USAGE,
     CommandExit,
     db_option,
-    export,
     fail,
     interrupted,
     opened_store,
     port_offset_option,
     recorded,
+    report_problems,
     say,
     sigterm_interrupts,
 )
@@ -104,8 +103,7 @@ POINT_DEVICE = "chamber+dmm"
     help="simulated seconds per real second (simulated bench only)",
 )
 @port_offset_option
-@click.option("--json-out", type=click.Path(path_type=Path))
-@click.option("--md-out", type=click.Path(path_type=Path))
+@report_file_options
 @db_option
 def tempco(
     *,
@@ -119,8 +117,7 @@ def tempco(
     readings: int | None,
     speed: float,
     port_offset: int,
-    json_out: Path | None,
-    md_out: Path | None,
+    report_files: ReportFiles,
     db_url: str | None,
 ) -> None:
     """Characterise the DUT's output temperature coefficient (ppm/C) over a chamber sweep.
@@ -164,13 +161,10 @@ def tempco(
         ending = recorded(run_id, store)
     if isinstance(outcome, str):  # an instrument could not be reached before the run began
         fail(outcome, EXIT_UNREACHABLE)
-    problems = export(RunReport.from_events(events), json_out, md_out)
-    for problem in problems[:-1]:
-        say(f"error: {problem}")
+    problems = write_run_files(RunReport.from_events(events), report_files)
     say(ending)
     verdict_failed = outcome.finished.verdict != "pass"
-    if problems:
-        fail(problems[-1], EXIT_FAIL if verdict_failed else EXIT_USAGE)
+    report_problems(problems, verdict_failed)
     if verdict_failed:
         raise CommandExit("", EXIT_FAIL)
 
