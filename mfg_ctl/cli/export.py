@@ -7,8 +7,9 @@ turn each step result into a row of :data:`~mfg_ctl.report.tables.ATTEMPT_COLUMN
 files asked for with :mod:`mfg_ctl.report.tables`. The store keeps each step's final
 result, not every attempt: a row is that result, ``attempt`` its number of attempts
 (0 for a skipped step), and ``unit``, which the store does not keep, is empty.
-Nothing is written unless every file asked for can be (pyarrow is there for
-Parquet, no path is a folder); each file is replaced at once, never left half-written.
+Nothing is written unless every file asked for can be (pyarrow there for Parquet,
+each path in an existing folder and no folder itself); each file is replaced at once,
+never left half-written.
 """
 
 from __future__ import annotations
@@ -149,9 +150,15 @@ def _write(path: Path, write: Callable[[Path], None]) -> None:
 @click.option("--run-id", metavar="ID", help="one run (its id or a unique prefix)")
 @click.option("--batch-id", metavar="B", help="every run of batch B")
 @click.option("--since", metavar="ISO", help="every run started at or after this time")
-@click.option("--until", metavar="ISO", help="with --since: ... and before this time")
-@click.option("--csv", "csv_out", type=click.Path(path_type=Path), help="the CSV file")
-@click.option("--parquet", "parquet_out", type=click.Path(path_type=Path), help="the Parquet file")
+@click.option("--until", metavar="ISO", help="with --since: started before this time")
+@click.option("--csv", "csv_out", type=click.Path(path_type=Path), metavar="FILE", help="write CSV")
+@click.option(
+    "--parquet",
+    "parquet_out",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="write Parquet (needs pyarrow)",
+)
 @db_option
 def export(
     *,
