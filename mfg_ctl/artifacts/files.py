@@ -26,7 +26,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
@@ -42,6 +42,7 @@ __all__ = [
     "attempt_rows_jsonl",
     "attempt_rows_texts",
     "check_writable",
+    "csv_text",
     "read_attempt_rows",
     "read_run_folder",
     "replace_file",
@@ -114,13 +115,22 @@ def _csv_cells(values: list[Any]) -> list[str]:
     return cells
 
 
-def _csv_text(cells: Iterable[list[str]], header: bool) -> str:
+def csv_text(header: Sequence[str], cells: Iterable[Sequence[str]]) -> str:
+    """CSV as the artifact files are written: ``header`` (unless empty), then one line per row.
+
+    Other typed tables (:mod:`mfg_ctl.report.tables`) write their CSV here too,
+    so every CSV ``mfg-ctl`` writes reads the same way.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if header:
-        writer.writerow(ATTEMPT_FIELDS)
+        writer.writerow(header)
     writer.writerows(cells)
     return buffer.getvalue()
+
+
+def _csv_text(cells: Iterable[list[str]], header: bool) -> str:
+    return csv_text(ATTEMPT_FIELDS if header else (), cells)
 
 
 def attempt_rows_jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
@@ -160,9 +170,8 @@ def _cannot(verb: str, path: Path, error: OSError) -> ArtifactError:
     return ArtifactError(f"cannot {verb} {path}: {reason}; {advice}")
 
 
-def write_atomic(path: Path, text: str | bytes) -> None:
-    """Replace ``path`` with ``text`` (str: as UTF-8) at once: a reader sees the old file or the
-    new one. ArtifactError names the file and what to do."""
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8) at once: a reader sees the old file or the new one."""
     try:
         replace_file(path, text)
     except OSError as error:
@@ -170,9 +179,12 @@ def write_atomic(path: Path, text: str | bytes) -> None:
 
 
 def replace_file(path: Path, content: str | bytes) -> None:
-    """Write ``content`` to a temporary file beside ``path``, sync it, and rename it over
-    ``path``: never a half-written file. OSError as the system reported it."""
-    data = content if isinstance(content, bytes) else content.encode("utf-8", _ENCODING_ERRORS)
+    """Replace ``path`` with ``content`` (text as UTF-8) at once, synced; OSError as raised.
+
+    The content goes to a temporary file beside ``path``, renamed over it once
+    complete: a failure leaves the old file (or none), never part of the new one.
+    """
+    data = content.encode("utf-8", _ENCODING_ERRORS) if isinstance(content, str) else content
     temp_name: str | None = None
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

@@ -66,7 +66,7 @@ def test_one_run_by_prefix_with_its_failed_step(
     assert (failed[0]["low"], failed[0]["high"]) == ("4950.0", "5050.0")
 
 
-ONE_OF = "error: give exactly one of --run-id and --batch-id"
+ONE_OF = "error: give exactly one of --run-id, --batch-id and --since [--until]"
 SEE_RUNS = "see mfg-ctl runs"
 
 
@@ -95,4 +95,4 @@ def test_an_unknown_run_and_an_unwritable_file_are_one_line(ctl: Ctl, tmp_path: 
     out = tmp_path / "no" / "dir" / "x.csv"
     result = ctl("export", "--run-id", run_id, "--csv", out)
     assert result.status == 2
-    assert result.err == f"error: cannot write {out}: No such file or directory\n"
+    assert result.err == f"error: cannot write {out}: there is no folder {out.parent}\n"
