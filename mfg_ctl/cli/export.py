@@ -15,9 +15,8 @@ never left half-written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -29,51 +28,16 @@ from mfg_ctl.report.tables import (
     Table,
     TableError,
     require_parquet,
+    step_rows,
 )
 from mfg_ctl.store import AmbiguousRunId, RunNotFound, RunStore, StoredRun, StoreError
 from mfg_ctl.wording import clip
 
-__all__ = ["export", "step_rows"]
+__all__ = ["export"]
 
 #: The most runs one batch or time-window export reads (far more than any store holds).
 _MOST_RUNS = 1_000_000
 _SEE_RUNS = "see mfg-ctl runs"
-
-
-def step_rows(run: StoredRun) -> list[dict[str, Any]]:
-    """One row per step result of a stored run, keyed by the events.csv fields."""
-    head = {
-        "run_id": run.run_id,
-        "batch_id": run.batch_id,
-        "station_id": run.station_id,
-        "stage": run.stage,
-        "sn": run.sn,
-        "operator": run.operator,
-        "plan": run.plan_name,
-        "plan_version": run.plan_version,
-        "plan_hash": run.plan_hash,
-        "run_status": run.status,
-        "run_started": run.started_at,
-    }
-    return [
-        {
-            **head,
-            "step": step.name,
-            "step_index": step.number,
-            "attempt": 0 if step.verdict == "skipped" else step.attempts,
-            "status": step.verdict,
-            "value": step.measured,
-            "low": step.low,
-            "high": step.high,
-            "unit": None,
-            "error_code": step.error_code or None,
-            "reason": step.detail,
-            "requirements": step.requirements,
-            "started": step.finished_at - timedelta(seconds=step.duration_s),
-            "finished": step.finished_at,
-        }
-        for step in run.steps
-    ]
 
 
 def _window_runs(store: RunStore, since: datetime, until: datetime | None) -> list[StoredRun]:

@@ -23,13 +23,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from mfg_ctl.analytics.figures import utc
 from mfg_ctl.artifacts.files import csv_text, replace_file
+from mfg_ctl.store import StoredRun
 from mfg_ctl.wording import clip, describe_type
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Table",
     "TableError",
     "require_parquet",
+    "step_rows",
 ]
 
 #: The one line a Parquet export says when pyarrow is not installed.
@@ -257,3 +259,39 @@ def _pyarrow() -> tuple[Any, Any]:
     except ImportError:
         raise ParquetUnavailableError(PARQUET_NEEDS) from None
     return pyarrow, parquet
+
+
+def step_rows(run: StoredRun) -> list[dict[str, Any]]:
+    """One row per step result of a stored run, keyed by the events.csv fields."""
+    head = {
+        "run_id": run.run_id,
+        "batch_id": run.batch_id,
+        "station_id": run.station_id,
+        "stage": run.stage,
+        "sn": run.sn,
+        "operator": run.operator,
+        "plan": run.plan_name,
+        "plan_version": run.plan_version,
+        "plan_hash": run.plan_hash,
+        "run_status": run.status,
+        "run_started": run.started_at,
+    }
+    return [
+        {
+            **head,
+            "step": step.name,
+            "step_index": step.number,
+            "attempt": 0 if step.verdict == "skipped" else step.attempts,
+            "status": step.verdict,
+            "value": step.measured,
+            "low": step.low,
+            "high": step.high,
+            "unit": None,
+            "error_code": step.error_code or None,
+            "reason": step.detail,
+            "requirements": step.requirements,
+            "started": step.finished_at - timedelta(seconds=step.duration_s),
+            "finished": step.finished_at,
+        }
+        for step in run.steps
+    ]
