@@ -60,7 +60,7 @@ _STYLE: dict[str, Any] = {
     "legend.fontsize": 7,
     "axes.formatter.useoffset": False,  # 3.2950 V, not 0.0050 + 3.29
 }
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a chart drawn while drawing one never deadlocks
 
 
 @contextmanager
