@@ -1,9 +1,10 @@
 """Control-chart images and the ``mfg-ctl trends --export`` documents (Markdown and HTML).
 
-One chart per analysed step, drawn by matplotlib on the Agg backend: the readings in run
+One chart per analysed step, drawn by :func:`draw_control_chart` (which also draws the
+PDF report's PNG, :func:`mfg_ctl.report.plots.control_chart_png`): the readings in run
 order, the centre line, the 3-sigma control limits, the step's specification limits and
-the points a run rule flags (ringed, with the rule numbers). matplotlib is imported
-inside :func:`chart_svg` only, so starting ``mfg-ctl`` never pays for it.
+the points a run rule flags (ringed, with the rule numbers). matplotlib is imported only
+when a chart is drawn, so starting ``mfg-ctl`` never pays for it.
 
 The HTML document is self-contained: every text escaped, the style inline, each chart an
 inline ``<svg>`` (no external file, script, font or link). The Markdown document links
@@ -14,14 +15,28 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from mfg_ctl.analytics.trends import HEADERS, StepTrend, cells
+from mfg_ctl.report.plots import drawing
 
-__all__ = ["ExportError", "chart_svg", "render_html", "render_markdown", "write_export"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "ExportError",
+    "chart_svg",
+    "draw_control_chart",
+    "render_html",
+    "render_markdown",
+    "write_export",
+]
 
 #: What comes before the ``<svg`` element in matplotlib's output (XML declaration, DOCTYPE
 #: pointing at the W3C's DTD): dropped, so an inline chart refers to nothing outside.
@@ -39,59 +54,64 @@ def chart_svg(trend: StepTrend, salt: str = "") -> str:
 
     ``salt`` makes the element ids differ between charts of one HTML page.
     """
+    with drawing((8, 3.2), salt=salt or trend.series.step) as figure:
+        draw_control_chart(figure, trend)
+        output = io.StringIO()
+        figure.savefig(
+            output, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type"))
+        )
+    return _PROLOGUE.sub("", output.getvalue(), count=1)
+
+
+def draw_control_chart(figure: Figure, trend: StepTrend) -> None:
+    """Draw the control chart of an analysed step on ``figure`` (SVG and PNG alike).
+
+    The readings in run order, the centre line, the 3-sigma control limits, the step's
+    specification limits and the points a run rule flags, ringed with the rule numbers.
+    """
     analysis = trend.analysis
     if analysis is None:
         raise ValueError(f"step {trend.series.step} has no chart: {trend.note}")
-    import matplotlib  # noqa: PLC0415 - imported when a chart is drawn, not at start-up
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot  # noqa: PLC0415 - likewise
-
     series, chart = trend.series, analysis.chart
     runs = list(range(len(series.values)))
-    settings = {
-        "svg.hashsalt": salt or series.step,
-        "svg.fonttype": "none",  # text stays text: smaller, and searchable
-        "text.parse_math": False,  # a "$" in a step name is not TeX
-    }
-    with matplotlib.rc_context(settings):
-        figure, axes = pyplot.subplots(figsize=(8, 3.2))
-        try:
-            axes.plot(
-                runs, series.values, marker="o", markersize=3, linewidth=0.8, label="reading"
-            )
-            axes.plot(runs, chart.location.center, color="green", linewidth=1, label="centre")
-            axes.plot(runs, chart.location.ucl, color="orange", linestyle="--", label="UCL/LCL")
-            axes.plot(runs, chart.location.lcl, color="orange", linestyle="--")
-            for limit, name in ((series.low, "spec low"), (series.high, "spec high")):
-                if limit is not None:
-                    axes.axhline(limit, color="red", linewidth=1, label=name)
-            flagged = trend.flagged()
-            if flagged:
-                axes.scatter(
-                    [point["index"] for point in flagged],
-                    [point["value"] for point in flagged],
-                    s=70, facecolors="none", edgecolors="red", linewidths=1.2, label="flagged",
-                    zorder=3,
-                )
-                for point in flagged:
-                    axes.annotate(
-                        ",".join(map(str, point["rules"])), (point["index"], point["value"]),
-                        textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7,
-                        color="red",
-                    )
-            axes.set_title(f"{series.step} ({series.plan}): {analysis.classification}", fontsize=9)
-            axes.set_xlabel("run (oldest first)", fontsize=8)
-            axes.tick_params(labelsize=7)
-            axes.legend(fontsize=6, loc="best")
-            figure.tight_layout()
-            output = io.StringIO()
-            figure.savefig(
-                output, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type"))
-            )
-        finally:
-            pyplot.close(figure)
-    return _PROLOGUE.sub("", output.getvalue(), count=1)
+    axes = figure.add_subplot()
+    axes.plot(runs, series.values, marker="o", markersize=3, linewidth=0.8, label="reading")
+    axes.plot(runs, chart.location.center, color="green", linewidth=1, label="centre")
+    axes.plot(runs, chart.location.ucl, color="orange", linestyle="--", label="UCL/LCL")
+    axes.plot(runs, chart.location.lcl, color="orange", linestyle="--")
+    for limit, name in ((series.low, "spec low"), (series.high, "spec high")):
+        if limit is not None and math.isfinite(limit):
+            axes.axhline(limit, color="red", linewidth=1, label=name)
+    _ring_flagged(axes, trend)
+    axes.set_title(f"{series.step} ({series.plan}): {analysis.classification}")
+    axes.set_xlabel("run (oldest first)")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+
+
+def _ring_flagged(axes: Axes, trend: StepTrend) -> None:
+    flagged = trend.flagged()
+    if not flagged:
+        return
+    axes.scatter(
+        [point["index"] for point in flagged],
+        [point["value"] for point in flagged],
+        s=70,
+        facecolors="none",
+        edgecolors="red",
+        linewidths=1.2,
+        label="flagged",
+        zorder=3,
+    )
+    for point in flagged:
+        axes.annotate(
+            ",".join(map(str, point["rules"])),
+            (point["index"], point["value"]),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=7,
+            color="red",
+        )
 
 
 def _markdown_text(text: str) -> str:
