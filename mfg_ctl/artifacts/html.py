@@ -25,7 +25,6 @@ from mfg_ctl.report.document import (
     BulletList,
     Cell,
     Figure,
-    KeyValues,
     Kpi,
     KpiTiles,
     Paragraph,
@@ -166,7 +165,7 @@ def _pareto(title: str, entries: Sequence[Mapping[str, Any]], what: str) -> list
     if chart is not None:
         blocks.append(
             Figure(
-                title,
+                f"{title}: count (bars) and cumulative percent (line)",
                 pareto_svg(chart, title),
                 "image/svg+xml",
                 f"{title}: counts as bars, cumulative percent as a line",

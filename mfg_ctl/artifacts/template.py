@@ -21,16 +21,17 @@ __all__ = ["pareto_svg"]
 
 _BAR = "#5c7a99"
 _LINE = "#c62828"
-_AXIS = "#37474f"
-_GRID = "#cfd8dc"
 _TEXT = "#263238"
+#: The colour and width of each kind of line.
+_STROKES = {"grid": ("#cfd8dc", 0.5), "axis": ("#37474f", 1.0)}
 
 
 def _text(x: float, y: float, text: str, anchor: str = "start", extra: str = "") -> str:
     return f'<text x="{x:g}" y="{y:g}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
 
 
-def _line(x1: float, y1: float, x2: float, y2: float, css: str, colour: str, width: float) -> str:
+def _line(css: str, x1: float, y1: float, x2: float, y2: float) -> str:
+    colour, width = _STROKES[css]
     return (
         f'<line class="{css}" x1="{x1:g}" y1="{y1:g}" x2="{x2:g}" y2="{y2:g}" '
         f'stroke="{colour}" stroke-width="{width:g}"/>'
@@ -46,7 +47,7 @@ def pareto_svg(chart: ParetoChart, title: str) -> bytes:
         f"<title>{escape(title)}: counts as bars, cumulative percent as a line</title>",
     ]
     for y, tick in chart.count_ticks:
-        parts.append(_line(chart.left, y, chart.right, y, "grid", _GRID, 0.5))
+        parts.append(_line("grid", chart.left, y, chart.right, y))
         parts.append(_text(chart.left - 6, y + 3, str(tick), "end"))
     for y, tick in chart.percent_ticks:
         parts.append(_text(chart.right + 6, y + 3, f"{tick} %"))
@@ -59,9 +60,9 @@ def pareto_svg(chart: ParetoChart, title: str) -> bytes:
         below = chart.bottom + 12
         rotate = f' transform="rotate(-40 {bar.centre:g} {below:g})"'
         parts.append(_text(bar.centre, below, bar.label, "end", rotate))
-    parts.append(_line(chart.left, chart.top, chart.left, chart.bottom, "axis", _AXIS, 1))
-    parts.append(_line(chart.right, chart.top, chart.right, chart.bottom, "axis", _AXIS, 1))
-    parts.append(_line(chart.left, chart.bottom, chart.right, chart.bottom, "axis", _AXIS, 1))
+    parts.append(_line("axis", chart.left, chart.top, chart.left, chart.bottom))
+    parts.append(_line("axis", chart.right, chart.top, chart.right, chart.bottom))
+    parts.append(_line("axis", chart.left, chart.bottom, chart.right, chart.bottom))
     parts.append(
         f'<polyline class="cumulative" points="{chart.line_points}" fill="none" '
         f'stroke="{_LINE}" stroke-width="2"/>'

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from mfg_ctl.tempco import TempcoPoint
 
 __all__ = [
-    "STATUSES",
     "Block",
     "BulletList",
     "Cell",
@@ -55,21 +54,13 @@ __all__ = [
 
 #: The colours a cell, row, tile or verdict can take ("" is plain).
 Status = Literal["", "pass", "fail", "notrun", "notcovered", "empty"]
-STATUSES: tuple[Status, ...] = ("", "pass", "fail", "notrun", "notcovered", "empty")
 
 #: How the words of verdicts and statuses map onto the colours.
 _STATUS_OF_WORD: dict[str, Status] = {
-    "pass": "pass",
-    "passed": "pass",
-    "fail": "fail",
-    "failed": "fail",
-    "error": "fail",
-    "aborted": "fail",
-    "skipped": "notrun",
-    "not run": "notrun",
-    "running": "notrun",
+    "pass": "pass", "passed": "pass", "fail": "fail", "failed": "fail", "error": "fail",
+    "aborted": "fail", "skipped": "notrun", "not run": "notrun", "running": "notrun",
     "not covered": "notcovered",
-}
+}  # fmt: skip
 _VERDICT_WORDS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "aborted": "ABORTED"}
 
 
@@ -202,6 +193,11 @@ class Section:
     anchor: str
     title: str
     blocks: tuple[Block, ...]
+
+    @property
+    def wide(self) -> bool:
+        """Whether the section holds a matrix (printed on a landscape page)."""
+        return any(isinstance(b, Table) and b.narrow_from is not None for b in self.blocks)
 
 
 @dataclass(frozen=True)
@@ -348,14 +344,13 @@ def _requirements(report: RunReport) -> Section | None:
     return Section("requirements", "Requirements", (table,))
 
 
-def _figures(figures: Sequence[Figure]) -> Section | None:
-    return Section("charts", "Charts", tuple(figures)) if figures else None
-
-
 def run_document(report: RunReport, *, figures: Sequence[Figure] = ()) -> ReportDocument:
     """The report of one run: summary, steps, devices, requirements and ``figures``."""
     sections = [_summary(report), _steps(report), _devices(report)]
-    sections += [s for s in (_requirements(report), _figures(figures)) if s is not None]
+    if requirements := _requirements(report):
+        sections.append(requirements)
+    if figures:
+        sections.append(Section("charts", "Charts", tuple(figures)))
     return ReportDocument(
         kind="run",
         title=f"Test report: {report.plan_name}",
