@@ -12,6 +12,7 @@ import builtins
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -23,8 +24,9 @@ from pypdf import PdfReader
 
 from mfg_ctl.report import StepLine
 from mfg_ctl.report.branding import Branding
-from mfg_ctl.report.document import ReportError, run_document
+from mfg_ctl.report.document import Figure, ReportError, run_document, tempco_document
 from mfg_ctl.report.pdf import INSTALL_PANGO, INSTALL_WEASYPRINT, render_pdf
+from mfg_ctl.tempco import TempcoPoint
 from tests.controller.reports.support import STARTED, every_verdict
 
 SAMPLES = Path(__file__).resolve().parents[3] / "doc" / "_static" / "samples"
@@ -165,3 +167,42 @@ def test_missing_pango_says_what_to_install(monkeypatch):
         render_pdf(run_document(every_verdict()))
     assert str(raised.value) == INSTALL_PANGO
     assert "\n" not in str(raised.value)
+
+
+def test_a_tempco_pdf_shows_the_coefficient(tmp_path):
+    points = [TempcoPoint(-40.0, -39.8, 3.28927), TempcoPoint(125.0, 124.9, 3.3165)]
+    document = tempco_document(
+        replace(every_verdict(), verdict="pass"),
+        points,
+        expected_ppm=50.0,
+        tolerance_ppm=5.0,
+        ppm_per_c=50.12,
+        r_squared=0.99991,
+    )
+    pdf = render_pdf(document)
+    text = pdf_text(pdf, tmp_path)
+    assert "Temperature coefficient: bringup" in text
+    assert "PASS" in text
+    assert "50.12" in text
+    assert "3.316500" in text
+    assert f"page 1 of {len(PdfReader(io.BytesIO(pdf)).pages)}" in text
+
+
+def test_nothing_outside_the_document_is_fetched(monkeypatch):
+    attempts = []
+
+    def no_network(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" '
+        b'xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="50">'
+        b'<image xlink:href="http://127.0.0.1:9/x.png" width="100" height="50"/></svg>'
+    )
+    figure = Figure("remote", svg, "image/svg+xml", "an image pointing outside")
+    pdf = render_pdf(run_document(every_verdict(), figures=[figure]))
+    assert pdf.startswith(b"%PDF")
+    assert attempts == []
