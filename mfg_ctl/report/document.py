@@ -234,7 +234,7 @@ class ReportDocument:
         return " | ".join(parts)
 
 
-def verdict_word(verdict: str) -> str:
+def _verdict_word(verdict: str) -> str:
     """``fail`` -> ``FAIL``: the verdict as the report shows it."""
     return _VERDICT_WORDS.get(verdict, verdict.upper())
 
@@ -256,7 +256,7 @@ def _run_header(report: RunReport) -> tuple[tuple[str, str], ...]:
 
 
 def _summary(report: RunReport) -> Section:
-    verdict = verdict_word(report.verdict)
+    verdict = _verdict_word(report.verdict)
     tiles = (
         Kpi("verdict", verdict, status_of(report.verdict)),
         Kpi("steps passed", f"{report.passed}/{report.step_count}"),
@@ -354,7 +354,7 @@ def run_document(report: RunReport, *, figures: Sequence[Figure] = ()) -> Report
     return ReportDocument(
         kind="run",
         title=f"Test report: {report.plan_name}",
-        verdict=verdict_word(report.verdict),
+        verdict=_verdict_word(report.verdict),
         header=_run_header(report),
         sections=tuple(sections),
         date=report.started_at,
