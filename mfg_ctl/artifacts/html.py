@@ -1,41 +1,45 @@
-"""The qualification report of a batch: one self-contained HTML page, from the batch's figures.
+"""The qualification report of a batch, as a report document and as its HTML page.
 
-:func:`render_qualification_report` turns the summary (the dict written as
-``results_summary.json``), the coverage matrix and the attempt rows into
-``qualification_report.html``: header, KPIs, Pareto charts and tables,
-requirement coverage, per-unit outcomes, failed-step details, units not
-tested, and the yield stratified by station, stage, batch, operator and hour.
-Values are formatted here and escaped by the template.
+:func:`batch_document` turns the summary (the dict written as
+``results_summary.json``), the coverage matrix and the attempt rows into a
+:class:`~mfg_ctl.report.document.ReportDocument`: header, KPIs, Pareto charts
+and tables, requirement coverage, per-unit outcomes, failed-step details,
+units not tested, and the yield stratified by station, stage, batch, operator
+and hour. :func:`render_qualification_report` is its HTML page, written as
+``qualification_report.html`` in every run folder (the PDF renderer takes the
+same document). Values are formatted here; the renderers escape them.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import Any
 
 from mfg_ctl.artifacts.chart import pareto_chart
 from mfg_ctl.artifacts.coverage import CoverageMatrix
-from mfg_ctl.artifacts.template import REPORT_TEMPLATE
+from mfg_ctl.artifacts.template import pareto_svg
+from mfg_ctl.report.branding import Branding
+from mfg_ctl.report.document import (
+    Block,
+    BulletList,
+    Cell,
+    Figure,
+    Kpi,
+    KpiTiles,
+    Paragraph,
+    ReportDocument,
+    Row,
+    Section,
+    Subheading,
+    Table,
+    number_text,
+    status_of,
+)
+from mfg_ctl.report.html import render_html
 
-if TYPE_CHECKING:
-    import jinja2
+__all__ = ["batch_document", "failed_steps", "fraction", "render_qualification_report"]
 
-__all__ = ["failed_steps", "render_qualification_report"]
-
-#: The CSS class each status shows with; anything else shows plain.
-_STATUS_CSS = {
-    "pass": "pass",
-    "passed": "pass",
-    "fail": "fail",
-    "failed": "fail",
-    "error": "fail",
-    "aborted": "fail",
-    "not run": "notrun",
-    "not covered": "notcovered",
-}
 #: The stratification tables, in the order they print, with their headings.
 _STRATA = (
     ("station", "station"),
@@ -50,47 +54,44 @@ _RUN_SHORT = 8
 _NOT_AVAILABLE = "n/a"
 
 
-@functools.cache
-def _template() -> jinja2.Template:
-    import jinja2  # noqa: PLC0415 - only a report needs it: the CLI starts faster
-
-    environment = jinja2.Environment(
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return environment.from_string(REPORT_TEMPLATE)
-
-
 def render_qualification_report(
     summary: Mapping[str, Any],
     matrix: CoverageMatrix,
     rows: Sequence[Mapping[str, Any]],
-    *,
-    generated: datetime | None = None,
+    branding: Branding | None = None,
 ) -> str:
-    """The report page; ``generated`` (default: now) is the time its footer line names."""
-    pareto = summary["pareto"]
-    return _template().render(
-        head=_header(summary["batch"], generated or datetime.now(UTC)),
-        kpis=_kpis(summary["units"], summary["yield"]),
-        stages=[
-            {"stage": stage["stage"], "tested": stage["tested"], "fpy": fraction(stage["fpy"])}
-            for stage in summary["yield"].get("stages", ())
-        ],
-        pareto_steps=_pareto_rows(pareto["steps"]),
-        steps_chart=pareto_chart(pareto["steps"]),
-        pareto_codes=_pareto_rows(pareto["error_codes"]),
-        codes_chart=pareto_chart(pareto["error_codes"]),
-        coverage_note=_coverage_note(matrix),
-        step_labels=[step.label for step in matrix.steps],
-        matrix_rows=_matrix_rows(matrix),
-        units=_units(summary["unit_outcomes"]),
-        failures=failed_steps(rows),
-        not_tested=list(summary["not_tested"]),
-        stratification=_strata(summary.get("stratification", {})),
+    """``qualification_report.html``: the page of :func:`batch_document`."""
+    return render_html(batch_document(summary, matrix, rows), branding)
+
+
+def batch_document(
+    summary: Mapping[str, Any],
+    matrix: CoverageMatrix,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    figures: Sequence[Figure] = (),
+) -> ReportDocument:
+    """The qualification report of a batch; ``figures`` (charts) follow the Pareto section."""
+    batch = summary["batch"]
+    sections = [
+        _results(summary["units"], summary["yield"]),
+        _paretos(summary["pareto"]),
+        _coverage(matrix),
+        _units(summary["unit_outcomes"]),
+        _failures(rows),
+        _not_tested(summary["not_tested"]),
+        _strata(summary.get("stratification", {})),
+    ]
+    if figures:
+        sections.insert(2, Section("charts", "Charts", tuple(figures)))
+    started = str(batch["started"])
+    return ReportDocument(
+        kind="batch",
+        title=f"Qualification report: batch {batch['batch_id']}",
+        verdict=_verdict(summary["units"]),
+        header=_header(batch),
+        sections=tuple(sections),
+        date=_parsed(started),
     )
 
 
@@ -103,67 +104,100 @@ def _percent(value: float | None) -> str:
     return _NOT_AVAILABLE if value is None else f"{value:.1f} %"
 
 
-def _number(value: Any) -> str:
-    """A measured value or limit: floats to 6 significant digits, None as nothing."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+def _parsed(stamp: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
 
 
-def _header(batch: Mapping[str, Any], generated: datetime) -> dict[str, str]:
+def _verdict(units: Mapping[str, Any]) -> str:
+    """FAIL if a unit failed, PASS if units were tested and all passed, else none."""
+    if units["failed"]:
+        return "FAIL"
+    return "PASS" if units["tested"] else ""
+
+
+def _header(batch: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
     plan_hash = str(batch["plan_hash"] or "")
     plan = f"{batch['plan']} version {batch['plan_version']}"
     if plan_hash:
         plan += f" (hash {plan_hash[:_SHORT]})"
-    return {
-        "batch_id": str(batch["batch_id"]),
-        "station_id": str(batch["station_id"]),
-        "stage": str(batch["stage"]),
-        "plan": plan,
-        "operators": ", ".join(str(name) for name in batch["operators"]) or "not recorded",
-        "started": str(batch["started"]),
-        "finished": str(batch["finished"]) if batch["finished"] else "not finished",
-        "run_dir": str(batch["run_dir"]),
-        "generated": (
-            f"Generated by mfg-ctl {_version()} on {generated.isoformat(timespec='seconds')}"
-        ),
-    }
+    return (
+        ("Plan", plan),
+        ("Batch", str(batch["batch_id"])),
+        ("Station", str(batch["station_id"])),
+        ("Stage", str(batch["stage"])),
+        ("Operators", ", ".join(str(name) for name in batch["operators"]) or "not recorded"),
+        ("Date", str(batch["started"])),
+        ("Finished", str(batch["finished"]) if batch["finished"] else "not finished"),
+        ("Artifacts", str(batch["run_dir"])),
+    )
 
 
-def _version() -> str:
-    try:
-        return metadata.version("simulators")
-    except metadata.PackageNotFoundError:
-        return "(version unknown)"
-
-
-def _kpis(units: Mapping[str, Any], figures: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _results(units: Mapping[str, Any], figures: Mapping[str, Any]) -> Section:
     kpis = [
-        ("units tested", str(units["tested"])),
-        ("passed", str(units["passed"])),
-        ("failed", str(units["failed"])),
-        ("not tested", str(units["not_tested"])),
-        ("first pass yield (FPY)", fraction(figures["fpy"])),
-        ("final yield", fraction(figures["final_yield"])),
-        ("flaky rate (passed on retry)", fraction(figures["flaky_rate"])),
+        Kpi("units tested", str(units["tested"])),
+        Kpi("passed", str(units["passed"])),
+        Kpi("failed", str(units["failed"]), "fail" if units["failed"] else ""),
+        Kpi("not tested", str(units["not_tested"])),
+        Kpi("first pass yield (FPY)", fraction(figures["fpy"])),
+        Kpi("final yield", fraction(figures["final_yield"])),
+        Kpi("flaky rate (passed on retry)", fraction(figures["flaky_rate"])),
     ]
     if figures.get("rty") is not None:
-        kpis.append(("rolled throughput yield (RTY)", fraction(figures["rty"])))
-    return kpis
+        kpis.append(Kpi("rolled throughput yield (RTY)", fraction(figures["rty"])))
+    blocks: list[Block] = [KpiTiles(tuple(kpis))]
+    if stages := figures.get("stages"):
+        stage_rows = tuple(
+            Row.of(str(stage["stage"]), str(stage["tested"]), fraction(stage["fpy"]))
+            for stage in stages
+        )
+        blocks.append(Table(("stage", "tested", "FPY"), stage_rows, numeric=frozenset({1, 2})))
+    return Section("kpis", "Results", tuple(blocks))
 
 
-def _pareto_rows(entries: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    return [
-        {
-            "name": str(entry["name"]),
-            "count": str(entry["count"]),
-            "percent": _percent(entry["percent"]),
-            "cumulative": _percent(entry["cumulative_percent"]),
-        }
+def _pareto(title: str, entries: Sequence[Mapping[str, Any]], what: str) -> list[Block]:
+    blocks: list[Block] = [Subheading(title)]
+    if not entries:
+        return [*blocks, Paragraph("None.", note=True)]
+    chart = pareto_chart(entries)
+    if chart is not None:
+        blocks.append(
+            Figure(
+                f"{title}: count (bars) and cumulative percent (line)",
+                pareto_svg(chart, title),
+                "image/svg+xml",
+                f"{title}: counts as bars, cumulative percent as a line",
+            )
+        )
+        if len(chart.bars) < chart.total_entries:
+            blocks.append(
+                Paragraph(
+                    f"The chart shows the first {len(chart.bars)} of {chart.total_entries}; "
+                    "the table lists all.",
+                    note=True,
+                )
+            )
+    table_rows = tuple(
+        Row.of(
+            str(entry["name"]),
+            str(entry["count"]),
+            _percent(entry["percent"]),
+            _percent(entry["cumulative_percent"]),
+        )
         for entry in entries
-    ]
+    )
+    blocks.append(
+        Table((what, "count", "percent", "cumulative"), table_rows, numeric=frozenset({1, 2, 3}))
+    )
+    return blocks
+
+
+def _paretos(pareto: Mapping[str, Any]) -> Section:
+    blocks = _pareto("Failing steps", pareto["steps"], "step")
+    blocks += _pareto("Error codes", pareto["error_codes"], "error code")
+    return Section("pareto", "Pareto of failures", tuple(blocks))
 
 
 def _coverage_note(matrix: CoverageMatrix) -> str:
@@ -178,42 +212,53 @@ def _coverage_note(matrix: CoverageMatrix) -> str:
     return f"{len(matrix.rows)} requirements over {runs}: {tally or 'none'}; {cells}."
 
 
-def _matrix_rows(matrix: CoverageMatrix) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": row.id,
-            "title": row.title,
-            "method": row.method,
-            "status": row.status,
-            "css": _STATUS_CSS.get(row.status, ""),
-            "cells": [
-                ("", "empty")
-                if cell is None
-                else (cell.text(matrix.run_count), _STATUS_CSS[cell.status])
-                for cell in row.cells
-            ],
-        }
-        for row in matrix.rows
-    ]
+def _coverage(matrix: CoverageMatrix) -> Section:
+    blocks: list[Block] = [Paragraph(_coverage_note(matrix), note=True)]
+    if not matrix.rows:
+        blocks.append(Paragraph("No requirements: the plan names none.", note=True))
+        return Section("coverage", "Requirement coverage", tuple(blocks))
+    table_rows = []
+    for row in matrix.rows:
+        cells = [
+            Cell(row.id),
+            Cell(row.title),
+            Cell(row.method),
+            Cell(row.status, status_of(row.status)),
+        ]
+        cells += [
+            Cell("", "empty")
+            if cell is None
+            else Cell(cell.text(matrix.run_count), status_of(cell.status))
+            for cell in row.cells
+        ]
+        table_rows.append(Row(tuple(cells)))
+    headers = ("requirement", "title", "method", "status", *(s.label for s in matrix.steps))
+    blocks.append(Table(headers, tuple(table_rows), row_header=True, narrow_from=4))
+    return Section("coverage", "Requirement coverage", tuple(blocks))
 
 
-def _units(outcomes: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    return [
-        {
-            "sn": str(unit["sn"]),
-            "run": str(unit["run_id"])[:_RUN_SHORT],
-            "status": str(unit["status"]),
-            "css": _STATUS_CSS.get(str(unit["status"]), ""),
-            "first_failure": str(unit["first_failure"] or ""),
-            "retried": "yes" if unit["retried"] else "no",
-            "error_codes": ", ".join(str(code) for code in unit["error_codes"]),
-        }
+def _units(outcomes: Sequence[Mapping[str, Any]]) -> Section:
+    if not outcomes:
+        return Section("units", "Units", (Paragraph("No unit was run.", note=True),))
+    table_rows = tuple(
+        Row(
+            (
+                Cell(str(unit["sn"])),
+                Cell(str(unit["run_id"])[:_RUN_SHORT]),
+                Cell(str(unit["status"]), status_of(str(unit["status"]))),
+                Cell(str(unit["first_failure"] or "")),
+                Cell("yes" if unit["retried"] else "no"),
+                Cell(", ".join(str(code) for code in unit["error_codes"])),
+            )
+        )
         for unit in outcomes
-    ]
+    )
+    headers = ("serial number", "run", "status", "first failing step", "retried", "error codes")
+    return Section("units", "Units", (Table(headers, table_rows),))
 
 
-def failed_steps(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """Each run's steps whose final attempt failed or erred, in run order then step order."""
+def failed_steps(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Each run's final attempt of the steps that failed or erred, in run order then step order."""
     finals: dict[tuple[str, int], Mapping[str, Any]] = {}
     run_order: dict[str, int] = {}
     for row in rows:
@@ -222,39 +267,63 @@ def failed_steps(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         if key not in finals or int(row["attempt"]) >= int(finals[key]["attempt"]):
             finals[key] = row
     ordered = sorted(finals.items(), key=lambda item: (run_order[item[0][0]], item[0][1]))
-    return [
-        {
-            "sn": str(row["sn"]),
-            "step": f"{row['step_index']} {row['step']}",
-            "status": str(row["status"]),
-            "value": _number(row.get("value")),
-            "low": _number(row.get("low")),
-            "high": _number(row.get("high")),
-            "unit": str(row.get("unit") or ""),
-            "error_code": str(row.get("error_code") or ""),
-            "reason": str(row.get("reason") or ""),
-            "attempts": str(row["attempt"]),
-        }
-        for _, row in ordered
-        if row["status"] in {"fail", "error"}
-    ]
+    return [row for _, row in ordered if row["status"] in {"fail", "error"}]
 
 
-def _strata(stratification: Mapping[str, Any]) -> list[tuple[str, list[dict[str, str]]]]:
-    tables = []
+def _failures(rows: Sequence[Mapping[str, Any]]) -> Section:
+    failures = failed_steps(rows)
+    if not failures:
+        return Section("failures", "Failed steps", (Paragraph("No step failed.", note=True),))
+    table_rows = tuple(
+        Row(
+            (
+                Cell(str(row["sn"])),
+                Cell(f"{row['step_index']} {row['step']}"),
+                Cell(str(row["status"]), "fail"),
+                Cell(number_text(row.get("value"))),
+                Cell(number_text(row.get("low"))),
+                Cell(number_text(row.get("high"))),
+                Cell(str(row.get("unit") or "")),
+                Cell(str(row.get("error_code") or "")),
+                Cell(str(row.get("reason") or "")),
+                Cell(str(row["attempt"])),
+            )
+        )
+        for row in failures
+    )
+    headers = ("serial number", "step", "status", "value", "low", "high", "unit",
+               "error code", "reason", "attempts")  # fmt: skip
+    table = Table(headers, table_rows, numeric=frozenset({3, 4, 5, 9}))
+    return Section("failures", "Failed steps", (table,))
+
+
+def _not_tested(serials: Sequence[str]) -> Section:
+    if not serials:
+        note = Paragraph("None: every unit of the batch was tested.", note=True)
+        return Section("not-tested", "Units not tested", (note,))
+    return Section("not-tested", "Units not tested", (BulletList(tuple(map(str, serials))),))
+
+
+def _strata(stratification: Mapping[str, Any]) -> Section:
+    blocks: list[Block] = []
+    headers = ("tested", "first pass", "passed", "FPY", "final yield")
     for key, title in _STRATA:
         if key not in stratification:
             continue
-        strata = [
-            {
-                "key": str(stratum["key"]),
-                "tested": str(stratum["tested"]),
-                "first_pass": str(stratum["first_pass"]),
-                "passed": str(stratum["passed"]),
-                "fpy": fraction(stratum["fpy"]),
-                "final_yield": fraction(stratum["final_yield"]),
-            }
+        table_rows = tuple(
+            Row.of(
+                str(stratum["key"]),
+                str(stratum["tested"]),
+                str(stratum["first_pass"]),
+                str(stratum["passed"]),
+                fraction(stratum["fpy"]),
+                fraction(stratum["final_yield"]),
+            )
             for stratum in stratification[key]
-        ]
-        tables.append((title, strata))
-    return tables
+        )
+        blocks.append(Subheading(f"By {title}"))
+        blocks.append(Table((title, *headers), table_rows, numeric=frozenset(range(1, 6))))
+    if not blocks:
+        blocks.append(Paragraph("No figures.", note=True))
+    title = "Yield by station, stage, batch, operator and hour"
+    return Section("stratification", title, tuple(blocks))
