@@ -1,0 +1,221 @@
+"""From what a command has to the one report document, with its charts; from the document
+to HTML, PDF and Markdown.
+
+A run's report becomes a run document, or a TempCo document when the run recorded a
+sweep's raw readings (its curve is drawn from them, so a run read back from the store
+draws the same chart as the live run). A batch read back from the store becomes a batch
+document with its Paretos, and a control chart and a histogram with Cpk for each measured
+step. Branding (company, logo, chart DPI) comes from the settings file
+(:mod:`mfg_ctl.report.branding`). matplotlib, Jinja2 and WeasyPrint are imported by the
+modules this one calls, when it calls them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from mfg_ctl.report.branding import Branding, load_branding
+from mfg_ctl.report.document import Figure, ReportDocument, run_document, tempco_document
+from mfg_ctl.report.model import RunReport, StepLine
+from mfg_ctl.run.events import SweepReading
+from mfg_ctl.tempco import TempcoPoint, fit_line, tempco_ppm_per_c
+
+if TYPE_CHECKING:
+    from mfg_ctl.batch.recorded import RecordedBatch
+
+__all__ = [
+    "MAX_STEP_CHARTS",
+    "TEMPCO_UNIT",
+    "batch_report_document",
+    "html_text",
+    "markdown_text",
+    "pdf_bytes",
+    "run_report_document",
+    "sweep_points",
+]
+
+#: The most measured steps a batch report draws charts for (its tables list every step).
+MAX_STEP_CHARTS = 12
+#: The unit a TempCo step is judged in (``mfg_ctl.steps.tempco``).
+TEMPCO_UNIT = "ppm/C"
+#: The step results a control chart needs (the trends analysis's minimum).
+_MIN_CHART_POINTS = 3
+
+
+def sweep_points(readings: Sequence[SweepReading]) -> list[TempcoPoint]:
+    """The settled points of a TempCo sweep, from its raw readings, in sweep order.
+
+    A point is a run of consecutive readings at one setpoint: its chamber
+    temperature is theirs (each carries the point's), its Vout their mean, exactly
+    the point the sweep judged.
+    """
+    groups: list[list[SweepReading]] = []
+    for reading in readings:
+        if groups and groups[-1][0].setpoint_c == reading.setpoint_c:
+            groups[-1].append(reading)
+        else:
+            groups.append([reading])
+    return [
+        TempcoPoint(
+            rows[0].setpoint_c, rows[0].chamber_c, math.fsum(row.vout_v for row in rows) / len(rows)
+        )
+        for rows in groups
+    ]
+
+
+def _tempco_step(report: RunReport) -> StepLine | None:
+    """The step that judged the sweep, in ppm/C (None: the run swept nothing)."""
+    if not report.readings:
+        return None
+    return next((step for step in report.steps if step.unit == TEMPCO_UNIT), None)
+
+
+def run_report_document(report: RunReport, branding: Branding | None = None) -> ReportDocument:
+    """A run's document: a TempCo document when it swept (with its curve), else a run one."""
+    branding = branding if branding is not None else load_branding()
+    step = _tempco_step(report)
+    points = sweep_points(report.readings)
+    if step is None or len(points) < 2 or step.expected is None:
+        return run_document(report)
+    from mfg_ctl.report.plots import tempco_curve_png  # noqa: PLC0415 - matplotlib
+
+    fit = fit_line([p.temperature_c for p in points], [p.vout_v for p in points])
+    expected = step.expected
+    tolerance = (step.high - step.low) / 2 if step.high is not None and step.low is not None else 0
+    ppm = tempco_ppm_per_c(fit)
+    readings = [(reading.chamber_c, reading.vout_v) for reading in report.readings]
+    curve = tempco_curve_png(
+        points,
+        fit,
+        expected_ppm=expected,
+        tolerance_ppm=tolerance,
+        dpi=branding.chart_dpi,
+        readings=readings,
+    )
+    figure = Figure(
+        "TempCo curve",
+        curve,
+        "image/png",
+        f"Vout against chamber temperature: {len(points)} points, the fit "
+        f"({ppm:.2f} ppm/C) and the band of {expected:g} +/- {tolerance:g} ppm/C",
+    )
+    return tempco_document(
+        report,
+        points,
+        expected_ppm=expected,
+        tolerance_ppm=tolerance,
+        ppm_per_c=ppm,
+        r_squared=fit.r_squared,
+        figures=(figure,),
+    )
+
+
+@dataclass
+class _Measured:
+    """One measured step of a batch: its values in run order, their runs, its newest limits."""
+
+    values: list[float] = field(default_factory=list)
+    run_ids: list[str] = field(default_factory=list)
+    low: float | None = None
+    high: float | None = None
+
+
+def _measured_steps(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str], _Measured]:
+    """Each measured step's finite values, by (number, name), in the order steps first came."""
+    steps: dict[tuple[int, str], _Measured] = {}
+    for row in rows:
+        value = row.get("value")
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            continue
+        measured = steps.setdefault((int(row["step_index"]), str(row["step"])), _Measured())
+        measured.values.append(float(value))
+        measured.run_ids.append(str(row["run_id"]))
+        measured.low, measured.high = row.get("low"), row.get("high")
+    return steps
+
+
+def _step_figures(rows: Sequence[Mapping[str, Any]], dpi: int, plan: str) -> list[Figure]:
+    """A control chart and a histogram for each measured step (the first MAX_STEP_CHARTS)."""
+    import numpy as np  # noqa: PLC0415 - only a batch's charts need it
+
+    from mfg_ctl.analytics.trends import StepSeries, analyse_step  # noqa: PLC0415 - numpy
+    from mfg_ctl.report.plots import (  # noqa: PLC0415 - matplotlib
+        capability_summary,
+        control_chart_png,
+        histogram_png,
+    )
+
+    figures = []
+    measured_steps = list(_measured_steps(rows).items())[:MAX_STEP_CHARTS]
+    for (number, name), step in measured_steps:
+        title, values = f"{number} {name}", step.values
+        if len(values) >= _MIN_CHART_POINTS:
+            series = StepSeries(
+                plan, name, number, "", np.array(values), tuple(step.run_ids), step.low, step.high
+            )
+            trend = analyse_step(series)
+            if trend.analysis is not None:
+                figures.append(
+                    Figure(
+                        f"{title}: control chart",
+                        control_chart_png(trend, dpi=dpi),
+                        "image/png",
+                        f"individuals chart of {name} over {len(values)} units",
+                    )
+                )
+        histogram = histogram_png(values, title=title, low=step.low, high=step.high, dpi=dpi)
+        summary = capability_summary(values, low=step.low, high=step.high)
+        figures.append(
+            Figure(f"{title}: distribution", histogram, "image/png", summary.replace("\n", ", "))
+        )
+    return figures
+
+
+def batch_report_document(batch: RecordedBatch, branding: Branding | None = None) -> ReportDocument:
+    """A batch's document: its summary, coverage and rows, with Paretos and step charts."""
+    from mfg_ctl.report.plots import pareto_png  # noqa: PLC0415 - matplotlib
+
+    branding = branding if branding is not None else load_branding()
+    dpi = branding.chart_dpi
+    figures = []
+    paretos = (("steps", "Failing steps"), ("error_codes", "Error codes"))
+    for key, title in paretos:
+        entries = batch.summary["pareto"].get(key, [])
+        image = pareto_png(entries, title=title, dpi=dpi)
+        if image is not None:
+            figures.append(
+                Figure(
+                    f"Pareto: {title.lower()}",
+                    image,
+                    "image/png",
+                    f"{title} by count, with the cumulative percentage",
+                )
+            )
+    figures += _step_figures(batch.rows, dpi, batch.record.plan_name)
+    from mfg_ctl.artifacts.html import batch_document  # noqa: PLC0415 - Jinja2
+
+    return batch_document(batch.summary, batch.matrix, batch.rows, figures=figures)
+
+
+def html_text(document: ReportDocument, branding: Branding | None = None) -> str:
+    """The document as one self-contained HTML page."""
+    from mfg_ctl.report.html import render_html  # noqa: PLC0415 - Jinja2
+
+    return render_html(document, branding if branding is not None else load_branding())
+
+
+def pdf_bytes(document: ReportDocument, branding: Branding | None = None) -> bytes:
+    """The document as PDF (ReportError when WeasyPrint or Pango is missing)."""
+    from mfg_ctl.report.pdf import render_pdf  # noqa: PLC0415 - WeasyPrint
+
+    return render_pdf(document, branding if branding is not None else load_branding())
+
+
+def markdown_text(document: ReportDocument) -> str:
+    """The document as Markdown (images left out: Markdown has no way to embed them)."""
+    from mfg_ctl.report.markdown import render_document_markdown  # noqa: PLC0415
+
+    return render_document_markdown(document)
