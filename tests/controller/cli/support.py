@@ -65,13 +65,16 @@ IDENTITY_ENVIRONMENT = ("MFG_CTL_STATION_ID", "MFG_CTL_STAGE", "MFG_CTL_OPERATOR
 
 
 def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private run store (returned) and runtime directory, no identity defaults from the
-    environment, and the project as the working folder (relative plan paths start there)."""
+    """A private run store (returned) and runtime directory, no identity defaults or report
+    settings from the environment, and the project as the working folder (relative plan paths
+    start there)."""
     db = tmp_path / "runs.db"
     monkeypatch.setenv("MFG_CTL_DB", str(db))
     monkeypatch.setenv("DISCOS_SIMULATORS_RUNTIME_DIR", str(tmp_path))
     for name in IDENTITY_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("MFG_CTL_SETTINGS", raising=False)  # no branding from the user's settings
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.chdir(ROOT)
     return db
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import xmlschema
 
 from mfg_ctl.report import RunReport, StepLine
@@ -51,3 +55,26 @@ def parsed(xml_text: str) -> ET.Element:
     """The ``<testsuites>`` root, after checking the text against the JUnit schema."""
     SCHEMA.validate(xml_text)
     return ET.fromstring(xml_text)
+
+
+def poppler(tool: str) -> str:
+    """The path of a poppler tool; on CI (``make test`` installs poppler-utils) a missing one
+    fails the test, elsewhere it skips it."""
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} (poppler-utils) is not installed: apt-get install poppler-utils"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def poppler_text(pdf: Path) -> str:
+    """The text of a PDF file as ``pdftotext -layout`` extracts it."""
+    done = subprocess.run(
+        [poppler("pdftotext"), "-layout", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout

@@ -11,7 +11,6 @@ from __future__ import annotations
 import builtins
 import io
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from mfg_ctl.report.branding import Branding
 from mfg_ctl.report.document import Figure, ReportError, run_document, tempco_document
 from mfg_ctl.report.pdf import INSTALL_PANGO, INSTALL_WEASYPRINT, render_pdf
 from mfg_ctl.tempco import TempcoPoint
-from tests.controller.reports.support import STARTED, every_verdict
+from tests.controller.reports.support import STARTED, every_verdict, poppler, poppler_text
 
 SAMPLES = Path(__file__).resolve().parents[3] / "doc" / "_static" / "samples"
 LOGO_SVG = (
@@ -36,23 +35,10 @@ LOGO_SVG = (
 )
 
 
-def poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.skip(f"{tool} (poppler-utils) is not installed")
-    return path
-
-
 def pdf_text(pdf: bytes, tmp_path: Path) -> str:
     source = tmp_path / "report.pdf"
     source.write_bytes(pdf)
-    done = subprocess.run(
-        [poppler("pdftotext"), "-layout", str(source), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+    return poppler_text(source)
 
 
 def page_one_png(pdf: bytes, tmp_path: Path, resolution: int = 50) -> bytes:
