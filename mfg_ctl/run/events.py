@@ -270,8 +270,8 @@ class ReadingsByStep:
             self._attempted[key] = tuple(self._pending.pop(key, ()))
         elif isinstance(event, RunFinished):  # a step cut short leaves nothing behind
             for held in (self._pending, self._attempted):
-                for key in [key for key in held if key[0] == event.run_id]:
-                    del held[key]
+                for key in [key for key in list(held) if key[0] == event.run_id]:
+                    held.pop(key, None)
 
     def take(self, finished: StepFinished) -> tuple[SweepReading, ...]:
         """The readings of the finished step's last attempt (forgotten here)."""
