@@ -3,8 +3,10 @@
 :func:`run_sweep` drives a chamber, a power supply and a DMM through their
 interfaces only: it powers the DUT, takes the chamber through each temperature,
 waits until the chamber reports stable, averages DMM readings, then fits a
-least-squares line and judges the temperature coefficient against limits. The
-rest is pure: :func:`fit_line`, :func:`tempco_ppm_per_c` and :func:`evaluate`.
+least-squares line and judges the temperature coefficient against limits. Each
+point keeps its raw readings (:class:`TempcoReading`: time, setpoint, chamber
+air, DUT case, Vout), from which :func:`points_of` rebuilds the points. The rest
+is pure: :func:`fit_line`, :func:`tempco_ppm_per_c` and :func:`evaluate`.
 
 Waits are bounded in real time. ``stability_timeout_s``, ``poll_interval_s``
 and ``soak_s`` are in the chamber's seconds; ``clock_speed`` says how many of
@@ -21,23 +23,28 @@ them pass per real second (1 for real instruments, the simulator's
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mfg_ctl.drivers import ChamberDriver, InstrumentError, MultimeterDriver, PowerSupplyDriver
 from mfg_ctl.drivers.transport import InstrumentTimeoutError
+from mfg_ctl.run.events import SweepReading
 
 __all__ = [
     "Fit",
     "StabilityTimeoutError",
     "TempcoPoint",
+    "TempcoReading",
     "TempcoResult",
     "TempcoSettings",
     "evaluate",
     "fit_line",
+    "points_of",
     "run_sweep",
     "tempco_ppm_per_c",
 ]
@@ -162,13 +169,41 @@ class TempcoSettings:
             raise ValueError(f"bad TempCo settings: {error}") from None
 
 
+#: One DMM reading of a sweep with its time, setpoint, chamber air and DUT case
+#: temperatures: the run's neutral record (:class:`mfg_ctl.run.events.SweepReading`),
+#: so observers and the run store keep it as it is.
+TempcoReading = SweepReading
+
+
 @dataclass(frozen=True)
 class TempcoPoint:
-    """One settled temperature: what was asked, what the chamber read, the mean Vout."""
+    """One settled temperature: what was asked, what the chamber read, the mean Vout.
+
+    ``readings`` are the DMM readings averaged (none for a point made by hand):
+    every one's ``chamber_c`` is ``temperature_c``, and their mean Vout ``vout_v``.
+    """
 
     setpoint_c: float
     temperature_c: float
     vout_v: float
+    readings: tuple[TempcoReading, ...] = ()
+
+
+def points_of(readings: Iterable[TempcoReading]) -> tuple[TempcoPoint, ...]:
+    """The points a sweep's readings were taken at, as :func:`run_sweep` made them.
+
+    Consecutive readings of the same setpoint and chamber temperature are one
+    point: its temperature is theirs, its Vout their mean.
+    """
+    points = []
+    for (setpoint, chamber), group in itertools.groupby(
+        readings, key=lambda reading: (reading.setpoint_c, reading.chamber_c)
+    ):
+        rows = tuple(group)
+        points.append(
+            TempcoPoint(setpoint, chamber, math.fsum(r.vout_v for r in rows) / len(rows), rows)
+        )
+    return tuple(points)
 
 
 @dataclass(frozen=True)
@@ -231,12 +266,30 @@ def _wait_stable(
 
 
 def _measure(
-    chamber: ChamberDriver, multimeter: MultimeterDriver, setpoint: float, readings: int
+    chamber: ChamberDriver,
+    multimeter: MultimeterDriver,
+    setpoint: float,
+    settings: TempcoSettings,
+    started: float,
 ) -> TempcoPoint:
-    before = chamber.temperature()
-    volts = [multimeter.measure_dc_voltage() for _ in range(readings)]
-    after = chamber.temperature()
-    return TempcoPoint(setpoint, (before + after) / 2.0, math.fsum(volts) / readings)
+    """Read the air and the DUT case, the DMM ``readings_per_point`` times, then both again.
+
+    ``started`` is when the sweep began (``time.monotonic()``): each reading's
+    ``elapsed_s`` counts from it, in the chamber's seconds.
+    """
+    air_before, dut_before = chamber.temperature(), chamber.product_temperature()
+    taken: list[tuple[datetime, float, float]] = []
+    for _ in range(settings.readings_per_point):
+        volts = multimeter.measure_dc_voltage()
+        elapsed = (time.monotonic() - started) * settings.clock_speed
+        taken.append((datetime.now(UTC), elapsed, volts))
+    air_after, dut_after = chamber.temperature(), chamber.product_temperature()
+    air, dut = (air_before + air_after) / 2.0, (dut_before + dut_after) / 2.0
+    readings = tuple(
+        TempcoReading(at, elapsed, setpoint, air, dut, volts) for at, elapsed, volts in taken
+    )
+    vout = math.fsum(volts for _, _, volts in taken) / len(taken)
+    return TempcoPoint(setpoint, air, vout, readings)
 
 
 def _output_off(power_supply: PowerSupplyDriver) -> None:
@@ -283,7 +336,8 @@ def run_sweep(
 
     Resets the three instruments, powers the DUT, and for each temperature sets
     the chamber, waits for ``stable()`` (:class:`StabilityTimeoutError` past
-    the deadline), averages ``readings_per_point`` DC voltage readings and calls
+    the deadline), averages ``readings_per_point`` DC voltage readings (kept in
+    the point with the chamber's air and product temperatures) and calls
     ``on_point``. The supply's output is switched off at the end, even on error.
     ``sleep`` waits between polls (real seconds): pass one that raises to cancel.
     """
@@ -307,7 +361,7 @@ def run_sweep(
             _wait_stable(chamber, setpoint, settings, sleep)
             if settings.soak_s > 0:
                 sleep(settings.soak_s / settings.clock_speed)
-            point = _measure(chamber, multimeter, setpoint, settings.readings_per_point)
+            point = _measure(chamber, multimeter, setpoint, settings, started)
             points.append(point)
             if on_point is not None:
                 on_point(point)

@@ -122,6 +122,9 @@ class ChamberDriver(InstrumentDriver, Protocol):
     def temperature(self) -> float:
         """The air temperature now."""
 
+    def product_temperature(self) -> float:
+        """The product probe now: the temperature of the device under test (its case)."""
+
     def stable(self) -> bool:
         """Whether the air has settled at the setpoint (by the chamber's own criterion)."""
 
@@ -246,7 +249,7 @@ class ScpiDriver:
 
 
 class ScpiChamberDriver(ScpiDriver):
-    """A :class:`ChamberDriver` speaking ``TEMPerature:SETPoint/ACTual?/STABle?/RAMP``."""
+    """A :class:`ChamberDriver` speaking ``TEMPerature:SETPoint/ACTual?/PRODuct?/STABle?/RAMP``."""
 
     kind = "chamber"
 
@@ -258,6 +261,9 @@ class ScpiChamberDriver(ScpiDriver):
 
     def temperature(self) -> float:
         return self._number("TEMP:ACT?")
+
+    def product_temperature(self) -> float:
+        return self._number("TEMP:PROD?")
 
     def stable(self) -> bool:
         return self._bool("TEMP:STAB?")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast
 
@@ -11,10 +11,12 @@ from mfg_ctl.run.events import (
     NO_UNIT,
     DeviceInfo,
     Event,
+    ReadingsByStep,
     RunFinished,
     RunStarted,
     StepFinished,
     StepVerdict,
+    SweepReading,
     UnitIdentity,
 )
 from mfg_ctl.store import StoredRun
@@ -42,11 +44,16 @@ class StepLine:
     teardown: bool = False
     error_code: str = ""
     requirements: tuple[str, ...] = ()
+    unit: str = ""  # of measured
 
 
 @dataclass(frozen=True)
 class RunReport:
-    """A whole run: plan, verdict, timing, devices and step lines."""
+    """A whole run: plan, verdict, timing, devices and step lines.
+
+    ``readings`` are the raw readings of its sweep steps (a TempCo curve), each
+    step's last attempt's, in step order.
+    """
 
     run_id: str
     plan_name: str
@@ -64,6 +71,7 @@ class RunReport:
     devices_from: str = ""  # SIMULATED_HERE or the station file as given
     identity: UnitIdentity = NO_UNIT
     plan_version: str = ""
+    readings: tuple[SweepReading, ...] = ()
 
     @property
     def unit_line(self) -> str:
@@ -88,9 +96,13 @@ class RunReport:
         return sum(step.verdict == "pass" for step in self.steps)
 
     @classmethod
-    def from_stored(cls, stored: StoredRun) -> RunReport:
-        """Rebuild the report of a run from the run store."""
-        return _from_stored(stored)
+    def from_stored(cls, stored: StoredRun, readings: Iterable[SweepReading] = ()) -> RunReport:
+        """Rebuild the report of a run from the run store.
+
+        ``readings``: its sweep readings, which the store gives apart
+        (``RunStore.sweep_readings(run_id)``).
+        """
+        return replace(_from_stored(stored), readings=tuple(readings))
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> RunReport:
@@ -98,11 +110,15 @@ class RunReport:
         started: RunStarted | None = None
         finished: RunFinished | None = None
         steps: list[StepLine] = []
+        readings: list[SweepReading] = []
+        by_step = ReadingsByStep()
         for event in events:
+            by_step.see(event)
             if isinstance(event, RunStarted):
                 started = event
             elif isinstance(event, StepFinished):
                 steps.append(step_line(event))
+                readings += by_step.take(event)
             elif isinstance(event, RunFinished):
                 finished = event
         if started is None:
@@ -127,6 +143,7 @@ class RunReport:
             devices_from=started.where,
             identity=started.identity,
             plan_version=started.plan_version,
+            readings=tuple(readings),
         )
 
 
@@ -149,6 +166,7 @@ def _from_stored(stored: StoredRun) -> RunReport:
             teardown=s.teardown,
             error_code=s.error_code,
             requirements=s.requirements,
+            unit=s.unit,
         )
         for s in stored.steps
     )
@@ -191,4 +209,5 @@ def step_line(event: StepFinished) -> StepLine:
         teardown=event.teardown,
         error_code=event.error_code,
         requirements=event.requirements,
+        unit=event.unit,
     )

@@ -20,6 +20,7 @@ __all__ = [
     "Event",
     "Observer",
     "OnExhausted",
+    "ReadingsByStep",
     "RunFinished",
     "RunStarted",
     "StepAttempt",
@@ -27,6 +28,7 @@ __all__ = [
     "StepProgress",
     "StepStarted",
     "StepVerdict",
+    "SweepReading",
     "UnitIdentity",
     "Verdict",
     "plan_hash",
@@ -121,9 +123,34 @@ class StepStarted:
     started_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SweepReading:
+    """One raw reading of a temperature sweep: a DMM reading of Vout, and where it was taken.
+
+    ``at`` is the wall clock (UTC) when the reading came back; ``elapsed_s`` the
+    bench's seconds since the sweep began (real seconds times the clock speed, so
+    a simulated sweep reads in chamber time). ``chamber_c`` (air) and ``dut_c``
+    (the product probe on the DUT's case) are the means of the chamber's readings
+    taken just before and just after its point's DMM readings: every reading of
+    a point shares them.
+    """
+
+    at: datetime
+    elapsed_s: float
+    setpoint_c: float
+    chamber_c: float
+    dut_c: float
+    vout_v: float
+
+
 @dataclass(frozen=True)
 class StepProgress:
-    """A running step measured a part of what it judges (a TempCo point), before its verdict."""
+    """A running step measured a part of what it judges (a TempCo point), before its verdict.
+
+    ``readings`` are the raw readings behind that part (a sweep's), in the order
+    taken; a retried step reports its parts again, so only those of its last
+    attempt (the progress after its last-but-one :class:`StepAttempt`) count.
+    """
 
     run_id: str
     number: int  # the step's number
@@ -132,6 +159,7 @@ class StepProgress:
     detail: str  # what the report would say about it
     value: float | None = None
     unit: str = ""
+    readings: tuple[SweepReading, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,3 +246,35 @@ class RunFinished:
 
 Event = RunStarted | StepStarted | StepProgress | StepAttempt | StepFinished | RunFinished
 Observer = Callable[[Event], None]
+
+
+class ReadingsByStep:
+    """The sweep readings of each step's last attempt, gathered from a run's events in order.
+
+    Hand it every event (:meth:`see`), then :meth:`take` a step's readings when
+    its :class:`StepFinished` arrives: an attempt's readings replace those of
+    the attempt before (a retried sweep starts again). Keyed by run and step, so
+    one collector may hear several runs.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[tuple[str, int], list[SweepReading]] = {}
+        self._attempted: dict[tuple[str, int], tuple[SweepReading, ...]] = {}
+
+    def see(self, event: Event) -> None:
+        """Note the readings of a StepProgress; close an attempt on StepAttempt."""
+        if isinstance(event, StepProgress) and event.readings:
+            self._pending.setdefault((event.run_id, event.number), []).extend(event.readings)
+        elif isinstance(event, StepAttempt):
+            key = (event.run_id, event.number)
+            self._attempted[key] = tuple(self._pending.pop(key, ()))
+        elif isinstance(event, RunFinished):  # a step cut short leaves nothing behind
+            for held in (self._pending, self._attempted):
+                for key in [key for key in list(held) if key[0] == event.run_id]:
+                    held.pop(key, None)
+
+    def take(self, finished: StepFinished) -> tuple[SweepReading, ...]:
+        """The readings of the finished step's last attempt (forgotten here)."""
+        key = (finished.run_id, finished.number)
+        pending = tuple(self._pending.pop(key, ()))
+        return self._attempted.pop(key, pending)

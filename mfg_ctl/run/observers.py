@@ -85,19 +85,28 @@ class JsonlLog:
     """Appends each event to a file as one JSON object per line (``type`` names the event).
 
     Its lines keep their first shape: a step's ``target`` is written as
-    ``register``, without its unit, and :class:`StepProgress` and
-    :class:`StepAttempt` are not written (a run's ``--artifacts`` folder has
-    every attempt).
+    ``register``, without its unit, and :class:`StepAttempt` is not written (a
+    run's ``--artifacts`` folder has every attempt). A :class:`StepProgress` is
+    written only when it carries a sweep's raw readings (``readings``: a list of
+    objects, times in ISO 8601), with the ``attempt`` it belongs to: a retried
+    sweep's readings are all written, and only the last attempt's count.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file = path.open("a", encoding="utf-8")
+        self._attempts: dict[tuple[str, int], int] = {}  # attempts ended, by run and step
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, StepProgress | StepAttempt):
+        if isinstance(event, StepAttempt):
+            key = (event.run_id, event.number)
+            self._attempts[key] = self._attempts.get(key, 0) + 1
+            return
+        if isinstance(event, StepProgress) and not event.readings:
             return
         record: dict[str, Any] = {"type": type(event).__name__, **asdict(event)}
+        if isinstance(event, StepProgress):
+            record["attempt"] = self._attempts.get((event.run_id, event.number), 0) + 1
         if isinstance(event, StepFinished):
             del record["unit"]
             record = {("register" if key == "target" else key): v for key, v in record.items()}

@@ -230,6 +230,7 @@ class Sequencer:
                     progress.reason,
                     progress.value,
                     progress.unit,
+                    progress.readings,
                 )
             )
 

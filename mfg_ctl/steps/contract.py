@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from mfg_ctl.run.events import SweepReading
+
 if TYPE_CHECKING:
     from mfg_ctl.steps.model import StepBase
 
@@ -125,12 +127,16 @@ class StepOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Part of a step measured before the step is judged (a TempCo point): for observers."""
+    """Part of a step measured before the step is judged (a TempCo point): for observers.
+
+    ``readings`` are the raw readings behind it, which the run store keeps.
+    """
 
     part: str  # e.g. point_25C
     reason: str  # what the report would say about it
     value: float | None = None
     unit: str = ""
+    readings: tuple[SweepReading, ...] = ()
 
 
 def _ignore(progress: Progress) -> None:

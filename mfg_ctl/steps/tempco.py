@@ -13,8 +13,8 @@ In a plan (``plans/dvt_tempco.yaml``)::
 
 The sweep and the fit are :func:`mfg_ctl.tempco.run_sweep` (the library this
 kind uses); each settled temperature is reported to the observers as a
-:class:`~mfg_ctl.steps.contract.Progress` (``point_25C``), and the step is judged
-in ppm/C. ``mfg-ctl tempco`` runs a plan of this one step.
+:class:`~mfg_ctl.steps.contract.Progress` (``point_25C``) with its raw readings,
+and the step is judged in ppm/C. ``mfg-ctl tempco`` runs a plan of this one step.
 """
 
 from __future__ import annotations
@@ -239,7 +239,7 @@ def _progress(point: TempcoPoint) -> Progress:
         f"measured {point.vout_v:.6g} V at {point.temperature_c:.4g} C "
         f"(setpoint {point.setpoint_c:g} C)"
     )
-    return Progress(point_name(point.setpoint_c), detail, point.vout_v, "V")
+    return Progress(point_name(point.setpoint_c), detail, point.vout_v, "V", point.readings)
 
 
 #: Instrument failures that may not recur: the sweep is run again, up to the step's retries.

@@ -1,6 +1,7 @@
 """The run store's tables and the records its queries return.
 
-Tables: one row per run, per finished step, per device of a run. Only portable
+Tables: one row per run, per finished step, per device of a run, per raw reading
+of a sweep (a TempCo step's DMM readings with their temperatures). Only portable
 column types are used (no SQLite-only features), so the same models serve
 SQLite on one station and PostgreSQL for many. Timestamps are stored in UTC and
 always come back timezone-aware. Opening a database, checking it is ours and
@@ -45,6 +46,7 @@ __all__ = [
     "StoreError",
     "StoredRun",
     "StoredStep",
+    "SweepReadingRow",
     "TestRun",
     "UTCDateTime",
     "plan_hash",
@@ -54,8 +56,9 @@ __all__ = [
 #: 1: the first tables. 2: ``test_runs.plan_hash`` and ``devices_from``,
 #: ``step_results.teardown``. 3: unit identity (``sn``, ``batch_id``, ``station_id``,
 #: ``stage``, ``operator``), ``plan_version``, ``skipped``, ``stopped_by`` on runs; error codes
-#: and requirements on steps; the ``batches`` table.
-SCHEMA_VERSION = 3
+#: and requirements on steps; the ``batches`` table. 4: ``step_results.unit``; the
+#: ``sweep_readings`` table.
+SCHEMA_VERSION = 4
 
 #: The values of ``TestRun.status``.
 STATUSES = ("running", "passed", "failed", "error", "aborted")
@@ -172,8 +175,31 @@ class StepResult(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))  # schema 3
     error_codes: Mapped[list[str] | None] = mapped_column(JSON)  # schema 3
     requirements: Mapped[list[str] | None] = mapped_column(JSON)  # schema 3
+    unit: Mapped[str | None] = mapped_column(String(32))  # schema 4: the unit of measured
 
     run: Mapped[TestRun] = relationship(back_populates="steps")
+
+
+class SweepReadingRow(Base):
+    """One raw reading of a sweep step (schema 4), written with the step's row.
+
+    ``seq`` counts the step's readings from 0, in the order they were taken;
+    only the readings of the step's last attempt are kept.
+    """
+
+    __tablename__ = "sweep_readings"
+
+    run_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("test_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    step_number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    elapsed_s: Mapped[float] = mapped_column(Float)
+    setpoint_c: Mapped[float] = mapped_column(Float)
+    chamber_c: Mapped[float] = mapped_column(Float)
+    dut_c: Mapped[float] = mapped_column(Float)
+    vout_v: Mapped[float] = mapped_column(Float)
 
 
 class Batch(Base):
@@ -268,6 +294,7 @@ class StoredStep:
     error_code: str = ""
     error_codes: tuple[str, ...] = ()
     requirements: tuple[str, ...] = ()
+    unit: str = ""  # of measured ("" when the step had none, or before schema 4)
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,30 @@ older rows left NULL read back as empty values.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Insert, insert
 
-from mfg_ctl.run.events import DeviceInfo, RunFinished, RunStarted, StepFinished, UnitIdentity
+from mfg_ctl.run.events import (
+    DeviceInfo,
+    Event,
+    ReadingsByStep,
+    RunFinished,
+    RunStarted,
+    StepFinished,
+    SweepReading,
+    UnitIdentity,
+)
 from mfg_ctl.store.models import (
     Base,
     RunSummary,
     StepResult,
     StoredRun,
     StoredStep,
+    SweepReadingRow,
     TestRun,
     plan_hash,
 )
@@ -33,8 +44,11 @@ __all__ = [
     "run_values",
     "step_row",
     "step_values",
+    "steps_and_sweeps",
     "stored",
     "summary",
+    "sweep_reading",
+    "sweep_values",
 ]
 
 
@@ -55,6 +69,7 @@ class _Fields:
 _STEP_FIELDS = _Fields(StepFinished)
 _DEVICE_FIELDS = _Fields(DeviceInfo)
 _IDENTITY_FIELDS = _Fields(UnitIdentity)
+_READING_FIELDS = _Fields(SweepReading)
 
 def summary(run: TestRun) -> RunSummary:
     """Copy a run's row into a RunSummary."""
@@ -83,7 +98,7 @@ def _stored_step(step: StepResult) -> StoredStep:
 #: Columns that older rows (or older schemas) left NULL, read back as these.
 _EMPTY: dict[str, Any] = {
     "sn": "", "batch_id": "", "station_id": "", "stage": "", "operator": "",
-    "plan_version": "", "skipped": 0, "stopped_by": "", "error_code": "",
+    "plan_version": "", "skipped": 0, "stopped_by": "", "error_code": "", "unit": "",
 }
 
 
@@ -100,11 +115,40 @@ def step_values(ev: StepFinished) -> dict[str, Any]:
     """The column values of a finished step's row: its ``target`` goes in ``register``."""
     values = _STEP_FIELDS.of(ev)
     values["register"] = values.pop("target")
-    del values["unit"]  # not stored
+    values["unit"] = ev.unit or None
     values["error_code"] = ev.error_code or None
     values["error_codes"] = list(ev.error_codes)
     values["requirements"] = list(ev.requirements)
     return values
+
+
+def sweep_values(ev: StepFinished, readings: Sequence[SweepReading]) -> list[dict[str, Any]]:
+    """The column values of the rows of a finished step's sweep readings, in order."""
+    head = {"run_id": ev.run_id, "step_number": ev.number}
+    return [
+        {**head, "seq": seq, **_READING_FIELDS.of(reading)} for seq, reading in enumerate(readings)
+    ]
+
+
+def steps_and_sweeps(
+    events: Iterable[Event],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The column values of a run's finished steps, and of their sweep readings (each step's
+    last attempt's, from the StepProgress events before it)."""
+    steps: list[dict[str, Any]] = []
+    readings: list[dict[str, Any]] = []
+    collected = ReadingsByStep()
+    for event in events:
+        collected.see(event)
+        if isinstance(event, StepFinished):
+            steps.append(step_values(event))
+            readings += sweep_values(event, collected.take(event))
+    return steps, readings
+
+
+def sweep_reading(row: SweepReadingRow) -> SweepReading:
+    """A stored sweep reading as the record the run's events carried."""
+    return SweepReading(**_copy(row, SweepReading))
 
 
 def step_row(ev: StepFinished) -> StepResult:

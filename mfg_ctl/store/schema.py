@@ -281,5 +281,11 @@ def _v2_to_v3(conn: Connection) -> None:
     conn.execute(update(TestRun).values(skipped=0))
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Schema 4: the unit of each step's measured value. (The ``sweep_readings`` table is
+    new, so ``create_all`` made it.) Earlier steps' units were not kept: they stay NULL."""
+    _add_column(conn, Base.metadata.tables["step_results"].c.unit)
+
+
 #: How to bring a store of version N to N + 1, each inside the opening transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, defer, sessionmaker
 
 from mfg_ctl.run.events import (
     Event,
+    ReadingsByStep,
     RunFinished,
     RunStarted,
     StepFinished,
@@ -40,6 +41,7 @@ from mfg_ctl.store.models import (
     StepResult,
     StoredRun,
     StoreError,
+    SweepReadingRow,
     TestRun,
 )
 from mfg_ctl.store.rows import (
@@ -49,9 +51,10 @@ from mfg_ctl.store.rows import (
     insert_into,
     run_values,
     step_row,
-    step_values,
+    steps_and_sweeps,
     stored,
     summary,
+    sweep_values,
 )
 from mfg_ctl.store.schema import (
     busy_timeout,
@@ -61,6 +64,7 @@ from mfg_ctl.store.schema import (
     set_wal,
 )
 from mfg_ctl.store.series import SeriesRecords
+from mfg_ctl.store.sweeps import SweepRecords
 from mfg_ctl.store.units import UnitRecords
 
 __all__ = ["RunStore", "default_url", "pid_alive"]
@@ -75,7 +79,7 @@ _IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 _LIVE_RUNS: set[str] = set()
 
 
-class RunStore(UnitRecords, SeriesRecords):
+class RunStore(UnitRecords, SeriesRecords, SweepRecords):
     """Records runs from events and answers the CLI's questions about them.
 
     Use it as an observer (``store(event)`` or ``store.store(event)``). Query
@@ -96,6 +100,7 @@ class RunStore(UnitRecords, SeriesRecords):
         #: One recording thread at a time: a batch's slots queue here, woken the moment the
         #: one before is done, rather than in SQLite's busy handler, which sleeps and retries.
         self._recording = threading.Lock()
+        self._readings = ReadingsByStep()  # a sweep's readings, held until its step is written
         writer = self._engine.execution_options(mfg_write=True)
         self._reader = sessionmaker(self._engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
@@ -144,7 +149,11 @@ class RunStore(UnitRecords, SeriesRecords):
         self.store(event)
 
     def store(self, event: Event) -> None:
-        """Record one event and commit it before returning; StepStarted needs nothing."""
+        """Record one event and commit it before returning; StepStarted needs nothing.
+
+        A sweep's readings (StepProgress) are held and written with their step.
+        """
+        self._readings.see(event)
         match event:
             case RunStarted():
                 self._run_started(event)
@@ -166,8 +175,11 @@ class RunStore(UnitRecords, SeriesRecords):
         return TestRun(**run_values(ev, self._host, os.getpid()), devices=devices)
 
     def _step_finished(self, ev: StepFinished) -> None:
+        readings = sweep_values(ev, self._readings.take(ev))
         with self._write(f"record step {ev.number} of run {ev.run_id}") as session:
             session.add(step_row(ev))
+            if readings:
+                session.execute(insert_into(SweepReadingRow), readings)
 
     def _run_finished(self, ev: RunFinished) -> None:
         with self._write(f"record the end of run {ev.run_id}") as session:
@@ -190,7 +202,7 @@ class RunStore(UnitRecords, SeriesRecords):
             raise StoreError("cannot record a run without both its RunStarted and RunFinished")
         run = run_values(started, self._host, os.getpid()) | finish_values(finished)
         devices = device_values(started)
-        steps = [step_values(e) for e in events if isinstance(e, StepFinished)]
+        steps, readings = steps_and_sweeps(events)
         try:
             with self._recording, self._write_engine.begin() as connection:
                 connection.execute(insert_into(TestRun), [run])
@@ -198,6 +210,8 @@ class RunStore(UnitRecords, SeriesRecords):
                     connection.execute(insert_into(Device), devices)
                 if steps:
                     connection.execute(insert_into(StepResult), steps)
+                if readings:
+                    connection.execute(insert_into(SweepReadingRow), readings)
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"cannot record run {started.run_id} in {self.url}: {_reason(exc)}"

@@ -105,13 +105,13 @@ class FakeTransport:
 def test_chamber_methods(drivers, clock):
     chamber = drivers[0]
     assert chamber.identify() == IDN["chamber"]
-    assert chamber.temperature() == pytest.approx(25.0)
+    assert [chamber.temperature(), chamber.product_temperature()] == pytest.approx([25.0, 25.0])
     chamber.set_setpoint(85.0)
     chamber.set_ramp(20.0)
-    assert (chamber.setpoint(), chamber.ramp()) == (85.0, 20.0)
-    assert chamber.stable() is False
+    assert (chamber.setpoint(), chamber.ramp(), chamber.stable()) == (85.0, 20.0, False)
     clock.advance(600.0)
-    assert chamber.temperature() == pytest.approx(85.0, abs=0.5)
+    settled = [chamber.temperature(), chamber.product_temperature()]  # air, DUT case
+    assert settled == pytest.approx([85.0, 85.0], abs=0.5)
     assert chamber.stable() is True
     chamber.check_errors()
 

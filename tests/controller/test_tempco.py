@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,9 +23,11 @@ from mfg_ctl.tempco import (
     Fit,
     StabilityTimeoutError,
     TempcoPoint,
+    TempcoReading,
     TempcoSettings,
     evaluate,
     fit_line,
+    points_of,
     run_sweep,
     tempco_ppm_per_c,
 )
@@ -204,6 +207,9 @@ class FakeBench:
     def temperature(self):
         return self.air
 
+    def product_temperature(self):  # the DUT's case, warmed by its own dissipation
+        return self.air + (0.5 if self.on else 0.0)
+
     # supply
     def set_voltage(self, volts):
         self.log.append(f"voltage {volts:g}")
@@ -258,9 +264,48 @@ def test_sweep_order_soak_ramp_and_callback():
     ]
     assert waits == [10 / 60, 2.0, 10 / 60, 2.0]  # one poll interval, then the soak
     assert seen == list(result.points)
-    assert seen == [TempcoPoint(0, 0, ldo(0)), TempcoPoint(100, 100, ldo(100))]
+    assert [(p.setpoint_c, p.temperature_c, p.vout_v) for p in seen] == [
+        (0, 0, ldo(0)),
+        (100, 100, ldo(100)),
+    ]
     assert result.passed
     assert result.wall_time_s is not None
+
+
+def test_each_dmm_reading_is_kept_with_its_time_and_temperatures():
+    fake = FakeBench()
+    settings = TempcoSettings(temperatures_c=(0, 50, 100), readings_per_point=4, clock_speed=60)
+    before = datetime.now(UTC)
+    result = run_sweep(fake, fake, fake, settings, sleep=lambda _: None)
+    readings = [reading for point in result.points for reading in point.readings]
+    assert len(readings) == 3 * 4
+    for point in result.points:
+        assert {(r.setpoint_c, r.chamber_c, r.dut_c) for r in point.readings} == {
+            (point.setpoint_c, point.temperature_c, point.temperature_c + 0.5)
+        }
+        assert point.vout_v == math.fsum(r.vout_v for r in point.readings) / 4
+    assert [r.vout_v for r in readings[:4]] == [ldo(0)] * 4
+    assert all(before <= r.at <= datetime.now(UTC) for r in readings)
+    assert [r.at for r in readings] == sorted(r.at for r in readings)
+    elapsed = [r.elapsed_s for r in readings]
+    assert elapsed == sorted(elapsed)
+    assert elapsed[0] >= 0
+    assert points_of(readings) == result.points  # the points, rebuilt from the readings alone
+    assert evaluate(points_of(readings), settings).detail == result.detail
+
+
+def test_points_of_keeps_a_temperature_visited_twice_apart():
+    at = datetime(2025, 3, 1, tzinfo=UTC)
+    visits = [(25.0, 25.1, 3.0), (25.0, 25.1, 3.2), (85.0, 84.9, 3.3), (25.0, 25.2, 3.1)]
+    rows = [TempcoReading(at, t, set_c, air, air, v) for t, (set_c, air, v) in enumerate(visits)]
+    points = points_of(rows)
+    assert [(p.setpoint_c, p.temperature_c, len(p.readings)) for p in points] == [
+        (25.0, 25.1, 2),
+        (85.0, 84.9, 1),
+        (25.0, 25.2, 1),
+    ]
+    assert points[0].vout_v == pytest.approx(3.1)
+    assert points_of([]) == ()
 
 
 def test_an_output_that_stays_on_is_an_error():

@@ -18,9 +18,13 @@ from simulators.devices import dvt_bench
 from simulators.launcher import ServeError, Simulator
 from simulators.utils import ManualClock, SimulatedClock
 from tests.devices.dvt_rig import (
+    IQ_A,
+    LOAD_A,
     TEMPCO,
+    THETA_CA,
     V0,
     expected_air,
+    steady_vout,
 )
 
 # -- over real sockets ---------------------------------------------------------------
@@ -66,6 +70,26 @@ def test_plugin_serves_three_ports_on_one_bench(manual: tuple[Simulator, ManualC
         assert after - before == pytest.approx(V0 * TEMPCO * 20.0, rel=0.1)
         assert chamber.custom("reset") == "ok"
         assert psu.query(b"OUTP?\n") == b"1\n"
+
+
+def test_the_product_probe_reads_the_dut_case(manual: tuple[Simulator, ManualClock]) -> None:
+    sim, clock = manual
+    with connect(sim, 0) as chamber, connect(sim, 1) as psu, connect(sim, 2) as dmm:
+        assert float(chamber.query(b"TEMP:PROD?\n")) == 25.0  # unpowered, at ambient
+        assert chamber.query(b"TEMP:SETP 85;*OPC?\n") == b"1\n"
+        clock.advance(120.0)
+        air, case = (float(v) for v in chamber.query(b"TEMP:ACT?;PROD?\n").split(b";"))
+        assert 25.0 < case < air  # the unpowered case lags the warming air
+        assert psu.query(b"OUTP ON;*OPC?\n") == b"1\n"
+        clock.advance(3600.0)
+        air, case = (float(v) for v in chamber.query(b"TEMP:ACT?;PRODUCT?\n").split(b";"))
+        vout = float(dmm.query(b"MEAS:VOLT:DC?\n"))
+        assert vout == pytest.approx(steady_vout(85.0, 5.0), abs=1e-6)
+        own_heat = ((5.0 - vout) * LOAD_A + 5.0 * IQ_A * (1 + 0.003 * 60)) * THETA_CA
+        assert case - air == pytest.approx(own_heat, rel=0.01)  # settled: warmer by its own heat
+        assert chamber.custom("set", "product_temperature", "40") == "ok"
+        assert chamber.query(b"TEMP:PROD?\n") == b"+4.00000000E+01\n"
+        assert float(chamber.query(b"TEMP:ACT?\n")) == pytest.approx(85.0, abs=1e-3)
 
 
 def test_a_fast_clock_lets_the_chamber_move_the_dmm_reading() -> None:

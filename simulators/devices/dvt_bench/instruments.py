@@ -41,8 +41,9 @@ OVERLOAD = 9.9e37
 class ThermalChamber(ScpiInstrument):
     """A thermal chamber: setpoint, ramp-rate limit, air temperature and stability.
 
-    Readings: ``temperature`` (``TEMP:ACT?``) and ``stable`` (``TEMP:STAB?``,
-    reported as 1 when at least 0.5).
+    Readings: ``temperature`` (``TEMP:ACT?``), ``stable`` (``TEMP:STAB?``,
+    reported as 1 when at least 0.5) and ``product_temperature``
+    (``TEMP:PROD?``: the product probe taped to the DUT's case, which lags the air).
     """
 
     kind: ClassVar[str] = "THERMAL-CHAMBER"
@@ -52,6 +53,7 @@ class ThermalChamber(ScpiInstrument):
         return {
             "temperature": lambda: self.bench.model.chamber_air_c,
             "stable": lambda: float(self.bench.model.chamber_stable),
+            "product_temperature": lambda: self.bench.model.case_c,
         }
 
     def register(self, engine: ScpiEngine) -> None:
@@ -72,6 +74,7 @@ class ThermalChamber(ScpiInstrument):
         )
         engine.query("TEMPerature:ACTual?", lambda: self.values.report("temperature"))
         engine.query("TEMPerature:STABle?", lambda: self.values.report("stable") >= 0.5)
+        engine.query("TEMPerature:PRODuct?", lambda: self.values.report("product_temperature"))
 
     def _set_setpoint(self, celsius: float) -> None:
         self.bench.model.chamber_setpoint_c = celsius

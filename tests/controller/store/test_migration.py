@@ -43,8 +43,9 @@ def test_a_version_1_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
         assert failed.devices_from == "simulated in-process"
         assert (failed.sn, failed.batch_id, failed.stage, failed.skipped) == ("", "", "", 0)
         assert failed.steps[8].error_codes == ()
-    assert SCHEMA_VERSION == 3
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(3,)]
+        assert {step.unit for step in failed.steps} == {""}  # not kept before schema 4
+    assert SCHEMA_VERSION == 4
+    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(4,)]
     indexes = {row[0] for row in raw(db, "SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"ix_test_runs_plan_hash", "ix_test_runs_sn", "ix_test_runs_batch_id"} <= indexes
     assert raw(db, "SELECT count(*) FROM batches") == [(0,)]

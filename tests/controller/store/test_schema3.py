@@ -49,7 +49,7 @@ def test_a_version_2_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
         }
         assert store.unit_runs() == []  # runs of before schema 3 named no unit
         assert store.runs(sn="SN1") == []
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(3,)]
+    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(4,)]  # and on to schema 4
     assert raw(db, "SELECT count(*) FROM step_results") == [(22,)]
     assert raw(db, "SELECT DISTINCT skipped FROM test_runs") == [(0,)]
     indexes = {row[0] for row in raw(db, "SELECT name FROM sqlite_master WHERE type='index'")}
