@@ -17,16 +17,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from mfg_ctl.cli.analytics import parse_moment
-from mfg_ctl.cli.support import EXIT_STORE, db_option, fail, opened_store, say, shown_path
+from mfg_ctl.cli.support import (
+    EXIT_STORE,
+    db_option,
+    fail,
+    opened_store,
+    say,
+    shown_path,
+    store_call,
+)
 from mfg_ctl.report.tables import (
     ATTEMPT_COLUMNS,
+    READING_COLUMNS,
     ParquetUnavailableError,
     Table,
     TableError,
+    reading_rows,
     require_parquet,
     step_rows,
 )
@@ -76,6 +87,22 @@ def _chosen_runs(
         fail(str(error), EXIT_STORE)
 
 
+def _rows(store: RunStore, runs: list[StoredRun], readings: bool) -> list[dict[str, Any]]:
+    """The step rows of ``runs``, or with ``readings`` the raw readings of their sweeps (exit 2
+    if none of them swept: nothing to export)."""
+    if not readings:
+        return [row for run in runs for row in step_rows(run)]
+    rows = []
+    for run in runs:
+        if not store_call(store.sweep_readings, run.run_id):
+            continue  # most runs sweep nothing: one query tells
+        by_step = {step.number: store.sweep_readings(run.run_id, step.number) for step in run.steps}
+        rows += reading_rows(run, by_step)
+    if not rows:
+        fail(f"none of the {len(runs)} run(s) recorded sweep readings (mfg-ctl tempco does)")
+    return rows
+
+
 def _window(since_text: str | None, until_text: str | None) -> tuple[datetime, datetime | None]:
     """--since and --until as UTC times; exit 2 unless since comes first."""
     if since_text is None:
@@ -123,6 +150,11 @@ def _write(path: Path, write: Callable[[Path], None]) -> None:
     metavar="FILE",
     help="write Parquet (needs pyarrow)",
 )
+@click.option(
+    "--readings",
+    is_flag=True,
+    help="the raw readings of the runs' TempCo sweeps instead of their step results",
+)
 @db_option
 def export(
     *,
@@ -132,6 +164,7 @@ def export(
     until: str | None,
     csv_out: Path | None,
     parquet_out: Path | None,
+    readings: bool,
     db_url: str | None,
 ) -> None:
     """Write one row per step result of a run, a batch, or the runs started in a time window.
@@ -149,8 +182,9 @@ def export(
     window = _window(since, until) if window_given else None
     with opened_store(db_url) as store:
         runs = _chosen_runs(store, run_id, batch_id, window)
+        rows = _rows(store, runs, readings)
     try:
-        table = Table.from_rows(ATTEMPT_COLUMNS, [row for run in runs for row in step_rows(run)])
+        table = Table.from_rows(READING_COLUMNS if readings else ATTEMPT_COLUMNS, rows)
     except TableError as error:
         fail(f"cannot export the runs: {error}")
     writes = [
@@ -162,4 +196,5 @@ def export(
     for path, write in writes:
         _write(path, write)
     written = " and ".join(shown_path(path) for path, _write_file in writes)
-    say(f"wrote {table.row_count} step result(s) of {len(runs)} run(s) to {written}")
+    what = "sweep reading(s)" if readings else "step result(s)"
+    say(f"wrote {table.row_count} {what} of {len(runs)} run(s) to {written}")

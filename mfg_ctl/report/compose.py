@@ -14,11 +14,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from mfg_ctl.report.branding import Branding, load_branding
-from mfg_ctl.report.document import Figure, ReportDocument, run_document, tempco_document
+from mfg_ctl.report.document import (
+    Figure,
+    Paragraph,
+    ReportDocument,
+    Row,
+    Section,
+    Table,
+    run_document,
+    tempco_document,
+)
 from mfg_ctl.report.model import RunReport, StepLine
 from mfg_ctl.run.events import SweepReading
 from mfg_ctl.tempco import TempcoPoint, fit_line, tempco_ppm_per_c
@@ -41,8 +50,6 @@ __all__ = [
 MAX_STEP_CHARTS = 12
 #: The unit a TempCo step is judged in (``mfg_ctl.steps.tempco``).
 TEMPCO_UNIT = "ppm/C"
-#: The step results a control chart needs (the trends analysis's minimum).
-_MIN_CHART_POINTS = 3
 
 
 def sweep_points(readings: Sequence[SweepReading]) -> list[TempcoPoint]:
@@ -137,41 +144,49 @@ def _measured_steps(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str], 
     return steps
 
 
-def _step_figures(rows: Sequence[Mapping[str, Any]], dpi: int, plan: str) -> list[Figure]:
-    """A control chart and a histogram for each measured step (the first MAX_STEP_CHARTS)."""
+def _step_charts(
+    rows: Sequence[Mapping[str, Any]], dpi: int, plan: str
+) -> tuple[list[Figure], Section | None]:
+    """A control chart and a histogram for each measured step (the first MAX_STEP_CHARTS),
+    and the section tabulating their statistics as ``mfg-ctl trends`` does (None: no step
+    measured anything)."""
     import numpy as np  # noqa: PLC0415 - only a batch's charts need it
 
-    from mfg_ctl.analytics.trends import StepSeries, analyse_step  # noqa: PLC0415 - numpy
-    from mfg_ctl.report.plots import (  # noqa: PLC0415 - matplotlib
-        capability_summary,
-        control_chart_png,
-        histogram_png,
+    from mfg_ctl.analytics.trends import (  # noqa: PLC0415 - numpy
+        HEADERS,
+        StepSeries,
+        analyse_step,
+        cells,
     )
+    from mfg_ctl.report.plots import control_chart_png, histogram_png  # noqa: PLC0415
 
-    figures = []
-    measured_steps = list(_measured_steps(rows).items())[:MAX_STEP_CHARTS]
-    for (number, name), step in measured_steps:
-        title, values = f"{number} {name}", step.values
-        if len(values) >= _MIN_CHART_POINTS:
-            series = StepSeries(
-                plan, name, number, "", np.array(values), tuple(step.run_ids), step.low, step.high
-            )
-            trend = analyse_step(series)
-            if trend.analysis is not None:
-                figures.append(
-                    Figure(
-                        f"{title}: control chart",
-                        control_chart_png(trend, dpi=dpi),
-                        "image/png",
-                        f"individuals chart of {name} over {len(values)} units",
-                    )
-                )
-        histogram = histogram_png(values, title=title, low=step.low, high=step.high, dpi=dpi)
-        summary = capability_summary(values, low=step.low, high=step.high)
-        figures.append(
-            Figure(f"{title}: distribution", histogram, "image/png", summary.replace("\n", ", "))
+    figures, rows_out = [], []
+    measured_steps = list(_measured_steps(rows).items())
+    for position, ((number, name), step) in enumerate(measured_steps):
+        series = StepSeries(
+            plan, name, number, "", np.array(step.values), tuple(step.run_ids), step.low, step.high
         )
-    return figures
+        trend = analyse_step(series)
+        rows_out.append(Row.of(*cells(trend)))
+        if position >= MAX_STEP_CHARTS:
+            continue
+        title = f"{number} {name}"
+        if trend.analysis is not None:
+            chart = control_chart_png(trend, dpi=dpi)
+            alt = f"individuals chart of {name} over {len(step.values)} units"
+            figures.append(Figure(f"{title}: control chart", chart, "image/png", alt))
+        histogram = histogram_png(step.values, title=title, low=step.low, high=step.high, dpi=dpi)
+        alt = f"distribution of {name} with its specification limits and Cpk"
+        figures.append(Figure(f"{title}: distribution", histogram, "image/png", alt))
+    if not rows_out:
+        return figures, None
+    table = Table(HEADERS, tuple(rows_out), numeric=frozenset({1, 2, 3, 6}))
+    note = Paragraph(
+        "Each measured step over the batch's units in run order: individuals chart, "
+        "Western Electric rules, Cpk against the step's own limits.",
+        note=True,
+    )
+    return figures, Section("measured-steps", "Measured steps", (note, table))
 
 
 def batch_report_document(batch: RecordedBatch, branding: Branding | None = None) -> ReportDocument:
@@ -194,10 +209,18 @@ def batch_report_document(batch: RecordedBatch, branding: Branding | None = None
                     f"{title} by count, with the cumulative percentage",
                 )
             )
-    figures += _step_figures(batch.rows, dpi, batch.record.plan_name)
+    step_figures, statistics = _step_charts(batch.rows, dpi, batch.record.plan_name)
     from mfg_ctl.artifacts.html import batch_document  # noqa: PLC0415 - Jinja2
 
-    return batch_document(batch.summary, batch.matrix, batch.rows, figures=figures)
+    document = batch_document(
+        batch.summary, batch.matrix, batch.rows, figures=[*figures, *step_figures]
+    )
+    if statistics is None:
+        return document
+    sections = list(document.sections)
+    after = next((i + 1 for i, s in enumerate(sections) if s.anchor == "charts"), len(sections))
+    sections.insert(after, statistics)
+    return replace(document, sections=tuple(sections))
 
 
 def html_text(document: ReportDocument, branding: Branding | None = None) -> str:

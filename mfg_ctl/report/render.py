@@ -91,14 +91,22 @@ def _report_dict(report: RunReport) -> dict[str, Any]:
         "framing": report.framing,
         "devices_from": report.devices_from,
         "devices": [asdict(device) for device in report.devices],
-        "steps": [_without_unit(asdict(step)) for step in report.steps],
+        "steps": [_step_dict(step) for step in report.steps],
     }
 
 
-def _without_unit(step: dict[str, Any]) -> dict[str, Any]:
-    """A step as the JSON report has always written it: without its unit (yet)."""
-    del step["unit"]
-    return step
+#: The numbers of a step, written as floats whatever type the reading came in (a register's
+#: int or a SCPI float): a run and its stored copy (floats) give the same JSON.
+_FLOATS = ("measured", "expected", "low", "high")
+
+
+def _step_dict(step: StepLine) -> dict[str, Any]:
+    """A step's fields, its numbers as floats."""
+    values = asdict(step)
+    for name in _FLOATS:
+        if values[name] is not None:
+            values[name] = float(values[name])
+    return values
 
 
 def render_json(report: RunReport) -> str:

@@ -21,8 +21,8 @@ SN2,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -30,17 +30,20 @@ from typing import Any
 
 from mfg_ctl.analytics.figures import utc
 from mfg_ctl.artifacts.files import csv_text, replace_file
+from mfg_ctl.run.events import SweepReading
 from mfg_ctl.store import StoredRun
 from mfg_ctl.wording import clip, describe_type
 
 __all__ = [
     "ATTEMPT_COLUMNS",
     "PARQUET_NEEDS",
+    "READING_COLUMNS",
     "Column",
     "ColumnType",
     "ParquetUnavailableError",
     "Table",
     "TableError",
+    "reading_rows",
     "require_parquet",
     "step_rows",
 ]
@@ -91,6 +94,21 @@ ATTEMPT_COLUMNS: dict[str, ColumnType] = {
     "requirements": ColumnType.STRINGS,
     "started": ColumnType.TIMESTAMP,
     "finished": ColumnType.TIMESTAMP,
+}
+
+#: The columns of a TempCo sweep's raw readings (``mfg-ctl export --readings``): one row per
+#: DMM reading; ``seq`` counts a step's readings from 0, ``elapsed_s`` is bench seconds.
+READING_COLUMNS: dict[str, ColumnType] = {
+    "run_id": ColumnType.STRING,
+    "sn": ColumnType.STRING,
+    "step_index": ColumnType.INT,
+    "seq": ColumnType.INT,
+    "at": ColumnType.TIMESTAMP,
+    "elapsed_s": ColumnType.FLOAT,
+    "setpoint_c": ColumnType.FLOAT,
+    "chamber_c": ColumnType.FLOAT,
+    "dut_c": ColumnType.FLOAT,
+    "vout_v": ColumnType.FLOAT,
 }
 
 
@@ -286,7 +304,7 @@ def step_rows(run: StoredRun) -> list[dict[str, Any]]:
             "value": step.measured,
             "low": step.low,
             "high": step.high,
-            "unit": None,
+            "unit": step.unit or None,
             "error_code": step.error_code or None,
             "reason": step.detail,
             "requirements": step.requirements,
@@ -295,3 +313,22 @@ def step_rows(run: StoredRun) -> list[dict[str, Any]]:
         }
         for step in run.steps
     ]
+
+
+def reading_rows(
+    run: StoredRun, readings_by_step: Mapping[int, Sequence[SweepReading]]
+) -> list[dict[str, Any]]:
+    """One row per raw sweep reading of a stored run, step by step (:data:`READING_COLUMNS`)."""
+    rows = []
+    for number, readings in sorted(readings_by_step.items()):
+        for seq, reading in enumerate(readings):
+            rows.append(
+                {
+                    "run_id": run.run_id,
+                    "sn": run.sn,
+                    "step_index": number,
+                    "seq": seq,
+                    **asdict(reading),
+                }
+            )
+    return rows

@@ -102,7 +102,7 @@ def test_a_batch_report_holds_the_whole_batch_in_five_files(
 def test_an_unknown_batch_is_one_line(ctl: Ctl) -> None:
     result = ctl("report", "--batch-id", "NOPE")
     assert result.status == 2
-    assert result.err.startswith("error: no batch NOPE in ")
+    assert result.err.startswith("error: no batch 'NOPE' in ")
     assert len(result.err.splitlines()) == 1
 
 
