@@ -131,6 +131,7 @@ class TempcoSettings:
     soak_s: float = 0.0
     clock_speed: float = 1.0
     final_setpoint_c: float | None = 25.0
+    dut_probe: bool = True  # the chamber's product probe on the DUT case (TEMP:PROD?)
 
     def __post_init__(self) -> None:
         temperatures = tuple(float(t) for t in self.temperatures_c)
@@ -277,14 +278,16 @@ def _measure(
     ``started`` is when the sweep began (``time.monotonic()``): each reading's
     ``elapsed_s`` counts from it, in the chamber's seconds.
     """
-    air_before, dut_before = chamber.temperature(), chamber.product_temperature()
+    probe = chamber.product_temperature if settings.dut_probe else None
+    air_before, dut_before = chamber.temperature(), probe() if probe else None
     taken: list[tuple[datetime, float, float]] = []
     for _ in range(settings.readings_per_point):
         volts = multimeter.measure_dc_voltage()
         elapsed = (time.monotonic() - started) * settings.clock_speed
         taken.append((datetime.now(UTC), elapsed, volts))
-    air_after, dut_after = chamber.temperature(), chamber.product_temperature()
-    air, dut = (air_before + air_after) / 2.0, (dut_before + dut_after) / 2.0
+    air_after, dut_after = chamber.temperature(), probe() if probe else None
+    air = (air_before + air_after) / 2.0
+    dut = None if dut_before is None or dut_after is None else (dut_before + dut_after) / 2.0
     readings = tuple(
         TempcoReading(at, elapsed, setpoint, air, dut, volts) for at, elapsed, volts in taken
     )

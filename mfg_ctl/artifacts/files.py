@@ -183,8 +183,16 @@ def replace_file(path: Path, content: str | bytes) -> None:
 
     The content goes to a temporary file beside ``path``, renamed over it once
     complete: a failure leaves the old file (or none), never part of the new one.
+    A symbolic link keeps pointing where it did (the file it names is replaced);
+    something that is not a file (``/dev/stdout``, a pipe, ``/dev/null``) is
+    written to as it is, never replaced.
     """
     data = content.encode("utf-8", _ENCODING_ERRORS) if isinstance(content, str) else content
+    if path.exists() and not path.is_file():
+        with path.open("wb") as stream:
+            stream.write(data)
+        return
+    path = path.resolve() if path.is_symlink() else path
     temp_name: str | None = None
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

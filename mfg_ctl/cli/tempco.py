@@ -102,6 +102,12 @@ POINT_DEVICE = "chamber+dmm"
     show_default=True,
     help="simulated seconds per real second (simulated bench only)",
 )
+@click.option(
+    "--dut-probe/--no-dut-probe",
+    default=True,
+    help="read the chamber's product probe on the DUT case (TEMP:PROD?) with each point; "
+    "--no-dut-probe for a chamber without one",
+)
 @port_offset_option
 @report_file_options
 @db_option
@@ -116,6 +122,7 @@ def tempco(
     tolerance: float | None,
     readings: int | None,
     speed: float,
+    dut_probe: bool,
     port_offset: int,
     report_files: ReportFiles,
     db_url: str | None,
@@ -139,6 +146,7 @@ def tempco(
     settings = _tempco_settings(
         temperatures, expected, tolerance, readings, speed if simulated else 1.0
     )
+    settings = replace(settings, dut_probe=dut_probe)
     run_id = uuid.uuid4().hex
     described = (
         SIMULATED_HERE
@@ -179,6 +187,7 @@ def tempco_plan(settings: TempcoSettings) -> Plan:
         "expected": settings.expected_ppm_per_c,
         "tolerance": settings.tolerance_ppm_per_c,
         "readings": settings.readings_per_point,
+        "dut_probe": settings.dut_probe,
     }
     text = yaml.safe_dump(
         {

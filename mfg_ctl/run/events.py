@@ -139,7 +139,7 @@ class SweepReading:
     elapsed_s: float
     setpoint_c: float
     chamber_c: float
-    dut_c: float
+    dut_c: float | None  # None: a sweep told its chamber has no product probe
     vout_v: float
 
 

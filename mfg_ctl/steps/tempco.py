@@ -81,6 +81,7 @@ class TempcoSpec(BaseModel):
     expected: Number | None = None  # ppm/C
     tolerance: Number | None = None  # ppm/C
     readings: Whole | None = None  # averaged per temperature
+    dut_probe: bool | None = None  # false: the chamber has no product probe (TEMP:PROD?)
 
     @field_validator("chamber")
     @classmethod
@@ -133,6 +134,7 @@ class TempcoSpec(BaseModel):
             "expected_ppm_per_c": self.expected,
             "tolerance_ppm_per_c": self.tolerance,
             "readings_per_point": self.readings,
+            "dut_probe": self.dut_probe,
         }
         return {key: value for key, value in given.items() if value is not None}
 

@@ -198,7 +198,7 @@ class SweepReadingRow(Base):
     elapsed_s: Mapped[float] = mapped_column(Float)
     setpoint_c: Mapped[float] = mapped_column(Float)
     chamber_c: Mapped[float] = mapped_column(Float)
-    dut_c: Mapped[float] = mapped_column(Float)
+    dut_c: Mapped[float | None] = mapped_column(Float)  # None: the chamber has no probe
     vout_v: Mapped[float] = mapped_column(Float)
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from mfg_ctl.artifacts.files import (
     attempt_rows_jsonl,
     check_writable,
     read_attempt_rows,
+    replace_file,
     write_atomic,
 )
 from tests.controller.artifacts.support import attempt_row
@@ -215,3 +217,23 @@ def test_a_folder_where_the_file_belongs_is_one_clear_error(tmp_path):
     with pytest.raises(ArtifactError, match="a folder is in the way of the file: choose another"):
         write_atomic(tmp_path / "events.csv", "text")
     assert [entry.name for entry in tmp_path.iterdir()] == ["events.csv"]
+
+
+def test_replace_file_writes_through_what_is_not_a_file_and_keeps_links(tmp_path: Path) -> None:
+    """``--csv /dev/stdout`` or a fifo is written to, never replaced by a file; a link to a
+    file keeps being a link to the new content."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        replace_file(fifo, "through\n")
+        assert os.read(reader, 100) == b"through\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    target, link = tmp_path / "report.csv", tmp_path / "latest.csv"
+    target.write_text("old\n")
+    link.symlink_to(target)
+    replace_file(link, "new\n")
+    assert link.is_symlink()
+    assert target.read_text() == "new\n"

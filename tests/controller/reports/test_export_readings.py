@@ -65,3 +65,18 @@ def test_runs_without_a_sweep_have_no_readings_to_export(ctl: Ctl, tmp_path: Pat
         "error: none of the 1 run(s) recorded sweep readings (mfg-ctl tempco does)\n"
     )
     assert not out.exists()
+
+
+def test_a_chamber_without_a_product_probe_gives_null_dut_temperatures(
+    ctl: Ctl, tmp_path: Path
+) -> None:
+    report, parquet_out = tmp_path / "sweep.json", tmp_path / "readings.parquet"
+    result = ctl("tempco", "--temperatures", "0,50", "--readings", 2, "--no-dut-probe",
+                 "--json-out", report)
+    assert result.status == 0, result.err
+    assert ctl("export", "--run-id", run_id_of(report), "--readings", "--parquet",
+               parquet_out).status == 0
+    frame = pd.read_parquet(parquet_out)
+    assert frame["dut_c"].isna().all()
+    assert frame["chamber_c"].notna().all()
+    assert len(frame) == 4
