@@ -70,12 +70,17 @@ def batch_document(
     rows: Sequence[Mapping[str, Any]],
     *,
     figures: Sequence[Figure] = (),
+    pareto_images: Mapping[str, Figure] | None = None,
 ) -> ReportDocument:
-    """The qualification report of a batch; ``figures`` (charts) follow the Pareto section."""
+    """The qualification report of a batch; ``figures`` (charts) follow the Pareto section.
+
+    ``pareto_images`` (by Pareto: ``steps``, ``error_codes``) replace the inline SVG
+    charts a run folder's page draws without matplotlib.
+    """
     batch = summary["batch"]
     sections = [
         _results(summary["units"], summary["yield"]),
-        _paretos(summary["pareto"]),
+        _paretos(summary["pareto"], pareto_images or {}),
         _coverage(matrix),
         _units(summary["unit_outcomes"]),
         _failures(rows),
@@ -157,12 +162,16 @@ def _results(units: Mapping[str, Any], figures: Mapping[str, Any]) -> Section:
     return Section("kpis", "Results", tuple(blocks))
 
 
-def _pareto(title: str, entries: Sequence[Mapping[str, Any]], what: str) -> list[Block]:
+def _pareto(
+    title: str, entries: Sequence[Mapping[str, Any]], what: str, image: Figure | None
+) -> list[Block]:
     blocks: list[Block] = [Subheading(title)]
     if not entries:
         return [*blocks, Paragraph("None.", note=True)]
     chart = pareto_chart(entries)
-    if chart is not None:
+    if image is not None:
+        blocks.append(image)
+    elif chart is not None:
         blocks.append(
             Figure(
                 f"{title}: count (bars) and cumulative percent (line)",
@@ -194,9 +203,9 @@ def _pareto(title: str, entries: Sequence[Mapping[str, Any]], what: str) -> list
     return blocks
 
 
-def _paretos(pareto: Mapping[str, Any]) -> Section:
-    blocks = _pareto("Failing steps", pareto["steps"], "step")
-    blocks += _pareto("Error codes", pareto["error_codes"], "error code")
+def _paretos(pareto: Mapping[str, Any], images: Mapping[str, Figure]) -> Section:
+    blocks = _pareto("Failing steps", pareto["steps"], "step", images.get("steps"))
+    blocks += _pareto("Error codes", pareto["error_codes"], "error code", images.get("error_codes"))
     return Section("pareto", "Pareto of failures", tuple(blocks))
 
 

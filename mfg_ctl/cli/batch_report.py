@@ -63,7 +63,8 @@ def batch_report(batch_id: str, files: ReportFiles, db_url: str | None) -> None:
     with opened_store(db_url) as store:
         batch = read_batch(store, batch_id)
     say(f"batch {batch.record.batch_id} recorded in {store.where}")
-    for line in summary_lines(batch.summary, batch.record.artifacts_dir or "-"):
+    folder = batch.record.artifacts_dir
+    for line in summary_lines(batch.summary, shown_path(Path(folder)) if folder else "-"):
         click.echo(line)
     problems = write_batch_files(batch, files)
     if problems:

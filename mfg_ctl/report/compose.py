@@ -144,12 +144,10 @@ def _measured_steps(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str], 
     return steps
 
 
-def _step_charts(
-    rows: Sequence[Mapping[str, Any]], dpi: int, plan: str
-) -> tuple[list[Figure], Section | None]:
-    """A control chart and a histogram for each measured step (the first MAX_STEP_CHARTS),
-    and the section tabulating their statistics as ``mfg-ctl trends`` does (None: no step
-    measured anything)."""
+def _measured_section(rows: Sequence[Mapping[str, Any]], dpi: int, plan: str) -> Section | None:
+    """The measured steps: their statistics as ``mfg-ctl trends`` tabulates them, then a
+    control chart and a histogram for each (the first MAX_STEP_CHARTS); None: no step
+    measured anything."""
     import numpy as np  # noqa: PLC0415 - only a batch's charts need it
 
     from mfg_ctl.analytics.trends import (  # noqa: PLC0415 - numpy
@@ -179,14 +177,14 @@ def _step_charts(
         alt = f"distribution of {name} with its specification limits and Cpk"
         figures.append(Figure(f"{title}: distribution", histogram, "image/png", alt))
     if not rows_out:
-        return figures, None
+        return None
     table = Table(HEADERS, tuple(rows_out), numeric=frozenset({1, 2, 3, 6}))
     note = Paragraph(
         "Each measured step over the batch's units in run order: individuals chart, "
         "Western Electric rules, Cpk against the step's own limits.",
         note=True,
     )
-    return figures, Section("measured-steps", "Measured steps", (note, table))
+    return Section("measured-steps", "Measured steps", (note, table, *figures))
 
 
 def batch_report_document(batch: RecordedBatch, branding: Branding | None = None) -> ReportDocument:
@@ -195,31 +193,23 @@ def batch_report_document(batch: RecordedBatch, branding: Branding | None = None
 
     branding = branding if branding is not None else load_branding()
     dpi = branding.chart_dpi
-    figures = []
-    paretos = (("steps", "Failing steps"), ("error_codes", "Error codes"))
-    for key, title in paretos:
-        entries = batch.summary["pareto"].get(key, [])
-        image = pareto_png(entries, title=title, dpi=dpi)
+    pareto_images = {}
+    for key, title in (("steps", "Failing steps"), ("error_codes", "Error codes")):
+        image = pareto_png(batch.summary["pareto"].get(key, []), title=title, dpi=dpi)
         if image is not None:
-            figures.append(
-                Figure(
-                    f"Pareto: {title.lower()}",
-                    image,
-                    "image/png",
-                    f"{title} by count, with the cumulative percentage",
-                )
+            alt = f"{title}: counts as bars, cumulative percent as a line"
+            pareto_images[key] = Figure(
+                f"{title}: count (bars) and cumulative percent (line)", image, "image/png", alt
             )
-    step_figures, statistics = _step_charts(batch.rows, dpi, batch.record.plan_name)
+    measured = _measured_section(batch.rows, dpi, batch.record.plan_name)
     from mfg_ctl.artifacts.html import batch_document  # noqa: PLC0415 - Jinja2
 
-    document = batch_document(
-        batch.summary, batch.matrix, batch.rows, figures=[*figures, *step_figures]
-    )
-    if statistics is None:
+    document = batch_document(batch.summary, batch.matrix, batch.rows, pareto_images=pareto_images)
+    if measured is None:
         return document
     sections = list(document.sections)
-    after = next((i + 1 for i, s in enumerate(sections) if s.anchor == "charts"), len(sections))
-    sections.insert(after, statistics)
+    after = next((i + 1 for i, s in enumerate(sections) if s.anchor == "pareto"), len(sections))
+    sections.insert(after, measured)
     return replace(document, sections=tuple(sections))
 
 

@@ -329,7 +329,7 @@ BAD_STEPS = [
     (
         changed(SWEEP, tempco={**DEVICES, "temperature": [0, 50]}),
         "field tempco.temperature: unknown field (did you mean temperatures? known: chamber, "
-        "expected, meter, readings, supply, temperatures, tolerance)",
+        "dut_probe, expected, meter, readings, supply, temperatures, tolerance)",
     ),
     (
         changed(SWEEP, tempco="chamber"),

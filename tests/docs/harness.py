@@ -289,8 +289,10 @@ class Session:
             "DISCOS_SIMULATORS_RUNTIME_DIR": str(runtime),
             "MFG_CTL_DB": str(home / "runs.db"),
             "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CONFIG_HOME": str(home / "config"),  # no report branding from the user's settings
         }
-        self.env.pop("DOCS_NETCAT_LINES", None)
+        for variable in ("DOCS_NETCAT_LINES", "MFG_CTL_SETTINGS"):
+            self.env.pop(variable, None)
         # The examples check the pages, not coverage (the unit tests measure these code
         # paths): under `coverage run` their dozens of short processes go unmeasured.
         for variable in ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG"):

@@ -32,6 +32,7 @@ PAGES = [
     "doc/drifting_station.rst",
     "doc/dvt_bench.rst",
     "doc/spc.rst",
+    "doc/reports.rst",
 ]
 
 
