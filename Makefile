@@ -7,6 +7,8 @@ PY     := $(BIN)/python
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 PIP_FLAGS ?= --quiet --disable-pip-version-check
+# The batch `make run` tests and reports on (one name per invocation).
+DEMO_BATCH := demo-$(shell date +%Y%m%d-%H%M%S)
 
 .PHONY: run test lint unit docs bench bench-regress clean system-deps
 
@@ -30,9 +32,14 @@ run: $(STAMP_RUN)
 	$(BIN)/mfg-ctl run plans/station_bringup.yaml
 	@echo
 	@echo "== mfg-ctl: a batch of six simulated units, four at a time; its run folder goes under runs/"
-	$(BIN)/mfg-ctl batch --plan plans/dut_functional.yaml --batch-id demo-$$(date +%Y%m%d-%H%M%S) \
+	$(BIN)/mfg-ctl batch --plan plans/dut_functional.yaml --batch-id $(DEMO_BATCH) \
 		--station-id ST1 --stage EVT --sns SN0001,SN0002,SN0003,SN0004,SN0005,SN0006 \
 		--parallel 4 --dut-profile factory-flaky --seed 7
+	@echo
+	@echo "== mfg-ctl: the batch's qualification report as HTML and PDF (doc/reports.rst)"
+	$(BIN)/mfg-ctl report --batch-id $(DEMO_BATCH) --html runs/$(DEMO_BATCH).html \
+		--pdf runs/$(DEMO_BATCH).pdf > /dev/null
+	@echo "wrote runs/$(DEMO_BATCH).html and runs/$(DEMO_BATCH).pdf"
 
 ## test: lint, the suite with the coverage gate, the docs with their doctests and examples
 test: system-deps $(STAMP_DEV)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,18 @@ def test_the_plan_file_is_never_overwritten_by_a_report(ctl: Ctl) -> None:
     result = ctl("run", str(PLAN), "--pdf", str(PLAN))
     assert result.status == 2
     assert result.err == f"error: --pdf {PLAN} is the plan file itself: give another path\n"
+
+
+def test_without_weasyprint_the_pdf_is_one_line_saying_what_to_install(
+    ctl: Ctl, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint: ImportError
+    pdf, html = tmp_path / "report.pdf", tmp_path / "report.html"
+    result = ctl("run", BRINGUP, "--pdf", pdf, "--html", html)
+    assert result.status == 2
+    assert result.err.splitlines()[-1] == (
+        f"error: cannot write {pdf}: PDF reports need WeasyPrint: pip install 'simulators[reports]'"
+    )
+    assert "Traceback" not in result.err
+    assert html.exists()
+    assert not pdf.exists()
