@@ -57,6 +57,7 @@ def test_tempco_stores_every_reading_and_the_points_come_back_from_them(
     assert [r.setpoint_c for r in readings] == [-40.0] * 4 + [25.0] * 4 + [125.0] * 4
     for reading in readings:
         assert reading.chamber_c == pytest.approx(reading.setpoint_c, abs=0.5)  # settled air
+        assert reading.dut_c is not None  # the simulated chamber has its product probe
         assert SELF_HEATING_C[0] < reading.dut_c - reading.chamber_c < SELF_HEATING_C[1]
         at_the_case = V0 * (1 + TEMPCO * (reading.dut_c - 25.0))
         assert reading.vout_v == pytest.approx(at_the_case, rel=2e-4)  # the junction: ~2 C more

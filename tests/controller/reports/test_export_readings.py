@@ -6,9 +6,9 @@ import csv
 import io
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pandas as pd  # type: ignore[import-untyped]
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from mfg_ctl.report.tables import READING_COLUMNS
 from tests.controller.cli.support import BRINGUP, Ctl, run_id_of
