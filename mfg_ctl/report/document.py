@@ -85,9 +85,7 @@ def number_text(value: float | int | None) -> str:
     """A measured value or limit: floats to 6 significant digits, None as nothing."""
     if value is None:
         return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -289,7 +287,7 @@ def _step_row(step: StepLine) -> Row:
         Cell(name),
         Cell(step.device),
         Cell(MARKS[step.verdict], status),
-        Cell(number_text(step.measured)),
+        Cell(f"{number_text(step.measured)} {step.unit}".strip()),
         Cell(_limits(step)),
         Cell(step.detail),
         Cell(str(step.attempts)),
@@ -371,7 +369,8 @@ def tempco_document(
     r_squared: float,
     figures: Sequence[Figure] = (),
 ) -> ReportDocument:
-    """The report of a TempCo sweep: the run's report plus the coefficient and its points."""
+    """The report of a TempCo sweep: the run's report, then the coefficient, ``figures`` (its
+    curve) and its points."""
     delta = ppm_per_c - expected_ppm
     within = abs(delta) <= tolerance_ppm
     tiles = KpiTiles(
@@ -389,8 +388,8 @@ def tempco_document(
         ),
         numeric=frozenset({0, 1, 2}),
     )
-    sweep = Section("tempco", "Temperature coefficient", (tiles, table))
-    run = run_document(report, figures=figures)
+    sweep = Section("tempco", "Temperature coefficient", (tiles, *figures, table))
+    run = run_document(report)
     return ReportDocument(
         kind="tempco",
         title=f"Temperature coefficient: {report.plan_name}",
