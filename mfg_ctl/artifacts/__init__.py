@@ -4,7 +4,8 @@ A batch run with ``--artifacts DIR`` writes ``DIR/<run_id>/``: ``events.jsonl``
 and ``events.csv`` (one row per step attempt), ``results_summary.json``,
 ``coverage_matrix.csv`` and ``qualification_report.html``. This package holds
 the formats and the safe writing; the batch observer gathers the data and calls
-it.
+it. The qualification report is :mod:`mfg_ctl.artifacts.html` (imported when a
+folder is written: it brings the report templates).
 """
 
 from mfg_ctl.artifacts.coverage import (
@@ -25,7 +26,6 @@ from mfg_ctl.artifacts.files import (
     read_attempt_rows,
     write_atomic,
 )
-from mfg_ctl.artifacts.html import render_qualification_report
 
 __all__ = [
     "ArtifactError",
@@ -41,6 +41,5 @@ __all__ = [
     "coverage_matrix",
     "plan_steps",
     "read_attempt_rows",
-    "render_qualification_report",
     "write_atomic",
 ]

@@ -25,7 +25,7 @@ from mfg_ctl.artifacts.writer import RunArtifacts
 from mfg_ctl.batch.progress import BatchProgress
 from mfg_ctl.batch.runner import BatchRunner, BatchSetup
 from mfg_ctl.batch.units import BatchError, parse_sns, read_sn_file
-from mfg_ctl.cli.batch_report import close_batch
+from mfg_ctl.cli.report import close_batch
 from mfg_ctl.cli.report_files import ReportFiles, report_file_options
 from mfg_ctl.cli.run import Where, station_option
 from mfg_ctl.cli.support import (

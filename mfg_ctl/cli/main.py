@@ -16,12 +16,10 @@ from types import FrameType
 
 import click
 
-from mfg_ctl.cli.report_files import ReportFiles, report_file_options, write_run_files
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
     EXIT_PASS,
-    EXIT_STORE,
     EXIT_TERMINATED,
     EXIT_UNREACHABLE,
     EXIT_USAGE,
@@ -32,20 +30,11 @@ from mfg_ctl.cli.support import (
     opened_store,
     port_offset_option,
     quiet_stdout,
-    say,
     store_call,
 )
 from mfg_ctl.cli.unit import check_filters, identity_filter_options
-from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.run.sequencer import Terminated
 from mfg_ctl.stations import StationError, load_station, reference_station
-from mfg_ctl.store import (
-    AmbiguousRunId,
-    RunNotFound,
-    RunStore,
-    StoredRun,
-    StoreError,
-)
 from mfg_ctl.wording import clip
 from simulators import __version__, plugins
 from simulators.client import Client
@@ -73,6 +62,7 @@ LAZY_COMMANDS = {
     "batch": "mfg_ctl.cli.batch:batch",
     "analytics": "mfg_ctl.cli.analytics:analytics",
     "export": "mfg_ctl.cli.export:export",
+    "report": "mfg_ctl.cli.report:report",
     "history": "mfg_ctl.cli.analytics:history",
     "spc": "mfg_ctl.cli.spc:spc",
     "trends": "mfg_ctl.cli.trends:trends",
@@ -140,48 +130,6 @@ def runs(plan_name: str | None, limit: int, db_url: str | None, **identity: str 
             f"{passed:>7}  {started:<19}  {parent:<9}{unit}"
         )
         click.echo(line.rstrip())
-
-
-def _stored(store: RunStore, run_id: str) -> StoredRun:
-    try:
-        return store.get(run_id)
-    except (RunNotFound, AmbiguousRunId) as error:
-        fail(str(error))
-    except StoreError as error:
-        fail(str(error), EXIT_STORE)
-
-
-@cli.command(short_help="Print or export the report of a recorded run or batch.")
-@click.argument("run_id", required=False)
-@click.option("--batch-id", metavar="B", help="the report of batch B instead of one run")
-@report_file_options
-@db_option
-def report(
-    run_id: str | None, batch_id: str | None, report_files: ReportFiles, db_url: str | None
-) -> None:
-    """Print (or write as files) the report of a recorded run or of a batch.
-
-    RUN_ID may be a unique prefix. With --batch-id, the console shows the batch's yield
-    figures and the files hold the whole batch: JSON its summary, JUnit one testsuite per
-    unit run, Markdown, HTML and PDF its qualification report.
-    """
-    if (run_id is None) == (batch_id is None):
-        fail("give a RUN_ID or --batch-id B, not both")
-    if batch_id is not None:
-        from mfg_ctl.cli.batch_report import batch_report  # noqa: PLC0415 - analytics, lazily
-
-        batch_report(batch_id, report_files, db_url)
-        return
-    assert run_id is not None
-    with opened_store(db_url) as store:
-        stored = _stored(store, run_id)
-        readings = store_call(store.sweep_readings, stored.run_id)
-    rebuilt = RunReport.from_stored(stored, readings)
-    say(rebuilt.where)
-    click.echo(render_text(rebuilt))
-    problems = write_run_files(rebuilt, report_files)
-    if problems:
-        fail("; ".join(problems))
 
 
 @cli.command(short_help="List the device profiles and their registers.")

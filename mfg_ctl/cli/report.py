@@ -1,5 +1,5 @@
-"""``mfg-ctl report --batch-id B`` and the report files of ``mfg-ctl batch``: a batch's
-report, read back from the run store.
+"""``mfg-ctl report``: a recorded run's or batch's report, on the console and as files; and the
+report files of ``mfg-ctl batch``, read back from the run store.
 
 The console shows the batch's closing summary (as ``mfg-ctl batch`` printed it); the
 files are those :class:`~mfg_ctl.cli.report_files.ReportFiles` asks for. An unknown
@@ -19,7 +19,12 @@ from mfg_ctl.artifacts.writer import RunArtifacts
 from mfg_ctl.batch.progress import summary_lines
 from mfg_ctl.batch.recorded import BatchNotFound, RecordedBatch, recorded_batch
 from mfg_ctl.batch.runner import BatchOutcome
-from mfg_ctl.cli.report_files import ReportFiles, write_batch_files
+from mfg_ctl.cli.report_files import (
+    ReportFiles,
+    report_file_options,
+    write_batch_files,
+    write_run_files,
+)
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -29,16 +34,19 @@ from mfg_ctl.cli.support import (
     EXIT_UNREACHABLE,
     EXIT_USAGE,
     CommandExit,
+    db_option,
     fail,
     opened_store,
     say,
     shown_path,
+    store_call,
 )
+from mfg_ctl.report import RunReport, render_text
 from mfg_ctl.run.sequencer import Terminated
-from mfg_ctl.store import RunStore, StoreError
+from mfg_ctl.store import AmbiguousRunId, RunNotFound, RunStore, StoredRun, StoreError
 from mfg_ctl.store.models import BatchRecord
 
-__all__ = ["batch_report", "close_batch", "read_batch", "write_batch_report_files"]
+__all__ = ["batch_report", "close_batch", "read_batch", "report", "write_batch_report_files"]
 
 
 def read_batch(store: RunStore, batch_id: str) -> RecordedBatch:
@@ -115,3 +123,43 @@ def close_batch(
         )
     failed = summary["units"]["failed"] + len(not_tested)
     raise CommandExit("", EXIT_FAIL if failed else EXIT_USAGE if problems else EXIT_PASS)
+
+
+def _stored(store: RunStore, run_id: str) -> StoredRun:
+    try:
+        return store.get(run_id)
+    except (RunNotFound, AmbiguousRunId) as error:
+        fail(str(error))
+    except StoreError as error:
+        fail(str(error), EXIT_STORE)
+
+
+@click.command(short_help="Print or export the report of a recorded run or batch.")
+@click.argument("run_id", required=False)
+@click.option("--batch-id", metavar="B", help="the report of batch B instead of one run")
+@report_file_options
+@db_option
+def report(
+    run_id: str | None, batch_id: str | None, report_files: ReportFiles, db_url: str | None
+) -> None:
+    """Print (or write as files) the report of a recorded run or of a batch.
+
+    RUN_ID may be a unique prefix. With --batch-id, the console shows the batch's yield
+    figures and the files hold the whole batch: JSON its summary, JUnit one testsuite per
+    unit run, Markdown, HTML and PDF its qualification report.
+    """
+    if (run_id is None) == (batch_id is None):
+        fail("give a RUN_ID or --batch-id B, not both")
+    if batch_id is not None:
+        batch_report(batch_id, report_files, db_url)
+        return
+    assert run_id is not None
+    with opened_store(db_url) as store:
+        stored = _stored(store, run_id)
+        readings = store_call(store.sweep_readings, stored.run_id)
+    rebuilt = RunReport.from_stored(stored, readings)
+    say(rebuilt.where)
+    click.echo(render_text(rebuilt))
+    problems = write_run_files(rebuilt, report_files)
+    if problems:
+        fail("; ".join(problems))
