@@ -89,7 +89,7 @@ def _write_all(renders: Sequence[tuple[Path | None, Callable[[], str | bytes]]])
             continue
         try:
             replace_file(path, render())
-        except ReportError as error:
+        except (ReportError, ValueError) as error:  # ValueError: a chart of values it cannot draw
             problems.append(f"cannot write {path}: {error}")
         except OSError as error:
             problems.append(f"cannot write {path}: {error.strerror or error}")

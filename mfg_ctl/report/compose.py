@@ -29,8 +29,7 @@ from mfg_ctl.report.document import (
     tempco_document,
 )
 from mfg_ctl.report.model import RunReport, StepLine
-from mfg_ctl.run.events import SweepReading
-from mfg_ctl.tempco import TempcoPoint, fit_line, tempco_ppm_per_c
+from mfg_ctl.tempco import fit_line, points_of, tempco_ppm_per_c
 
 if TYPE_CHECKING:
     from mfg_ctl.batch.recorded import RecordedBatch
@@ -43,34 +42,12 @@ __all__ = [
     "markdown_text",
     "pdf_bytes",
     "run_report_document",
-    "sweep_points",
 ]
 
 #: The most measured steps a batch report draws charts for (its tables list every step).
 MAX_STEP_CHARTS = 12
 #: The unit a TempCo step is judged in (``mfg_ctl.steps.tempco``).
 TEMPCO_UNIT = "ppm/C"
-
-
-def sweep_points(readings: Sequence[SweepReading]) -> list[TempcoPoint]:
-    """The settled points of a TempCo sweep, from its raw readings, in sweep order.
-
-    A point is a run of consecutive readings at one setpoint: its chamber
-    temperature is theirs (each carries the point's), its Vout their mean, exactly
-    the point the sweep judged.
-    """
-    groups: list[list[SweepReading]] = []
-    for reading in readings:
-        if groups and groups[-1][0].setpoint_c == reading.setpoint_c:
-            groups[-1].append(reading)
-        else:
-            groups.append([reading])
-    return [
-        TempcoPoint(
-            rows[0].setpoint_c, rows[0].chamber_c, math.fsum(row.vout_v for row in rows) / len(rows)
-        )
-        for rows in groups
-    ]
 
 
 def _tempco_step(report: RunReport) -> StepLine | None:
@@ -84,7 +61,7 @@ def run_report_document(report: RunReport, branding: Branding | None = None) -> 
     """A run's document: a TempCo document when it swept (with its curve), else a run one."""
     branding = branding if branding is not None else load_branding()
     step = _tempco_step(report)
-    points = sweep_points(report.readings)
+    points = points_of(report.readings)
     if step is None or len(points) < 2 or step.expected is None:
         return run_document(report)
     from mfg_ctl.report.plots import tempco_curve_png  # noqa: PLC0415 - matplotlib
