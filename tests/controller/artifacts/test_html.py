@@ -11,8 +11,8 @@ import pytest
 
 from mfg_ctl.analytics.records import runs_from_rows
 from mfg_ctl.artifacts import PlanStep, coverage_matrix
-from mfg_ctl.artifacts.html import render_qualification_report
 from mfg_ctl.artifacts.chart import MAX_BARS
+from mfg_ctl.artifacts.html import render_qualification_report
 from mfg_ctl.requirements import parse_requirements
 from tests.controller.artifacts.support import attempt_row, summary
 
