@@ -68,7 +68,7 @@ def recorded_batch(store: RunStore, batch_id: str) -> RecordedBatch:
     if record is None:
         raise BatchNotFound(f"no batch {clip(batch_id)} in {store.where}; see mfg-ctl runs")
     units: Sequence[UnitRun] = store.unit_runs(batch_id=batch_id)
-    runs = tuple(store.get(unit.run_id) for unit in units)
+    runs = tuple(store.batch_runs(batch_id))
     plan = _plan(record)
     header = {
         "batch_id": record.batch_id,

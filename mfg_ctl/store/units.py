@@ -15,7 +15,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mfg_ctl.analytics.records import StepRecord, UnitRun
-from mfg_ctl.store.models import Batch, BatchRecord, StepResult, StoreError, TestRun
+from mfg_ctl.store.models import (
+    Batch,
+    BatchRecord,
+    StepResult,
+    StoredRun,
+    StoreError,
+    TestRun,
+)
+from mfg_ctl.store.rows import stored
 
 __all__ = ["UnitRecords"]
 
@@ -64,6 +72,23 @@ class UnitRecords:
             stmt = stmt.where(TestRun.started_at < until)
         with self._read("read the runs of units") as session:
             return [_unit_run(run) for run in session.scalars(stmt)]
+
+    def batch_runs(self, batch_id: str) -> list[StoredRun]:
+        """Every ended run of batch ``batch_id`` in full, oldest first, as :meth:`unit_runs`
+        orders them: one query for the runs, one each for their steps and devices."""
+        self._reap()
+        stmt = (
+            select(TestRun)
+            .options(selectinload(TestRun.steps), selectinload(TestRun.devices))
+            .where(
+                TestRun.sn.is_not(None),
+                TestRun.status.in_(_ENDED),
+                TestRun.batch_id == batch_id,
+            )
+            .order_by(TestRun.started_at, TestRun.id)
+        )
+        with self._read(f"read the runs of batch {batch_id}") as session:
+            return [stored(run) for run in session.scalars(stmt)]
 
     def finished_units(self, batch_id: str) -> dict[str, str]:
         """The units of a batch that have an ended run: serial number -> its last run id."""
