@@ -44,10 +44,13 @@ __all__ = [
     "DeviceCatalog",
     "LineKind",
     "Name",
+    "Retries",
+    "RetryDelay",
     "ScpiKind",
     "StepBase",
     "StepDefaults",
     "Text",
+    "Timeout",
     "Whole",
     "catalog_of",
     "check_retries",
@@ -201,6 +204,13 @@ def check_retry_delay(value: float) -> float:
     return value
 
 
+#: A step's timeout, extra attempts and delay between attempts, checked wherever they are
+#: given (a step, a plan's ``defaults:``).
+Timeout = Annotated[Number, AfterValidator(check_timeout)]
+Retries = Annotated[Whole, AfterValidator(check_retries)]
+RetryDelay = Annotated[Number, AfterValidator(check_retry_delay)]
+
+
 class StepBase(BaseModel):
     """What every step has: a name, a device, a timeout per attempt and a retry count."""
 
@@ -209,9 +219,9 @@ class StepBase(BaseModel):
     kind: ClassVar[str]  # the name of its StepKind
     name: Name
     device: str
-    timeout: Number = DEFAULT_TIMEOUT
-    retries: Whole = DEFAULT_RETRIES
-    retry_delay: Number = 0.0
+    timeout: Timeout = DEFAULT_TIMEOUT
+    retries: Retries = DEFAULT_RETRIES
+    retry_delay: RetryDelay = 0.0
     on_exhausted: OnExhausted = "continue"
     requirements: tuple[Text, ...] = ()
     _number: int = PrivateAttr(default=0)
@@ -258,21 +268,6 @@ class StepBase(BaseModel):
         cls.check_device(value, info)
         return value
 
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: float) -> float:
-        return check_timeout(value)
-
-    @field_validator("retries")
-    @classmethod
-    def _check_retries(cls, value: int) -> int:
-        return check_retries(value)
-
-    @field_validator("retry_delay")
-    @classmethod
-    def _check_retry_delay(cls, value: float) -> float:
-        return check_retry_delay(value)
-
     @field_validator("requirements", mode="before")
     @classmethod
     def _requirements_listed(cls, value: Any) -> Any:
@@ -314,25 +309,10 @@ class StepDefaults(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    timeout: Number | None = None
-    retries: Whole | None = None
-    retry_delay: Number | None = None
+    timeout: Timeout | None = None
+    retries: Retries | None = None
+    retry_delay: RetryDelay | None = None
     on_exhausted: OnExhausted | None = None
-
-    @field_validator("timeout")
-    @classmethod
-    def _check_timeout(cls, value: float) -> float:
-        return check_timeout(value)
-
-    @field_validator("retries")
-    @classmethod
-    def _check_retries(cls, value: int) -> int:
-        return check_retries(value)
-
-    @field_validator("retry_delay")
-    @classmethod
-    def _check_retry_delay(cls, value: float) -> float:
-        return check_retry_delay(value)
 
     def apply(self, raw: Mapping[Any, Any]) -> dict[Any, Any]:
         """``raw`` (a step as written) with the defaults it does not set itself."""

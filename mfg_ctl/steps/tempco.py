@@ -47,7 +47,15 @@ from mfg_ctl.steps.contract import (
     StepOutcome,
     TransientError,
 )
-from mfg_ctl.steps.model import Action, StepBase, Text, Whole, describe_type, scpi_device
+from mfg_ctl.steps.model import (
+    Action,
+    Retries,
+    StepBase,
+    Text,
+    Whole,
+    describe_type,
+    scpi_device,
+)
 from mfg_ctl.steps.thresholds import FieldError, Number, Threshold
 from mfg_ctl.tempco import StabilityTimeoutError, TempcoPoint, TempcoSettings, run_sweep
 
@@ -159,7 +167,7 @@ class TempcoStep(StepBase):
 
     kind: ClassVar[str] = "tempco"
     device: str = ""
-    retries: Whole = 0
+    retries: Retries = 0
     tempco: TempcoSpec
 
     @property

@@ -9,10 +9,12 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 import xmlschema
 
 from mfg_ctl.report import RunReport, StepLine
+from mfg_ctl.report.tables import ColumnType
 from mfg_ctl.run.events import UnitIdentity
 
 #: The JUnit XML shape CI servers accept, written for these tests.
@@ -78,3 +80,15 @@ def poppler_text(pdf: Path) -> str:
         check=True,
     )
     return done.stdout
+
+
+#: The Parquet (Arrow) type of each declared column type, as doc/controller.rst lists them:
+#: written out here, not taken from the code under test.
+ARROW_TYPES = {
+    ColumnType.STRING: pa.string(),
+    ColumnType.INT: pa.int64(),
+    ColumnType.FLOAT: pa.float64(),
+    ColumnType.BOOL: pa.bool_(),
+    ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
+    ColumnType.STRINGS: pa.list_(pa.string()),
+}

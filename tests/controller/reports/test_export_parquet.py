@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]
-import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
@@ -25,18 +24,10 @@ from mfg_ctl.run.events import (
 )
 from mfg_ctl.store import RunStore
 from tests.controller.cli.support import BRINGUP, ROOT, Ctl, run_id_of
+from tests.controller.reports.support import ARROW_TYPES
 
 T0 = datetime(2026, 3, 4, 8, 0, tzinfo=UTC)
 
-#: The Arrow type of each declared column type.
-ARROW_TYPES = {
-    ColumnType.STRING: pa.string(),
-    ColumnType.INT: pa.int64(),
-    ColumnType.FLOAT: pa.float64(),
-    ColumnType.BOOL: pa.bool_(),
-    ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    ColumnType.STRINGS: pa.list_(pa.string()),
-}
 
 
 def known_steps(run_id: str, at: datetime) -> list[StepFinished]:
@@ -188,3 +179,4 @@ def test_without_pyarrow_nothing_is_written(
     assert not csv_out.exists()
     assert not parquet_out.exists()
     assert ctl("export", "--run-id", "ffff", "--csv", csv_out).status == 0
+

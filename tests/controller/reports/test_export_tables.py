@@ -25,18 +25,10 @@ from mfg_ctl.report.tables import (
     Table,
     TableError,
 )
+from tests.controller.reports.support import ARROW_TYPES
 
 T0 = datetime(2026, 3, 4, 5, 6, 7, 125000, tzinfo=UTC)
 
-#: The Parquet type of each declared type, as doc/controller.rst lists them.
-ARROW_TYPES = {
-    ColumnType.STRING: pa.string(),
-    ColumnType.INT: pa.int64(),
-    ColumnType.FLOAT: pa.float64(),
-    ColumnType.BOOL: pa.bool_(),
-    ColumnType.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    ColumnType.STRINGS: pa.list_(pa.string()),
-}
 
 #: The TempCo raw readings: a second table, declared the same way.
 READING_COLUMNS = {
@@ -290,3 +282,4 @@ def test_without_pyarrow_parquet_is_one_line_and_the_file_untouched(
     assert not path.exists()
     table.write_csv(tmp_path / "steps.csv")  # CSV needs no pyarrow
     assert (tmp_path / "steps.csv").read_text() == table.to_csv_text()
+
