@@ -16,7 +16,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP_RUN): pyproject.toml | $(PY)
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[reports]'
+	$(PY) -m pip install $(PIP_FLAGS) -e '.[reports,web]'
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(PY)

@@ -12,16 +12,19 @@ from __future__ import annotations
 import os
 import socket
 import sys
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from mfg_ctl.artifacts.files import ArtifactError, check_writable
-from mfg_ctl.artifacts.writer import RunArtifacts
+from mfg_ctl.batch.lifecycle import (
+    DEFAULT_ARTIFACTS,
+    batch_artifacts,
+    batch_folder,
+    new_batch_record,
+)
 from mfg_ctl.batch.progress import BatchProgress
 from mfg_ctl.batch.runner import BatchRunner, BatchSetup
 from mfg_ctl.batch.units import BatchError, parse_sns, read_sn_file
@@ -54,8 +57,6 @@ __all__ = ["batch"]
 
 #: The most slots (units tested at once) a batch may use.
 MAX_PARALLEL = 64
-#: Where a batch's run folders go unless ``--artifacts`` says otherwise.
-DEFAULT_ARTIFACTS = Path("runs")
 
 
 @dataclass(frozen=True)
@@ -149,28 +150,9 @@ def batch(
                 f"{len(existing.sns)} units): --resume {identity.batch_id} finishes it; "
                 "or give another --batch-id"
             )
-        run_id = uuid.uuid4().hex
-        record = BatchRecord(
-            batch_id=identity.batch_id,
-            station_id=identity.station_id,
-            stage=identity.stage,
-            operator=identity.operator,
-            plan_name=plan.name,
-            plan_path=str(plan.path),
-            plan_text=plan.text,
-            plan_hash=plan.hash,
-            sns=units,
-            options={
-                "run_id": run_id,
-                "parallel": slots,
-                "dut_profile": dut_profile or "clean",
-                "seed": seed or 0,
-            },
-            artifacts_dir=str((root / run_id).absolute()),  # a resume may run elsewhere
-            status="running",
-            started_at=datetime.now(UTC),
-            host=socket.gethostname(),
-            pid=os.getpid(),
+        record = new_batch_record(
+            plan, identity, units, root,
+            parallel=slots, dut_profile=dut_profile or "clean", seed=seed or 0,
         )
         store_call(store.start_batch, record)
         _execute(
@@ -305,18 +287,8 @@ def _execute(
     files: ReportFiles,
 ) -> NoReturn:
     """Test ``units``, write the run folder, close the batch, and exit with what it deserves."""
-    folder = Path(record.artifacts_dir or DEFAULT_ARTIFACTS / str(record.options["run_id"]))
-    header = {
-        "batch_id": record.batch_id,
-        "station_id": record.station_id,
-        "stage": record.stage,
-        "plan": plan.name,
-        "plan_version": plan.version,
-        "plan_hash": plan.hash,
-        "started": record.started_at.isoformat(),
-        "run_dir": str(folder),
-    }
-    artifacts = RunArtifacts(folder, plan, header)
+    folder = batch_folder(record)
+    artifacts = batch_artifacts(record, plan)
     try:
         artifacts.create()
         recorded = {run.run_id for run in store.unit_runs(batch_id=record.batch_id)}

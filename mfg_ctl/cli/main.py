@@ -66,6 +66,7 @@ LAZY_COMMANDS = {
     "history": "mfg_ctl.cli.analytics:history",
     "spc": "mfg_ctl.cli.spc:spc",
     "trends": "mfg_ctl.cli.trends:trends",
+    "serve-web": "mfg_ctl.cli.serve_web:serve_web",
 }
 
 

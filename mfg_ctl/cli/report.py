@@ -8,7 +8,6 @@ batch is exit 2, a failing store exit 4, a file that cannot be written exit 2.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -16,6 +15,7 @@ import click
 
 from mfg_ctl.artifacts.files import ArtifactError
 from mfg_ctl.artifacts.writer import RunArtifacts
+from mfg_ctl.batch.lifecycle import finish_batch
 from mfg_ctl.batch.progress import summary_lines
 from mfg_ctl.batch.recorded import BatchNotFound, RecordedBatch, recorded_batch
 from mfg_ctl.batch.runner import BatchOutcome
@@ -91,10 +91,7 @@ def close_batch(
     """Write the summary files, mark the batch, print the summary, write the report files
     asked for; exit with the batch's status."""
     try:
-        finished = store.finished_units(record.batch_id)
-        not_tested = [sn for sn in record.sns if sn not in finished]
-        summary = artifacts.finish(not_tested, datetime.now(UTC).isoformat())
-        store.set_batch_status(record.batch_id, "stopped" if not_tested else "finished")
+        summary, not_tested = finish_batch(store, record, artifacts)
     except (ArtifactError, StoreError) as error:
         fail(f"{error}; batch {record.batch_id} can be resumed with --resume", EXIT_STORE)
     for line in summary_lines(summary, shown_path(folder)):

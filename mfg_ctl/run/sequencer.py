@@ -9,8 +9,9 @@ instrument: the kinds are plug-ins (:mod:`mfg_ctl.steps`).
 How a run ends, whatever happens:
 
 * the main steps run in order until the last, an unreachable device (or one
-  speaking the other Modbus framing), Ctrl-C / SIGTERM, an observer that
-  fails (the run store cannot write), or a step that did not pass after all
+  speaking the other Modbus framing), Ctrl-C / SIGTERM, :meth:`Sequencer.request_stop`
+  (a web UI's stop button), an observer that fails (the run store cannot
+  write), or a step that did not pass after all
   its attempts and whose ``on_exhausted`` says to stop: ``skip-rest`` records
   the remaining main steps as ``skipped`` (the run fails), ``abort-unit`` and
   ``abort-batch`` end the run as aborted (``RunFinished.stopped_by`` says which;
@@ -24,6 +25,7 @@ How a run ends, whatever happens:
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -118,6 +120,12 @@ class Sequencer:
         self._failure: ObserverError | None = None
         self._context = StepContext(clients, self.run_id, clock_speed, self._progress)
         self._current: ResolvedStep | None = None
+        self._stop_asked = threading.Event()
+
+    def request_stop(self) -> None:
+        """Ask the run to stop at the next step boundary (thread-safe): the teardown still
+        runs and the run ends as aborted. What a web UI's stop button does."""
+        self._stop_asked.set()
 
     def emit(self, event: Event) -> None:
         """Give ``event`` to every working observer, in order.
@@ -145,7 +153,7 @@ class Sequencer:
         try:
             self.emit(self._started(planned))
             for place, step in enumerate(steps):
-                if self._failure is not None:
+                if self._failure is not None or self._stop_asked.is_set():
                     break
                 result, ends_run = self._step(step)
                 results.append(result)
@@ -161,7 +169,12 @@ class Sequencer:
         except (KeyboardInterrupt, Terminated) as stop:
             interrupt = stop
         interrupt = self._tear_down(results) or interrupt
-        aborted = bool(ended_because) or interrupt is not None or self._failure is not None
+        aborted = (
+            bool(ended_because)
+            or interrupt is not None
+            or self._failure is not None
+            or self._stop_asked.is_set()
+        )
         finished = self._finished(results, planned, start, aborted=aborted, stopped_by=stopped_by)
         self.emit(finished)
         if interrupt is not None:

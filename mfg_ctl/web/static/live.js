@@ -1,0 +1,70 @@
+// Live run page: add each step as its message arrives over Server-Sent Events.
+// The page already shows every step up to data-last-id; the stream resumes after it,
+// and EventSource sends Last-Event-ID itself when it reconnects, so no step is shown twice.
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root || root.dataset.closed === "true" || !window.EventSource) { return; }
+  var words = JSON.parse(document.getElementById("messages").textContent);
+  var body = document.getElementById("steps");
+  var verdict = document.getElementById("run-verdict");
+
+  function cell(text, cls) {
+    var td = document.createElement("td");
+    td.textContent = text == null ? "" : String(text);
+    if (cls) { td.className = cls; }
+    return td;
+  }
+
+  function row(step) {
+    var tr = document.getElementById("step-" + step.number);
+    if (!tr) {
+      tr = document.createElement("tr");
+      tr.id = "step-" + step.number;
+      tr.dataset.number = step.number;
+      var after = null;
+      Array.prototype.forEach.call(body.children, function (other) {
+        if (Number(other.dataset.number) > step.number && after === null) { after = other; }
+      });
+      body.insertBefore(tr, after);
+    }
+    return tr;
+  }
+
+  function show(step, state, detail) {
+    var tr = row(step);
+    tr.className = "step " + state;
+    tr.replaceChildren(cell(step.number), cell(step.name || tr.dataset.name || ""),
+      cell(words[state] || state, "verdict-cell"), cell(detail));
+    if (step.name) { tr.dataset.name = step.name; }
+  }
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+  }
+
+  var source = new EventSource(root.dataset.events + "?after=" + root.dataset.lastId);
+  source.addEventListener("step_started", function (e) {
+    var step = JSON.parse(e.data); show(step, "running", "");
+  });
+  source.addEventListener("step_progress", function (e) {
+    var step = JSON.parse(e.data); var tr = row(step);
+    tr.lastElementChild && (tr.lastElementChild.textContent = step.detail);
+  });
+  source.addEventListener("step_finished", function (e) {
+    var step = JSON.parse(e.data); show(step, step.verdict, step.detail);
+  });
+  source.addEventListener("run_error", function (e) {
+    var li = document.createElement("li");
+    li.textContent = JSON.parse(e.data).error;
+    document.getElementById("run-errors").appendChild(li);
+  });
+  source.addEventListener("run_finished", function (e) {
+    var end = JSON.parse(e.data);
+    verdict.className = "verdict " + end.verdict;
+    verdict.textContent = (words[end.verdict] || end.verdict) + " · " + fill(words.counts, end);
+    var stop = document.getElementById("stop-form");
+    if (stop) { stop.remove(); }
+  });
+  source.addEventListener("end", function () { source.close(); root.dataset.closed = "true"; });
+}());
