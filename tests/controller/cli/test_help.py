@@ -11,7 +11,7 @@ from tests.controller.cli.support import Ctl
 
 COMMANDS = [
     "run", "replay", "runs", "report", "devices", "simulate-fault", "serve", "tempco",
-    "batch", "analytics", "history", "spc", "trends", "export",
+    "batch", "analytics", "history", "spc", "trends", "export", "serve-web",
 ]
 #: reStructuredText that would show raw in a terminal.
 MARKUP = re.compile(r"``|:(?:doc|ref|class|func|mod|meth|attr):`|^\s*\.\. |::$", re.MULTILINE)
@@ -36,6 +36,8 @@ def test_every_command_is_listed_with_a_whole_sentence(ctl: Ctl) -> None:
     assert all(line.rstrip().endswith(".") for line in listing), listing
 
 
-@pytest.mark.parametrize("command", ["run", "replay", "simulate-fault", "tempco", "serve"])
+@pytest.mark.parametrize(
+    "command", ["run", "replay", "simulate-fault", "tempco", "serve", "serve-web"]
+)
 def test_every_command_that_reaches_devices_takes_a_port_offset(ctl: Ctl, command: str) -> None:
     assert "--port-offset N" in ctl(command, "--help").out

@@ -48,7 +48,7 @@ def post(client: FlaskClient, url: str, **form: str) -> Any:
 
 def channel_of(app: Flask, channel_id: str) -> Channel:
     """The live channel of a run or batch started in ``app``."""
-    channel = app.extensions["mfg_ctl"].channels.get(channel_id)
+    channel: Channel | None = app.extensions["mfg_ctl"].channels.get(channel_id)
     assert channel is not None, f"no live channel {channel_id}"
     return channel
 
