@@ -26,8 +26,7 @@ from typing import Annotated, Any, ClassVar, Self
 from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
 from mfg_ctl.steps.contract import OperatorPrompt, StepContext, StepKind, StepOutcome
-from mfg_ctl.steps.model import Text
-from mfg_ctl.steps.model import StepBase
+from mfg_ctl.steps.model import StepBase, Text
 from mfg_ctl.steps.thresholds import FieldError, Number
 from mfg_ctl.wording import clip
 

@@ -37,42 +37,66 @@ def plan_error(step_yaml: str) -> str:
     return message
 
 
-def run_prompts(text: str, ask: Callable[[OperatorPrompt], str] | None = None) -> list[StepFinished]:
+def run_prompts(
+    text: str, ask: Callable[[OperatorPrompt], str] | None = None
+) -> list[StepFinished]:
     events: list[Event] = []
     plan = parse_plan(text, "plans/p.yaml")
-    options = {} if ask is None else {"ask": ask}
-    Sequencer(plan, {}, (), [events.append], "custom", **options).run()
+    if ask is None:  # the sequencer's own default: nobody to ask
+        Sequencer(plan, {}, (), [events.append], "custom").run()
+    else:
+        Sequencer(plan, {}, (), [events.append], "custom", ask=ask).run()
     return [event for event in events if isinstance(event, StepFinished)]
 
 
 def test_yaml_yes_and_no_are_the_words_offered_and_expected() -> None:
     step = step_of(LED)
     assert (step.prompt, step.answers, step.expected_answer) == (
-        "Is the power LED green?", ("yes", "no"), "yes"
+        "Is the power LED green?",
+        ("yes", "no"),
+        "yes",
     )
-    assert step.devices == () and step.device == "operator" and step.timeout == 300
+    assert (step.devices, step.device, step.timeout) == ((), "operator", 300)
 
 
 def test_without_expect_the_first_answer_passes() -> None:
-    step = step_of('name: p\nsteps:\n  - {name: fit, prompt: "Cable fitted?", answers: [OK, Retry]}\n')
+    step = step_of(
+        'name: p\nsteps:\n  - {name: fit, prompt: "Cable fitted?", answers: [OK, Retry]}\n'
+    )
     assert step.expected_answer == "OK"
 
 
 @pytest.mark.parametrize(
     ("step_yaml", "wanted"),
     [
-        ('  - {name: a, prompt: "Q?", answers: [yes, no], expect: maybe}\n',
-         "field expect: 'maybe' is not one of the answers offered (yes, no)"),
+        (
+            '  - {name: a, prompt: "Q?", answers: [yes, no], expect: maybe}\n',
+            "field expect: 'maybe' is not one of the answers offered (yes, no)",
+        ),
         ('  - {name: a, prompt: "Q?", answers: []}\n', "field answers: give 1 to 6 answers"),
-        ('  - {name: a, prompt: "Q?", answers: [yes, yes]}\n', "field answers: an answer is offered twice"),
+        (
+            '  - {name: a, prompt: "Q?", answers: [yes, yes]}\n',
+            "field answers: an answer is offered twice",
+        ),
         ('  - {name: a, prompt: "Q?", answers: "yes"}\n', "field answers: 'yes' is not a list"),
-        ('  - {name: a, prompt: "", answers: [yes]}\n', "field prompt: '' is not a usable question"),
-        ('  - {name: a, prompt: "Q?", device: dut}\n', "field device: 'dut': a prompt asks the operator"),
+        (
+            '  - {name: a, prompt: "", answers: [yes]}\n',
+            "field prompt: '' is not a usable question",
+        ),
+        (
+            '  - {name: a, prompt: "Q?", device: dut}\n',
+            "field device: 'dut': a prompt asks the operator",
+        ),
         ('  - {name: a, prompt: "Q?", timeout: 0}\n', "field timeout: 0 s is not a usable timeout"),
-        ('  - {name: a, prompt: "Q?", answer: [yes]}\n', "field answer: unknown field (did you mean answers?"),
+        (
+            '  - {name: a, prompt: "Q?", answer: [yes]}\n',
+            "field answer: unknown field (did you mean answers?",
+        ),
     ],
 )
-def test_a_bad_prompt_step_is_one_line_naming_the_step_and_field(step_yaml: str, wanted: str) -> None:
+def test_a_bad_prompt_step_is_one_line_naming_the_step_and_field(
+    step_yaml: str, wanted: str
+) -> None:
     assert "plans/p.yaml: step 1 (a), " + wanted in plan_error(step_yaml)
 
 
@@ -85,9 +109,13 @@ def test_the_expected_answer_passes_and_the_answer_is_the_detail() -> None:
 
     [finished] = run_prompts(LED, operator)
     assert (finished.verdict, finished.detail, finished.action) == (
-        "pass", "operator answered yes", "prompt"
+        "pass",
+        "operator answered yes",
+        "prompt",
     )
-    assert asked == [OperatorPrompt("Is the power LED green?", ("yes", "no"), 300.0, 1, "check_led")]
+    assert asked == [
+        OperatorPrompt("Is the power LED green?", ("yes", "no"), 300.0, 1, "check_led")
+    ]
 
 
 def test_another_answer_fails_saying_what_the_operator_answered() -> None:
@@ -108,7 +136,10 @@ def test_an_operator_who_does_not_answer_makes_an_error_step() -> None:
         raise DeviceError(f"no answer from the operator within {prompt.timeout:g} s")
 
     [finished] = run_prompts(LED.replace("expect: yes", "expect: yes\n    timeout: 5"), silent)
-    assert (finished.verdict, finished.detail) == ("error", "no answer from the operator within 5 s")
+    assert (finished.verdict, finished.detail) == (
+        "error",
+        "no answer from the operator within 5 s",
+    )
 
 
 def test_the_demo_plan_asks_about_the_led_between_dut_steps() -> None:

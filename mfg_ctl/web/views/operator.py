@@ -31,6 +31,7 @@ from flask import (
 )
 
 from mfg_ctl.identity import IdentityError, check_sn
+from mfg_ctl.plan import Plan
 from mfg_ctl.run.events import UnitIdentity
 from mfg_ctl.steps.thresholds import format_number
 from mfg_ctl.store import StoreError
@@ -156,9 +157,7 @@ def _unit_view() -> dict[str, Any] | None:
 def _page(error: str = "", status: int = 200) -> tuple[str, int]:
     names = [offered.name for offered in offered_plans(state().settings.plans_dir) if offered.plan]
     plan = _chosen_plan(names)
-    page = render_template(
-        "operator.html", plans=names, plan=plan, unit=_unit_view(), error=error
-    )
+    page = render_template("operator.html", plans=names, plan=plan, unit=_unit_view(), error=error)
     return page, status
 
 
@@ -168,28 +167,43 @@ def operator_page() -> tuple[str, int]:
     return _page()
 
 
-@bp.post("/operator/start")
-def start() -> Response | tuple[str, int]:
-    """Start the chosen plan for the scanned serial number; show it on the operator page."""
+class _ScanError(Exception):
+    """A scan the page refuses: the line it shows, and the HTTP status."""
+
+    def __init__(self, text: str, status: int) -> None:
+        super().__init__(text)
+        self.status = status
+
+
+def _scanned() -> tuple[str, Plan, str]:
+    """The plan's name, the plan and the serial number of a scan (_ScanError when unusable)."""
     say = messages()
     name = str(request.form.get("plan") or "")
     offered = find_plan(state().settings.plans_dir, name)
     if offered is None or offered.plan is None:
-        return _page(say("start.no_plan", plan=name[:80]), 404)
+        raise _ScanError(say("start.no_plan", plan=name[:80]), 404)
     sn = str(request.form.get("sn") or "").strip()
     if not sn:
-        return _page(say("operator.no_sn"), 400)
+        raise _ScanError(say("operator.no_sn"), 400)
     try:
         check_sn(sn)
     except IdentityError as error:
-        return _page(str(error), 400)
+        raise _ScanError(str(error), 400) from None
     current = session.get(_RUN)
-    if isinstance(current, str):
-        channel = state().channels.get(current)
-        if channel is not None and not channel.closed:
-            return _page(say("operator.still_testing"), 409)
+    channel = state().channels.get(current) if isinstance(current, str) else None
+    if channel is not None and not channel.closed:
+        raise _ScanError(say("operator.still_testing"), 409)
+    return name, offered.plan, sn
+
+
+@bp.post("/operator/start")
+def start() -> Response | tuple[str, int]:
+    """Start the chosen plan for the scanned serial number; show it on the operator page."""
     try:
-        run_id = state().launcher.start_run(offered.plan, UnitIdentity(sn=sn))
+        name, plan, sn = _scanned()
+        run_id = state().launcher.start_run(plan, UnitIdentity(sn=sn))
+    except _ScanError as refused:
+        return _page(str(refused), refused.status)
     except BusyError as busy:
         return _page(str(busy), 409)
     except LaunchError as error:
