@@ -160,7 +160,7 @@ def no_operator(prompt: OperatorPrompt) -> str:
     """Nobody answers prompts here (a batch, a command line without one): an error step."""
     raise DeviceError(
         "needs an operator: nobody here answers prompts; run the plan from the web UI's "
-        "operator page"
+        "operator page or at a terminal"
     )
 
 

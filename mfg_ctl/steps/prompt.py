@@ -10,8 +10,10 @@ In a plan (no device: the operator is asked)::
 
 The step passes when the operator gives ``expect``, fails with ``operator
 answered no`` on another answer, and is an ``error`` when nobody can answer:
-no operator (a batch, the command line), no answer within ``timeout``, or the
-run was stopped while waiting. The answer is the step's detail. YAML reads
+no operator (a batch, ``mfg-ctl run`` away from a terminal), no answer within
+``timeout``, or the run was stopped while waiting. Who asks is the run's
+``context.ask``: the web UI (:mod:`mfg_ctl.web.prompts`) or ``mfg-ctl run`` at
+a terminal. The answer is the step's detail. YAML reads
 unquoted ``yes``/``no`` (and ``true``/``false``, ``on``/``off``) as yes/no:
 they are taken as the words ``yes`` and ``no``; quote other words.
 A plan's ``defaults: timeout`` applies to prompts too: give a prompt its own.
@@ -25,12 +27,18 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AfterValidator, ValidationInfo, field_validator, model_validator
 
-from mfg_ctl.steps.contract import OperatorPrompt, StepContext, StepKind, StepOutcome
+from mfg_ctl.steps.contract import (
+    DeviceError,
+    OperatorPrompt,
+    StepContext,
+    StepKind,
+    StepOutcome,
+)
 from mfg_ctl.steps.model import StepBase, Text
 from mfg_ctl.steps.thresholds import FieldError, Number
 from mfg_ctl.wording import clip
 
-__all__ = ["KIND", "OPERATOR", "PromptStep", "prepare", "run"]
+__all__ = ["KIND", "OPERATOR", "PromptStep", "prepare", "run", "unanswered"]
 
 #: What a prompt step's ``device`` is: the person at the station.
 OPERATOR = "operator"
@@ -165,6 +173,11 @@ def run(step: PromptAccess, context: StepContext) -> StepOutcome:
     if answer == step.expected:
         return StepOutcome("pass", f"operator answered {answer}")
     return StepOutcome("fail", f"operator answered {answer}")
+
+
+def unanswered(prompt: OperatorPrompt) -> DeviceError:
+    """What whoever asks raises when ``prompt`` got no answer within its timeout."""
+    return DeviceError(f"no answer from the operator within {prompt.timeout:g} s")
 
 
 def _claims(raw: Mapping[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mfg_ctl.steps.contract import DeviceError, OperatorPrompt
+from mfg_ctl.steps.prompt import unanswered
 from mfg_ctl.web.live import Channel
 
 __all__ = ["PendingPrompt", "PromptBroker", "PromptError"]
@@ -108,7 +109,7 @@ class PromptBroker:
             return answer
         if stopped:
             raise DeviceError("the run was stopped while waiting for the operator's answer")
-        raise DeviceError(f"no answer from the operator within {prompt.timeout:g} s")
+        raise unanswered(prompt)
 
     def answer(self, run_id: str, prompt_id: str, answer: str, channel: Channel) -> None:
         """Answer a pending prompt of ``run_id`` and publish it on ``channel``.

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +18,7 @@ from mfg_ctl.run.events import Event, StepFinished
 from mfg_ctl.run.sequencer import Sequencer
 from mfg_ctl.steps.contract import DeviceError, OperatorPrompt
 from mfg_ctl.steps.prompt import PromptStep
-from tests.controller.web.support import PLANS
+from tests.controller.web.support import PLANS, WAIT
 
 LED = """\
 name: led
@@ -147,3 +154,39 @@ def test_the_demo_plan_asks_about_the_led_between_dut_steps() -> None:
     prompts = [step for step in plan.steps if isinstance(step, PromptStep)]
     assert [step.prompt for step in prompts] == ["Is the power LED green?"]
     assert plan.device_names == ("dut",)
+
+
+def read_until(fd: int, wanted: str, seen: list[str]) -> None:
+    """Read the terminal's output into ``seen`` until it shows ``wanted`` (a hang guard)."""
+    deadline = time.monotonic() + WAIT
+    while wanted not in "".join(seen):
+        assert time.monotonic() < deadline, f"the terminal never showed {wanted!r}: {seen}"
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            seen.append(os.read(fd, 4096).decode(errors="replace"))
+
+
+def test_at_a_terminal_mfg_ctl_run_asks_until_an_offered_answer(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "MFG_CTL_DB": f"sqlite:///{tmp_path / 'runs.db'}"}
+    command = [sys.executable, "-m", "mfg_ctl", "run", str(PLANS / "operator_check.yaml")]
+    with subprocess.Popen(
+        [*command, "--sn", "SN-TTY"],
+        stdin=terminal,
+        stderr=terminal,
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+        text=True,
+    ) as process:
+        os.close(terminal)
+        seen: list[str] = []
+        read_until(controller, "check_led: Is the power LED green? [yes/no]", seen)
+        os.write(controller, b"maybe\n")
+        read_until(controller, "answer one of: yes, no", seen)
+        os.write(controller, b"no\n")
+        report, _ = process.communicate(timeout=WAIT)
+    os.close(controller)
+    assert process.returncode == 1  # the unit failed
+    assert "check_led: operator answered no" in report
+    assert "vout_no_load" in report  # the run went on after the answer
