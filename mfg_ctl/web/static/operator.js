@@ -38,12 +38,12 @@
   }
 
   function limits(step) {
-    var unit = step.unit || "";
-    if (step.low != null && step.high != null) {
-      return fill(words.band, {low: number(step.low), high: number(step.high), unit: unit}).trim();
-    }
-    if (step.low != null) { return fill(words.at_least, {low: number(step.low), unit: unit}).trim(); }
-    if (step.high != null) { return fill(words.at_most, {high: number(step.high), unit: unit}).trim(); }
+    var values = {unit: step.unit || ""};
+    if (step.low != null) { values.low = number(step.low); }
+    if (step.high != null) { values.high = number(step.high); }
+    if (step.low != null && step.high != null) { return fill(words.band, values).trim(); }
+    if (step.low != null) { return fill(words.at_least, values).trim(); }
+    if (step.high != null) { return fill(words.at_most, values).trim(); }
     return "";
   }
 
@@ -88,10 +88,15 @@
 
   function showStep(step, verdict) {
     var el = row(step.number);
-    var value = step.measured == null ? "" : (number(step.measured) + " " + (step.unit || "")).trim();
+    var value = step.measured == null ? "" :
+      (number(step.measured) + " " + (step.unit || "")).trim();
     el.className = "op-step " + verdict;
-    el.replaceChildren(span("op-name", step.name || el.dataset.name || ""), span("op-value", value),
-      span("op-limits", limits(step)), gauge(step), span("op-verdict", words.verdicts[verdict] || verdict),
+    el.replaceChildren(
+      span("op-name", step.name || el.dataset.name || ""),
+      span("op-value", value),
+      span("op-limits", limits(step)),
+      gauge(step),
+      span("op-verdict", words.verdicts[verdict] || verdict),
       span("op-detail", value ? "" : (step.detail || "")));
     if (step.name) { el.dataset.name = step.name; }
     el.scrollIntoView({block: "nearest"});
@@ -108,8 +113,8 @@
     var form = document.createElement("form");
     form.method = "post";
     form.className = "op-answers";
-    form.action = "/runs/" + encodeURIComponent(asked.run_id) + "/prompts/" +
-      encodeURIComponent(asked.prompt_id);
+    form.action = root.dataset.answerForm.replace("PROMPT_ID", encodeURIComponent(asked.prompt_id));
+    form.dataset.prompt = asked.prompt_id;
     asked.answers.forEach(function (answer) {
       var button = document.createElement("button");
       button.type = "submit";
@@ -124,14 +129,21 @@
     promptBox.hidden = false;  // the focus stays in the SN field: a scan's Enter answers nothing
   }
 
+  function enable(form, usable) {
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) {
+      b.disabled = !usable;
+    });
+  }
+
   // An answer goes to the JSON endpoint; the page stays and the stream goes on.
   promptBox.addEventListener("submit", function (e) {
     e.preventDefault();
     var button = e.submitter;
     if (!button) { return; }
     var form = e.target;
-    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
-    fetch("/api" + new URL(form.action).pathname, {
+    enable(form, false);
+    var prompt = form.dataset.prompt;
+    fetch(root.dataset.answerApi.replace("PROMPT_ID", encodeURIComponent(prompt)), {
       method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
       body: JSON.stringify({answer: button.value}),
@@ -142,14 +154,15 @@
     }).catch(function (error) {
       document.getElementById("operator-error").textContent =
         fill(words.answer_failed, {error: error.message});
-      Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = false; });
+      enable(form, true);
     });
   });
 
   function showResult(end, unitSn) {
     var verdict = end.verdict === "pass" ? "pass" : "fail";
     result.className = "op-result " + verdict + (end.verdict === "error" ? " error" : "");
-    result.querySelector(".op-result-verdict").textContent = words.results[end.verdict] || end.verdict;
+    result.querySelector(".op-result-verdict").textContent =
+      words.results[end.verdict] || end.verdict;
     result.querySelector(".op-result-sn").textContent = fill(words.unit, {sn: unitSn});
     result.querySelector(".op-result-failure").textContent =
       end.first_failure ? fill(words.first_failure, {step: end.first_failure}) : "";
@@ -161,8 +174,7 @@
   if (!runId || root.dataset.closed === "true" || !window.EventSource) { return; }
   var unitSn = "";
   var unitLine = document.querySelector("#operator-unit .op-unit-sn");
-  var source = new EventSource("/runs/" + encodeURIComponent(runId) + "/events?after=" +
-    root.dataset.lastId);
+  var source = new EventSource(root.dataset.events + "?after=" + root.dataset.lastId);
   source.addEventListener("run_started", function (e) {
     var run = JSON.parse(e.data);
     unitSn = run.sn;
