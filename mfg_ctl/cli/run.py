@@ -3,11 +3,15 @@
 stdout holds the station report and nothing else; stderr says where the
 devices were (``devices: ...``), notes what a user may not expect, and ends
 every run with ``run ID recorded in STORE`` (or the one error line that says
-how it ended).
+how it ended). A ``prompt`` step asks its question on stderr and reads the
+answer from stdin when both are a terminal; otherwise it is an error step.
 """
 
 from __future__ import annotations
 
+import select
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +55,8 @@ from mfg_ctl.stations import (
     check_covers,
     load_station,
 )
+from mfg_ctl.steps.contract import DeviceError, OperatorPrompt, no_operator
+from mfg_ctl.steps.prompt import unanswered
 from mfg_ctl.store import RunStore, StoreError
 from simulators.server import ServeError
 
@@ -259,6 +265,7 @@ def _execute(
                 clock_speed=connected.clock_speed,
                 devices_from=where.described,
                 identity=identity,
+                ask=_ask_at_terminal if sys.stdin.isatty() and sys.stderr.isatty() else no_operator,
             )
             outcome = sequencer.run()
     except (StationError, ServeError) as error:
@@ -275,6 +282,25 @@ def _execute(
     if folder is not None and folder.folder is not None:
         say(f"artifacts: {folder.folder}")
     _finish(outcome, RunReport.from_events(events), store, outputs)
+
+
+def _ask_at_terminal(prompt: OperatorPrompt) -> str:
+    """Ask the person at this terminal (stderr, stdin) until they give an answer offered;
+    DeviceError when none comes within the step's timeout or the input ends."""
+    deadline = time.monotonic() + prompt.timeout
+    while True:
+        say_prompt = f"{prompt.name}: {prompt.text} [{'/'.join(prompt.answers)}] "
+        click.echo(say_prompt, err=True, nl=False)
+        ready, _, _ = select.select([sys.stdin], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            click.echo("", err=True)
+            raise unanswered(prompt)
+        line = sys.stdin.readline()
+        if not line:
+            raise DeviceError("needs an operator: the terminal's input ended")
+        if line.strip() in prompt.answers:
+            return line.strip()
+        say(f"answer one of: {', '.join(prompt.answers)}")
 
 
 def _file_observers(plan: Plan, outputs: Outputs) -> tuple[RunFolder | None, JsonlLog | None]:

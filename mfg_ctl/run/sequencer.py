@@ -49,7 +49,7 @@ from mfg_ctl.run.events import (
     Verdict,
 )
 from mfg_ctl.run.step_runner import ResolvedStep, perform_step
-from mfg_ctl.steps.contract import Progress, StepContext
+from mfg_ctl.steps.contract import OperatorPrompt, Progress, StepContext, no_operator
 
 __all__ = ["ObserverError", "RunOutcome", "Sequencer", "Terminated", "select_only_failed"]
 
@@ -102,6 +102,7 @@ class Sequencer:
         devices_from: str = "",
         identity: UnitIdentity = NO_UNIT,
         sleep: Callable[[float], None] = time.sleep,
+        ask: Callable[[OperatorPrompt], str] = no_operator,
     ) -> None:
         self.plan = plan
         self.clients = clients
@@ -118,7 +119,8 @@ class Sequencer:
         self._steps = [ResolvedStep.of(step) for step in plan.steps]
         self._teardown = [ResolvedStep.of(step) for step in plan.teardown]
         self._failure: ObserverError | None = None
-        self._context = StepContext(clients, self.run_id, clock_speed, self._progress)
+        # ask: who answers prompt steps (the web UI's operator); by default nobody, an error step
+        self._context = StepContext(clients, self.run_id, clock_speed, self._progress, ask)
         self._current: ResolvedStep | None = None
         self._stop_asked = threading.Event()
 

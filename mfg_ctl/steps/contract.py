@@ -29,6 +29,7 @@ __all__ = [
     "DeviceError",
     "FramingMismatchError",
     "Limits",
+    "OperatorPrompt",
     "Progress",
     "RefusedError",
     "StepContext",
@@ -36,6 +37,7 @@ __all__ = [
     "StepOutcome",
     "TransientError",
     "UnreachableError",
+    "no_operator",
 ]
 
 #: ``pass`` and ``fail`` judge a measurement; ``error``: no trustworthy measurement was made.
@@ -139,6 +141,29 @@ class Progress:
     readings: tuple[SweepReading, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class OperatorPrompt:
+    """A question for the person at the station, asked by step ``number`` (``name``).
+
+    The answer is one of ``answers``; whoever answers (the web UI's operator page)
+    waits at most ``timeout`` seconds for it.
+    """
+
+    text: str
+    answers: tuple[str, ...]
+    timeout: float
+    number: int = 0
+    name: str = ""
+
+
+def no_operator(prompt: OperatorPrompt) -> str:
+    """Nobody answers prompts here (a batch, a command line without one): an error step."""
+    raise DeviceError(
+        "needs an operator: nobody here answers prompts; run the plan from the web UI's "
+        "operator page or at a terminal"
+    )
+
+
 def _ignore(progress: Progress) -> None:
     """Nobody listens."""
 
@@ -154,13 +179,16 @@ class StepContext:
 
     ``clock_speed`` says how much faster than real time the devices' clock runs
     (simulated instruments); ``progress`` tells the observers about a part of
-    the step as soon as it is measured.
+    the step as soon as it is measured; ``ask`` puts a question to the operator
+    and returns the answer, blocking until one comes (a :class:`DeviceError`
+    when none can: nobody there, no answer in time, the run was stopped).
     """
 
     clients: Mapping[str, Any]
     run_id: str = ""
     clock_speed: float = 1.0
     progress: Callable[[Progress], None] = _ignore
+    ask: Callable[[OperatorPrompt], str] = no_operator
 
     def client(self, device: str) -> Any:
         """The client of plan device ``device``."""

@@ -7,7 +7,7 @@ in the entry-point group ``mfg_ctl.steps`` (doc/step_kinds.rst)::
     settle = "their_package.settle:KIND"
 
 Kinds are asked in order whether they claim a step as written (the built-in
-``register``, ``tempco``, ``scpi``, then the others by name); the first that
+``register``, ``tempco``, ``scpi``, ``line``, ``prompt``, then the others by name); the first that
 does validates and runs it. A kind that cannot be loaded, or that reuses a
 taken name, is logged and left out: a plan using it then fails to load with the
 usual one-line error, and every other plan still runs.
@@ -34,6 +34,7 @@ BUILTIN = (
     ("tempco", "mfg_ctl.steps.tempco:KIND"),
     ("scpi", "mfg_ctl.steps.scpi:KIND"),
     ("line", "mfg_ctl.steps.line:KIND"),
+    ("prompt", "mfg_ctl.steps.prompt:KIND"),
 )
 
 _kinds: dict[str, StepKind] = {}

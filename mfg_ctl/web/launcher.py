@@ -28,6 +28,7 @@ from mfg_ctl.stations import Station, StationError, check_covers, load_station
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store.models import BatchRecord
 from mfg_ctl.web.live import Channel, ChannelObserver, Channels
+from mfg_ctl.web.prompts import PromptBroker
 from mfg_ctl.web.settings import WebSettings
 from simulators.server import ServeError
 
@@ -84,6 +85,7 @@ class Launcher:
         self.channels = channels
         self._active: dict[str, _Active] = {}
         self._lock = threading.Lock()
+        self.prompts = PromptBroker()  # the operator prompts of the runs started here
 
     def station(self) -> Station | None:
         """The configured station, shifted by its offset; None to simulate devices here."""
@@ -125,6 +127,7 @@ class Launcher:
 
         def stop() -> None:
             asked_stop.set()
+            self.prompts.cancel(run_id)  # a step waiting for the operator ends now
             if sequencer_box:
                 sequencer_box[0].request_stop()
 
@@ -144,6 +147,7 @@ class Launcher:
                         clock_speed=connected.clock_speed,
                         devices_from=self._described(),
                         identity=unit,
+                        ask=self.prompts.asker(run_id, channel),
                     )
                     sequencer_box.append(sequencer)
                     if asked_stop.is_set():

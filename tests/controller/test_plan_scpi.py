@@ -13,6 +13,7 @@ from mfg_ctl.plan import DEFAULT_RETRIES, DEFAULT_TIMEOUT, PlanError, load_plan,
 from mfg_ctl.steps import step_kind, step_kinds
 from mfg_ctl.steps import tempco as steps_module
 from mfg_ctl.steps.line import LineStep
+from mfg_ctl.steps.prompt import PromptStep
 from mfg_ctl.steps.register import RegisterStep
 from mfg_ctl.steps.scpi import ScpiStep
 from mfg_ctl.steps.tempco import TempcoStep
@@ -177,7 +178,11 @@ def test_step_kinds_are_told_apart_by_their_keys():
     assert step_kind({"tempco": {}}) == "tempco"
     models = {name: kind.model for name, kind in step_kinds().items()}
     assert {
-        "register": RegisterStep, "tempco": TempcoStep, "scpi": ScpiStep, "line": LineStep
+        "register": RegisterStep,
+        "tempco": TempcoStep,
+        "scpi": ScpiStep,
+        "line": LineStep,
+        "prompt": PromptStep,
     } == models
     assert step_kind({"send": "POWER ON"}) == step_kind({"ask": "*IDN?"}) == "line"
     assert RegisterStep.kind == "register"

@@ -162,7 +162,7 @@ def finished(events: list[Event]) -> list[StepFinished]:
 
 def test_installed_kinds_are_asked_after_the_builtin_ones(installed: Install) -> None:
     installed("flaky_kind", FLAKY, {"flaky": "flaky_kind:KIND"})
-    assert list(step_kinds()) == ["register", "tempco", "scpi", "line", "flaky"]
+    assert list(step_kinds()) == ["register", "tempco", "scpi", "line", "prompt", "flaky"]
     assert registry.step_kind({"flaky": [], "register": "x"}) == "register"
     assert registry.step_kind({"flaky": []}) == "flaky"
 
@@ -187,7 +187,7 @@ def test_kinds_that_cannot_be_used_are_left_out_and_logged(
         },
     )
     with caplog.at_level(logging.WARNING, logger=registry.__name__):
-        assert list(step_kinds()) == ["register", "tempco", "scpi", "line"]
+        assert list(step_kinds()) == ["register", "tempco", "scpi", "line", "prompt"]
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "odd_kinds:KIND (entry point register of mfg_ctl.steps) left out: the name is taken" in (
         logged
