@@ -117,7 +117,9 @@ def temperatures_uri(readings: Sequence[SweepReading], labels: TemperatureLabels
             linewidth=1.1,
             label=labels.chamber,
         )
-        probed = [(at, r.dut_c) for at, r in zip(minutes, readings, strict=True) if r.dut_c is not None]
+        probed = [
+            (at, r.dut_c) for at, r in zip(minutes, readings, strict=True) if r.dut_c is not None
+        ]
         if probed:
             axes.plot(
                 [at for at, _dut in probed],

@@ -63,7 +63,7 @@ def _page(args: Mapping[str, str]) -> int:
 
 
 def trends_query(args: Mapping[str, str]) -> TrendsQuery:
-    """The query of a request; 404 for a plan or step with no measured result, 400 for a bad page."""
+    """The query asked: 404 for a plan or step with no measured result, 400 for a bad page."""
     text = messages()
     store = state().store
     try:
@@ -119,7 +119,7 @@ def trends_view(query: TrendsQuery) -> dict[str, Any]:
 
 
 def trends_json(query: TrendsQuery) -> dict[str, Any]:
-    """Every step's row as ``mfg-ctl trends --json`` has it (with its chart details for one step)."""
+    """Each step's row as ``mfg-ctl trends --json`` has it (chart details for one step)."""
     found = _trends(query)
     return {
         "filters": {"plan": query.plan, "step": query.step},

@@ -23,7 +23,15 @@ from mfg_ctl.web.charts import heat_class, pareto_uri
 from mfg_ctl.web.state import messages, state
 from mfg_ctl.wording import clip
 
-__all__ = ["TEXT_FILTERS", "YieldFilters", "heat_rows", "percent", "selected_runs", "yield_filters", "yield_view"]
+__all__ = [
+    "TEXT_FILTERS",
+    "YieldFilters",
+    "heat_rows",
+    "percent",
+    "selected_runs",
+    "yield_filters",
+    "yield_view",
+]
 
 #: The text filters of the page, in the order of its form.
 TEXT_FILTERS = ("plan", "batch_id", "station_id", "stage")

@@ -35,8 +35,13 @@ def store_fixture(tmp_path_factory: pytest.TempPathFactory) -> Store:
     folder = tmp_path_factory.mktemp("dashboards")
     line_a = make_app(folder, station_id="ST-A")
     _run(
-        line_a, plan="dut_functional", sns=",".join(BATCH), batch_id="B1", stage="EVT",
-        parallel="2", dut_profile="factory-flaky",
+        line_a,
+        plan="dut_functional",
+        sns=",".join(BATCH),
+        batch_id="B1",
+        stage="EVT",
+        parallel="2",
+        dut_profile="factory-flaky",
     )
     line_b = make_app(folder, station_id="ST-B")
     for sn in ("S1", "S2", "S3"):
@@ -54,7 +59,9 @@ def test_the_tiles_and_the_api_give_the_figures_of_mfg_ctl_analytics(
         assert {key: answer[key] for key in expected} == expected
         shown = page(client, f"/yield?{query}&lang=en")
         for tile, figure in (
-            ("kpi-fpy", "fpy"), ("kpi-final-yield", "final_yield"), ("kpi-flaky", "flaky_rate"),
+            ("kpi-fpy", "fpy"),
+            ("kpi-final-yield", "final_yield"),
+            ("kpi-flaky", "flaky_rate"),
             ("kpi-rty", "rty"),
         ):
             value = expected["yield"][figure]
@@ -177,7 +184,9 @@ def test_each_measured_step_has_its_control_chart_and_the_figures_of_mfg_ctl_tre
     names = [step["step"] for step in expected["steps"]]
     assert [image["alt"] for image in shown.images_of("control-chart")] == names
     rows = shown.body("trends-table")
-    assert [(row[0], int(row[1])) for row in rows] == [(s["step"], s["n"]) for s in expected["steps"]]
+    assert [(row[0], int(row[1])) for row in rows] == [
+        (s["step"], s["n"]) for s in expected["steps"]
+    ]
     assert {row[5] for row in rows} <= {"in control", "trending", "out of control"}
 
 
