@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from waitress.server import create_server
 
 from mfg_ctl.store import RunStore
 from tests.controller.web.dash_support import Page, page
 from tests.controller.web.support import make_app, post, wait_closed
 
+CHROMIUM = "/usr/bin/chromium"
 SWEEP = ["-40", "0", "25", "85", "125"]  # plans/dvt_tempco.yaml
 
 
@@ -107,3 +111,33 @@ def test_the_page_speaks_german_and_keeps_to_the_csp(runs: Runs) -> None:
     assert shown.tables["tempco-points"][0][0] == "Sollwert (°C)"
     assert "style=" not in shown.source
     assert "<script" not in shown.source
+
+
+def test_a_browser_draws_both_charts_under_the_csp(runs: Runs) -> None:
+    """In chromium the data: images decode, the stylesheet applies, and the CSP reports nothing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no {CHROMIUM}")
+    server = create_server(runs.app, host="127.0.0.1", port=0, threads=2)
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    problems: list[str] = []
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM)
+            shown = browser.new_page()
+            shown.on("console", lambda message: problems.append(message.text))
+            address = f"http://127.0.0.1:{server.effective_port}/tempco/{runs.tempco}"
+            shown.goto(address)
+            for chart in ("tempco-curve", "tempco-temperatures"):
+                width = shown.eval_on_selector(f"img.{chart}", "image => image.naturalWidth")
+                assert width > 300, chart
+            weight = shown.eval_on_selector(
+                "#kpi-tempco .kpi-value", "element => getComputedStyle(element).fontWeight"
+            )
+            assert weight == "700"  # dashboards.css is loaded
+            browser.close()
+    finally:
+        server.close()
+        serving.join(timeout=30)
+    assert [text for text in problems if "favicon" not in text and "404" not in text] == []
