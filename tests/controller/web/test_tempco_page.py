@@ -127,7 +127,8 @@ def test_a_browser_draws_both_charts_under_the_csp(runs: Runs) -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM)
             shown = browser.new_page()
             shown.on("console", lambda message: problems.append(message.text))
-            address = f"http://127.0.0.1:{server.effective_port}/tempco/{runs.tempco}"
+            port = getattr(server, "effective_port", 0)  # one socket: its port
+            address = f"http://127.0.0.1:{port}/tempco/{runs.tempco}"
             shown.goto(address)
             for chart in ("tempco-curve", "tempco-temperatures"):
                 width = shown.eval_on_selector(f"img.{chart}", "image => image.naturalWidth")
