@@ -17,6 +17,7 @@ from mfg_ctl.web.views.yield_view import (
     heat_rows,
     percent,
     yield_filters,
+    yield_json,
     yield_view,
 )
 
@@ -37,12 +38,9 @@ def yield_page() -> str:
 
 
 @bp.get("/api/yield")
-def yield_json() -> Response:
+def yield_api() -> Response:
     """The figures as ``mfg-ctl analytics --json`` prints them, with the filters and heatmaps."""
-    filters = yield_filters(request.args)
-    view = yield_view(filters)
-    heatmaps = {name: heatmap.to_dict() for name, heatmap in view["heatmaps"].items()}
-    return jsonify({"filters": filters.to_dict(), **view["figures"], "heatmaps": heatmaps})
+    return jsonify(yield_json(yield_filters(request.args)))
 
 
 @bp.get("/trends")

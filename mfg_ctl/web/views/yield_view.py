@@ -30,6 +30,7 @@ __all__ = [
     "percent",
     "selected_runs",
     "yield_filters",
+    "yield_json",
     "yield_view",
 ]
 
@@ -142,20 +143,25 @@ def _kpis(report: YieldReport) -> list[dict[str, Any]]:
     ]
 
 
+def yield_json(filters: YieldFilters) -> dict[str, Any]:
+    """The filters, the figures as ``mfg-ctl analytics --json`` prints them, and the heatmaps."""
+    runs = selected_runs(filters)
+    heatmaps = {name: failure_heatmap(runs, name).to_dict() for name in HEATMAP_COLUMNS}
+    return {"filters": filters.to_dict(), **yield_report(runs).to_dict(), "heatmaps": heatmaps}
+
+
 def yield_view(filters: YieldFilters) -> dict[str, Any]:
-    """Everything the yield page renders, and (``figures``, ``heatmaps``) its JSON."""
+    """Everything the yield page renders: tiles, Pareto charts, heatmaps and strata."""
     runs = selected_runs(filters)
     report = yield_report(runs)
-    figures = report.to_dict()
+    pareto = report.to_dict()["pareto"]
     text = messages()
-    heatmaps = {dimension: failure_heatmap(runs, dimension) for dimension in HEATMAP_COLUMNS}
     return {
         "filters": filters,
         "report": report,
-        "figures": figures,
         "kpis": _kpis(report),
-        "pareto_steps": pareto_uri(figures["pareto"]["steps"], text("dash.pareto.steps")),
-        "pareto_codes": pareto_uri(figures["pareto"]["error_codes"], text("dash.pareto.codes")),
-        "heatmaps": heatmaps,
+        "pareto_steps": pareto_uri(pareto["steps"], text("dash.pareto.steps")),
+        "pareto_codes": pareto_uri(pareto["error_codes"], text("dash.pareto.codes")),
+        "heatmaps": {name: failure_heatmap(runs, name) for name in HEATMAP_COLUMNS},
         "dimensions": DIMENSIONS,
     }
