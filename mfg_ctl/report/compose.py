@@ -29,7 +29,7 @@ from mfg_ctl.report.document import (
     tempco_document,
 )
 from mfg_ctl.report.model import RunReport, StepLine
-from mfg_ctl.tempco import fit_line, points_of, tempco_ppm_per_c
+from mfg_ctl.tempco import Fit, TempcoPoint, fit_line, points_of, tempco_ppm_per_c
 
 if TYPE_CHECKING:
     from mfg_ctl.batch.recorded import RecordedBatch
@@ -37,11 +37,13 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_STEP_CHARTS",
     "TEMPCO_UNIT",
+    "TempcoFigures",
     "batch_report_document",
     "html_text",
     "markdown_text",
     "pdf_bytes",
     "run_report_document",
+    "tempco_figures",
 ]
 
 #: The most measured steps a batch report draws charts for (its tables list every step).
@@ -57,19 +59,40 @@ def _tempco_step(report: RunReport) -> StepLine | None:
     return next((step for step in report.steps if step.unit == TEMPCO_UNIT), None)
 
 
-def run_report_document(report: RunReport, branding: Branding | None = None) -> ReportDocument:
-    """A run's document: a TempCo document when it swept (with its curve), else a run one."""
-    branding = branding if branding is not None else load_branding()
+@dataclass(frozen=True)
+class TempcoFigures:
+    """What a swept run's TempCo is judged on: the step, the points and their fit, the
+    expected coefficient and its tolerance (ppm/C), and the measured coefficient."""
+
+    step: StepLine
+    points: tuple[TempcoPoint, ...]
+    fit: Fit
+    expected_ppm: float
+    tolerance_ppm: float
+    ppm_per_c: float
+
+
+def tempco_figures(report: RunReport) -> TempcoFigures | None:
+    """The TempCo of a run from its sweep readings; None when it swept no judged curve."""
     step = _tempco_step(report)
     points = points_of(report.readings)
     if step is None or len(points) < 2 or step.expected is None:
+        return None
+    fit = fit_line([p.temperature_c for p in points], [p.vout_v for p in points])
+    tolerance = (step.high - step.low) / 2 if step.high is not None and step.low is not None else 0
+    return TempcoFigures(step, points, fit, step.expected, tolerance, tempco_ppm_per_c(fit))
+
+
+def run_report_document(report: RunReport, branding: Branding | None = None) -> ReportDocument:
+    """A run's document: a TempCo document when it swept (with its curve), else a run one."""
+    branding = branding if branding is not None else load_branding()
+    found = tempco_figures(report)
+    if found is None:
         return run_document(report)
     from mfg_ctl.report.plots import tempco_curve_png  # noqa: PLC0415 - matplotlib
 
-    fit = fit_line([p.temperature_c for p in points], [p.vout_v for p in points])
-    expected = step.expected
-    tolerance = (step.high - step.low) / 2 if step.high is not None and step.low is not None else 0
-    ppm = tempco_ppm_per_c(fit)
+    points, fit, ppm = found.points, found.fit, found.ppm_per_c
+    expected, tolerance = found.expected_ppm, found.tolerance_ppm
     readings = [(reading.chamber_c, reading.vout_v) for reading in report.readings]
     curve = tempco_curve_png(
         points,

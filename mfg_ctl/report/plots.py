@@ -38,6 +38,7 @@ __all__ = [
     "capability_summary",
     "control_chart_png",
     "drawing",
+    "figure_png",
     "histogram_png",
     "pareto_png",
     "tempco_curve_png",
@@ -79,7 +80,7 @@ def drawing(figsize: tuple[float, float] = FIGSIZE, *, salt: str = "") -> Iterat
         yield figure
 
 
-def _png(figure: Figure, dpi: int) -> bytes:
+def figure_png(figure: Figure, dpi: int) -> bytes:
     """The figure as PNG bytes at ``dpi``, with no metadata that varies between runs."""
     output = io.BytesIO()
     figure.savefig(output, format="png", dpi=dpi, metadata={"Software": None})
@@ -182,7 +183,7 @@ def tempco_curve_png(
         axes.set_ylabel("Vout (V)")
         axes.grid(True, linewidth=0.3, color="0.85")
         axes.legend(loc="upper left")
-        return _png(figure, dpi)
+        return figure_png(figure, dpi)
 
 
 def _tempco_title(fit: Fit, reference_c: float, expected_ppm: float, tolerance_ppm: float) -> str:
@@ -246,7 +247,7 @@ def pareto_png(entries: Sequence[Mapping[str, Any]], *, title: str, dpi: int = 1
         more = f" (top {len(shown)} of {len(entries)})" if len(entries) > len(shown) else ""
         axes.set_title(title + more)
         axes.grid(True, axis="y", linewidth=0.3, color="0.85", zorder=0)
-        return _png(figure, dpi)
+        return figure_png(figure, dpi)
 
 
 # -- control chart --------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def control_chart_png(trend: StepTrend, *, dpi: int = 110) -> bytes:
 
     with drawing() as figure:
         draw_control_chart(figure, trend)
-        return _png(figure, dpi)
+        return figure_png(figure, dpi)
 
 
 # -- histogram ------------------------------------------------------------------------------
@@ -319,7 +320,7 @@ def histogram_png(
         axes.set_ylabel("count")
         axes.yaxis.set_major_locator(_whole_numbers())
         axes.legend(loc="lower left", bbox_to_anchor=(1.02, 0.0), borderaxespad=0)
-        return _png(figure, dpi)
+        return figure_png(figure, dpi)
 
 
 def _constant_range(
