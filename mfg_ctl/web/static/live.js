@@ -54,6 +54,33 @@
   source.addEventListener("step_finished", function (e) {
     var step = JSON.parse(e.data); show(step, step.verdict, step.detail);
   });
+  // An operator prompt: one plain form per question (answering reloads this page, which resumes).
+  var promptBox = document.getElementById("run-prompt");
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  source.addEventListener("prompt", function (e) {
+    var asked = JSON.parse(e.data);
+    var text = document.createElement("p");
+    text.className = "prompt-text";
+    text.textContent = fill(words.prompt, asked) + " " + asked.text;
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = promptBox.dataset.answerForm.replace("PROMPT_ID", encodeURIComponent(asked.prompt_id));
+    var token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrf_token"; token.value = csrf;
+    form.appendChild(token);
+    asked.answers.forEach(function (answer) {
+      var button = document.createElement("button");
+      button.type = "submit"; button.className = "prompt-answer";
+      button.name = "answer"; button.value = answer;
+      button.textContent = words.answers[answer] || answer;
+      form.appendChild(button);
+    });
+    promptBox.replaceChildren(text, form);
+    promptBox.hidden = false;
+  });
+  source.addEventListener("prompt_answered", function () {
+    promptBox.hidden = true; promptBox.replaceChildren();
+  });
   source.addEventListener("run_error", function (e) {
     var li = document.createElement("li");
     li.textContent = JSON.parse(e.data).error;
@@ -65,6 +92,7 @@
     verdict.textContent = (words[end.verdict] || end.verdict) + " · " + fill(words.counts, end);
     var stop = document.getElementById("stop-form");
     if (stop) { stop.remove(); }
+    promptBox.hidden = true;
   });
   source.addEventListener("end", function () { source.close(); root.dataset.closed = "true"; });
 }());

@@ -99,6 +99,7 @@ def live_page(run_id: str) -> Response | str:
     return render_template(
         "live.html",
         run_id=run_id,
+        prompts=state().launcher.prompts.pending(run_id),
         view=fold_steps(shown),
         last_id=shown[-1].id if shown else 0,
         closed=channel.closed,
