@@ -63,6 +63,7 @@ from mfg_ctl.store.schema import (
     schema_ready,
     set_wal,
 )
+from mfg_ctl.store.history import HistoryRecords
 from mfg_ctl.store.series import SeriesRecords
 from mfg_ctl.store.sweeps import SweepRecords
 from mfg_ctl.store.units import UnitRecords
@@ -79,7 +80,7 @@ _IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 _LIVE_RUNS: set[str] = set()
 
 
-class RunStore(UnitRecords, SeriesRecords, SweepRecords):
+class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
     """Records runs from events and answers the CLI's questions about them.
 
     Use it as an observer (``store(event)`` or ``store.store(event)``). Query
