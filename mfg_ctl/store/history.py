@@ -15,13 +15,20 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session, defer
 
 from mfg_ctl.store.models import RunSummary, StoredRun, SweepReadingRow, TestRun
 from mfg_ctl.store.rows import summary
 
-__all__ = ["HistoryRecords", "RunFilter", "RunPage", "stored_dict", "summary_dict"]
+__all__ = [
+    "HistoryRecords",
+    "RunFilter",
+    "RunPage",
+    "page_query",
+    "stored_dict",
+    "summary_dict",
+]
 
 #: The text filters, each an equality on the run column of the same name (``plan``: plan_name).
 TEXT_FILTERS = ("plan", "sn", "batch_id", "station_id", "stage", "status")
@@ -126,6 +133,19 @@ def stored_dict(run: StoredRun) -> dict[str, Any]:
     }
 
 
+def page_query(wanted: RunFilter, page: int, per_page: int) -> Select[TestRun]:
+    """The SELECT of one page: newest first, ties by id, so that pages never overlap;
+    the index on (started_at, id) serves this order without a sort."""
+    return (
+        select(TestRun)
+        .options(defer(TestRun.plan_text), defer(TestRun.selected_steps))
+        .where(*wanted.conditions())
+        .order_by(TestRun.started_at.desc(), TestRun.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+
+
 class HistoryRecords:
     """The paged history query; the store supplies the read transaction."""
 
@@ -140,18 +160,10 @@ class HistoryRecords:
         if page < 1 or per_page < 1:
             raise ValueError(f"page {page} of {per_page} runs: both must be at least 1")
         self._reap()
-        conditions = wanted.conditions()
-        listed = (
-            select(TestRun)
-            .options(defer(TestRun.plan_text), defer(TestRun.selected_steps))
-            .where(*conditions)
-            .order_by(TestRun.started_at.desc(), TestRun.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-        counted = select(func.count()).select_from(TestRun).where(*conditions)
+        counted = select(func.count()).select_from(TestRun).where(*wanted.conditions())
         with self._read("list the run history") as session:
-            runs = tuple(summary(run) for run in session.scalars(listed))
+            listed = session.scalars(page_query(wanted, page, per_page))
+            runs = tuple(summary(run) for run in listed)
             total = int(session.execute(counted).scalar_one())
         return RunPage(runs, total, page, per_page)
 

@@ -123,7 +123,9 @@ def _listed() -> tuple[RunPage, dict[str, str]]:
 
 
 def _page_link(asked: Mapping[str, str], number: int) -> str:
-    return url_for("history.runs_page", **asked, page=number)
+    """The address of page ``number`` of the history with the same filters."""
+    values: dict[str, Any] = {**asked, "page": number}
+    return url_for("history.runs_page", **values)
 
 
 @bp.get("/runs")
