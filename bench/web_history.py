@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import OUT, guarded, positive, write_result
-from waitress.server import create_server
+from waitress.server import BaseWSGIServer, create_server
 
 from mfg_ctl.store import RunStore
 from mfg_ctl.store.models import TestRun
@@ -116,10 +116,12 @@ def served(url: str, runs_dir: Path) -> Iterator[int]:
     settings = WebSettings(db_url=url, plans_dir=ROOT / "plans", runs_dir=runs_dir)
     app = create_app(settings)
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    if not isinstance(server, BaseWSGIServer):
+        raise RuntimeError("waitress listens on more than the one loopback socket asked for")
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     try:
-        yield int(getattr(server, "effective_port"))
+        yield int(server.getsockname()[1])
     finally:
         server.task_dispatcher.shutdown()  # the workers end before their trigger is closed
         server.close()

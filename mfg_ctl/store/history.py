@@ -11,7 +11,7 @@ the count is an index-only scan. A run's big ``plan_text`` is never read here.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -89,48 +89,24 @@ class RunPage:
         }
 
 
-def summary_dict(run: RunSummary) -> dict[str, Any]:
-    """A run's summary as plain JSON values, times in ISO 8601 (UTC)."""
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with each time as ISO 8601 text (UTC, as stored)."""
     return {
-        "run_id": run.run_id,
-        "plan_name": run.plan_name,
-        "plan_version": run.plan_version,
-        "status": run.status,
-        "sn": run.sn,
-        "batch_id": run.batch_id,
-        "station_id": run.station_id,
-        "stage": run.stage,
-        "operator": run.operator,
-        "started_at": run.started_at.isoformat(),
-        "finished_at": None if run.finished_at is None else run.finished_at.isoformat(),
-        "duration_s": run.duration_s,
-        "step_count": run.step_count,
-        "passed": run.passed,
-        "failed": run.failed,
-        "errors": run.errors,
-        "skipped": run.skipped,
-        "first_failure": run.first_failure,
-        "parent_run_id": run.parent_run_id,
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in values.items()
     }
+
+
+def summary_dict(run: RunSummary) -> dict[str, Any]:
+    """A run's summary (the fields of :class:`RunSummary`) as plain JSON values."""
+    return _plain({field.name: getattr(run, field.name) for field in fields(RunSummary)})
 
 
 def stored_dict(run: StoredRun) -> dict[str, Any]:
     """A stored run in full as plain JSON values: its summary, plan text, devices and steps."""
-    steps = [
-        {**asdict(step), "finished_at": step.finished_at.isoformat()} for step in run.steps
-    ]
-    return {
-        **summary_dict(run),
-        "plan_path": run.plan_path,
-        "plan_hash": run.plan_hash,
-        "framing": run.framing,
-        "devices_from": run.devices_from,
-        "stopped_by": run.stopped_by,
-        "selected_steps": list(run.selected_steps),
-        "plan_text": run.plan_text,
-        "devices": [asdict(device) for device in run.devices],
-        "steps": steps,
-    }
+    values = _plain(asdict(run))
+    values["steps"] = [_plain(step) for step in values["steps"]]
+    return values
 
 
 def page_query(wanted: RunFilter, page: int, per_page: int) -> Select[TestRun]:

@@ -31,6 +31,7 @@ from mfg_ctl.run.events import (
     RunStarted,
     StepFinished,
 )
+from mfg_ctl.store.history import HistoryRecords
 from mfg_ctl.store.location import default_url, shown_location
 from mfg_ctl.store.models import (
     FIX_HINT,
@@ -63,7 +64,6 @@ from mfg_ctl.store.schema import (
     schema_ready,
     set_wal,
 )
-from mfg_ctl.store.history import HistoryRecords
 from mfg_ctl.store.series import SeriesRecords
 from mfg_ctl.store.sweeps import SweepRecords
 from mfg_ctl.store.units import UnitRecords

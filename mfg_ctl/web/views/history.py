@@ -227,7 +227,7 @@ FORMATS: dict[str, tuple[str, str, Callable[[RunReport], str | bytes]]] = {
     "md": ("md", "text/markdown; charset=utf-8", render_markdown),
     "html": ("html", "text/html; charset=utf-8", _html),
     "pdf": ("pdf", "application/pdf", _pdf),
-    "junit": ("xml", "application/xml", lambda report: render_junit(report)),
+    "junit": ("xml", "application/xml", render_junit),
 }
 
 

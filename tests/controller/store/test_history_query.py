@@ -34,7 +34,8 @@ def test_pages_are_newest_first_and_runs_started_together_never_repeat(store: Ru
     listed = [run.run_id for page in pages for run in page.runs]
     assert listed == ["r6", "r5", "r4", "r3", "r2", "r1", "r0"]
     assert [len(page.runs) for page in pages] == [3, 3, 1, 0]
-    assert {page.total for page in pages} == {7} and pages[0].pages == 3
+    assert {page.total for page in pages} == {7}
+    assert pages[0].pages == 3
 
 
 def test_filters_combine_and_the_time_window_is_half_open(store: RunStore) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask
 
@@ -17,6 +18,7 @@ from mfg_ctl.run.events import (
     UnitIdentity,
 )
 from mfg_ctl.store import RunStore
+from tests.controller.web.support import make_app
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 MARKUP = "<img src=x onerror=alert(1)>"
@@ -99,6 +101,13 @@ def record(app: Flask, *runs: Recorded) -> None:
     """Record each run whole into the app's store."""
     for run in runs:
         store_of(app).record_run(run.events())
+
+
+def app_with(tmp_path: Path, *runs: Recorded) -> Flask:
+    """An app over a fresh store in ``tmp_path`` that holds ``runs``."""
+    app = make_app(tmp_path)
+    record(app, *runs)
+    return app
 
 
 def run_ids(page: str) -> list[str]:

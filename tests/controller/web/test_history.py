@@ -19,6 +19,7 @@ from tests.controller.web.history_support import (
     MARKUP,
     T0,
     Recorded,
+    app_with,
     record,
     run_ids,
     store_of,
@@ -40,9 +41,7 @@ RUNS = (
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    made = make_app(tmp_path)
-    record(made, *RUNS)
-    return made
+    return app_with(tmp_path, *RUNS)
 
 
 @pytest.fixture
@@ -65,7 +64,8 @@ def test_the_history_lists_every_run_newest_first_with_its_total(client: FlaskCl
     assert 'href="/runs/b2000000"' in row.group(1)
     assert 'href="/units/SN2"' in row.group(1)
     assert 'href="/runs?batch_id=B1"' in row.group(1)
-    assert "2026-03-02 09:00:00" in row.group(1) and "12.5 s" in row.group(1)
+    assert "2026-03-02 09:00:00" in row.group(1)
+    assert "12.5 s" in row.group(1)
     assert '<tr class="run aborted" data-run-id="d4000000">' in page
 
 
@@ -114,21 +114,25 @@ def test_pages_of_fifty_link_to_each_other_keeping_the_filters(tmp_path: Path) -
     record(app, *many)
     client = app.test_client()
     first = page_of(client, "/runs?plan=big")
-    assert "115 runs" in first and "page 1 of 3" in first
+    assert "115 runs" in first
+    assert "page 1 of 3" in first
     newest_big = [run.run_id for run in reversed(many) if run.plan == "big"]
     assert run_ids(first) == newest_big[:50]
     assert 'rel="prev"' not in first
     found = re.search(r'rel="next" id="page-next" href="([^"]+)"', first)
     assert found is not None
     second_url = found.group(1).replace("&amp;", "&")
-    assert "plan=big" in second_url and "page=2" in second_url
+    assert "plan=big" in second_url
+    assert "page=2" in second_url
     second = page_of(client, second_url)
     assert run_ids(second) == newest_big[50:100]
     last = page_of(client, "/runs?plan=big&page=3")
     assert run_ids(last) == newest_big[100:]
     assert 'rel="next"' not in last
     back = re.search(r'rel="prev" id="page-previous" href="([^"]+)"', last)
-    assert back is not None and "plan=big" in back.group(1) and "page=2" in back.group(1)
+    assert back is not None
+    assert "plan=big" in back.group(1)
+    assert "page=2" in back.group(1)
     api = client.get("/api/runs?page=2").get_json()
     assert (api["total"], api["page"], api["per_page"], len(api["runs"])) == (230, 2, 50, 50)
 
@@ -149,27 +153,36 @@ def test_a_bad_filter_is_a_400_with_one_line(client: FlaskClient, query: str, sa
     answer = client.get(f"/runs?{query}")
     assert answer.status_code == 400
     text = answer.get_data(as_text=True)
-    assert said in text and "Traceback" not in text
+    assert said in text
+    assert "Traceback" not in text
     api = client.get(f"/api/runs?{query}")
-    assert api.status_code == 400 and said in api.get_json()["error"]
+    assert api.status_code == 400
+    assert said in api.get_json()["error"]
 
 
 def test_the_run_page_shows_who_what_where_and_every_step(client: FlaskClient) -> None:
     page = page_of(client, "/runs/b2000000")
     assert 'id="run-verdict" class="verdict failed"' in page
-    assert "psu_check" in page and "version 1.2" in page
+    assert "psu_check" in page
+    assert "version 1.2" in page
     assert 'id="run-sn" href="/units/SN2"' in page
     assert 'id="run-batch" href="/runs?batch_id=B1"' in page
-    assert "ST2" in page and "DVT" in page and "ana" in page
+    assert "ST2" in page
+    assert "DVT" in page
+    assert "ana" in page
     assert "psu: 127.0.0.1:5020 (mbap, simulated)" in page
     steps = re.findall(r'<tr id="step-(\d+)" class="step (\w+)">', page)
     assert steps == [("1", "pass"), ("2", "fail")]
     failing = page.split('id="step-2"', 1)[1].split("</tr>", 1)[0]
-    assert "check_2" in failing and "5002" in failing and "4950 … 5050" in failing
-    assert "mV" in failing and "<td>2</td>" in failing  # attempts
+    assert "check_2" in failing
+    assert "5002" in failing
+    assert "4950 … 5050" in failing
+    assert "mV" in failing
+    assert "<td>2</td>" in failing  # attempts
     for fmt in ("json", "md", "html", "pdf", "junit"):
         assert f'href="/runs/b2000000/download/{fmt}"' in page
-    assert 'id="run-live"' not in page and 'id="run-tempco"' not in page
+    assert 'id="run-live"' not in page
+    assert 'id="run-tempco"' not in page
 
 
 def test_a_run_is_found_by_a_unique_prefix_and_refused_when_ambiguous(
@@ -188,7 +201,8 @@ def test_an_unknown_run_is_a_404_page_and_a_404_json(client: FlaskClient) -> Non
     assert answer.status_code == 404
     assert "no stored run has an id starting ffff0000" in answer.get_data(as_text=True)
     api = client.get("/api/runs/ffff0000")
-    assert api.status_code == 404 and "ffff0000" in api.get_json()["error"]
+    assert api.status_code == 404
+    assert "ffff0000" in api.get_json()["error"]
 
 
 def test_the_json_of_a_run_holds_its_steps_and_devices(client: FlaskClient) -> None:
@@ -244,8 +258,13 @@ def test_a_batch_address_shows_the_history_of_that_batch(client: FlaskClient) ->
 
 def test_the_history_and_the_run_page_speak_german(client: FlaskClient) -> None:
     listed = page_of(client, "/runs?lang=de")
-    assert "4 Prüfläufe" in listed and "Gestartet ab" in listed and "FEHLGESCHLAGEN" in listed
+    assert "4 Prüfläufe" in listed
+    assert "Gestartet ab" in listed
+    assert "FEHLGESCHLAGEN" in listed
     shown = page_of(client, "/runs/b2000000?lang=de")
-    assert "Berichtsdateien" in shown and "Grenzen" in shown and "Messwert" in shown
+    assert "Berichtsdateien" in shown
+    assert "Grenzen" in shown
+    assert "Messwert" in shown
     bad = client.get("/runs?status=green&lang=de")
-    assert bad.status_code == 400 and "ist keiner von" in bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "ist keiner von" in bad.get_data(as_text=True)

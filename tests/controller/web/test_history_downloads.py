@@ -62,7 +62,8 @@ def test_the_markdown_and_junit_downloads_match_the_command_too(
     junit = client.get(f"/runs/{run_id}/download/junit")
     assert junit.headers["Content-Disposition"].endswith(f'run-{run_id}.xml"')
     root = ET.fromstring(junit.data)
-    assert root.tag == "testsuites" and len(root.findall("./testsuite/testcase")) == 11
+    assert root.tag == "testsuites"
+    assert len(root.findall("./testsuite/testcase")) == 11
     assert junit.data == cli_file(database, run_id, "--junit", tmp_path / "report.xml")
 
 
@@ -71,10 +72,12 @@ def test_the_html_and_pdf_downloads_are_whole_documents(
 ) -> None:
     _, run_id, _ = served
     html = client.get(f"/runs/{run_id}/download/html")
-    assert html.status_code == 200 and html.mimetype == "text/html"
+    assert html.status_code == 200
+    assert html.mimetype == "text/html"
     assert "check_dmm_dc_voltage" in html.get_data(as_text=True)
     pdf = client.get(f"/runs/{run_id}/download/pdf")
-    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"] == f'attachment; filename="run-{run_id}.pdf"'
 
@@ -90,7 +93,8 @@ def test_a_pdf_without_weasyprint_is_a_503_with_one_line(
     assert answer.status_code == 503
     text = answer.get_data(as_text=True)
     assert "cannot make the pdf file: PDF needs WeasyPrint" in text
-    assert "Traceback" not in text and "Content-Disposition" not in answer.headers
+    assert "Traceback" not in text
+    assert "Content-Disposition" not in answer.headers
 
 
 @pytest.mark.parametrize(

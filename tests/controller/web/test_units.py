@@ -19,11 +19,11 @@ from tests.controller.web.history_support import (
     MARKUP,
     T0,
     Recorded,
+    app_with,
     record,
     run_ids,
     store_of,
 )
-from tests.controller.web.support import make_app
 
 #: SN7 in three stages and two batches (recorded newest first), and one run of another unit.
 RUNS = (
@@ -37,9 +37,7 @@ RUNS = (
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    made = make_app(tmp_path)
-    record(made, *RUNS)
-    return made
+    return app_with(tmp_path, *RUNS)
 
 
 @pytest.fixture
@@ -56,9 +54,11 @@ def test_the_unit_page_lists_its_runs_oldest_first_across_stages(client: FlaskCl
     stages = re.findall(r'data-run-id="u\d+">\s*<td>[^<]*</td>\s*<td>.*?</td>\s*<td>(\w+)</td>',
                         page, re.S)
     assert stages == ["EVT", "DVT", "PVT"]
-    assert 'href="/runs/u2000000"' in page and 'href="/runs?batch_id=B8"' in page
+    assert 'href="/runs/u2000000"' in page
+    assert 'href="/runs?batch_id=B8"' in page
     first = page.split('data-run-id="u1000000"', 1)[1].split("</tr>", 1)[0]
-    assert "FAILED" in first and "2 check_2: FAIL, 2 attempts" in first
+    assert "FAILED" in first
+    assert "2 check_2: FAIL, 2 attempts" in first
     assert "check_1" not in first  # it simply passed
     assert 'href="/runs?sn=SN7"' in page
 
@@ -85,7 +85,8 @@ def test_a_unit_without_finished_runs_is_a_404(client: FlaskClient) -> None:
     assert answer.status_code == 404
     assert "no finished runs of SN404" in answer.get_data(as_text=True)
     api = client.get("/api/units/SN404")
-    assert api.status_code == 404 and "SN404" in api.get_json()["error"]
+    assert api.status_code == 404
+    assert "SN404" in api.get_json()["error"]
     assert client.get("/units/" + "S" * 65).status_code == 400
 
 
@@ -98,7 +99,8 @@ def test_a_serial_number_with_url_characters_is_linked_and_found(
     link = re.search(r'href="(/units/[^"]+)">LOT/7 #3\?x=1&amp;y<', listed)
     assert link is not None, "the history does not link the unit"
     target = link.group(1).replace("&amp;", "&")
-    assert "#" not in target and "?" not in target
+    assert "#" not in target
+    assert "?" not in target
     page = client.get(target)
     assert page.status_code == 200
     assert run_ids(page.get_data(as_text=True)) == ["o1000000"]
@@ -107,10 +109,13 @@ def test_a_serial_number_with_url_characters_is_linked_and_found(
 def test_markup_in_a_serial_number_is_shown_as_text(app: Flask, client: FlaskClient) -> None:
     record(app, Recorded("m1000000", sn=MARKUP, names=(MARKUP, "b"), verdicts=("fail", "pass")))
     page = client.get("/units/%3Cimg%20src=x%20onerror=alert(1)%3E").get_data(as_text=True)
-    assert ESCAPED in page and MARKUP not in page
+    assert ESCAPED in page
+    assert MARKUP not in page
     assert run_ids(page) == ["m1000000"]
 
 
 def test_the_unit_page_speaks_german(client: FlaskClient) -> None:
     page = client.get("/units/SN7?lang=de").get_data(as_text=True)
-    assert "Prüfling SN7" in page and "die ältesten zuerst" in page and "BESTANDEN" in page
+    assert "Prüfling SN7" in page
+    assert "die ältesten zuerst" in page
+    assert "BESTANDEN" in page
