@@ -69,10 +69,12 @@ def _moment(name: str, text: str) -> datetime:
         pass
     else:
         moment = datetime(day.year, day.month, day.day)
-        return utc(moment + timedelta(days=1) if name == "until" else moment)
+        if name == "until" and day < date.max:
+            moment += timedelta(days=1)
+        return utc(moment)
     try:
         return utc(datetime.fromisoformat(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an offset past the year 1 or 9999
         _bad("history.bad_time", field=name, value=text[:40])
 
 

@@ -85,6 +85,7 @@ def test_the_history_lists_every_run_newest_first_with_its_total(client: FlaskCl
         ("since=2026-03-02T08:30:00%2B00:00&until=2026-03-03", ["c3000000", "b2000000"]),
         ("plan=psu_check&station_id=ST2", ["b2000000"]),
         ("sn=SN9", []),
+        ("until=9999-12-31", ["d4000000", "c3000000", "b2000000", "a1000000"]),
     ],
 )
 def test_a_filter_keeps_only_the_runs_it_names(
@@ -143,6 +144,7 @@ def test_pages_of_fifty_link_to_each_other_keeping_the_filters(tmp_path: Path) -
         ("since=yesterday", "since yesterday is not a date"),
         ("until=2026-13-01", "until 2026-13-01 is not a date"),
         ("since=2026-03-04&until=2026-03-03", "is not before until"),
+        ("since=0001-01-01T00:00:00%2B01:00", "is not a date"),  # before the year 1 in UTC
         ("status=green", "status green is not one of running, passed"),
         ("page=0", "page must be a whole number"),
         ("page=two", "page must be a whole number"),
