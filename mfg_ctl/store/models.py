@@ -106,7 +106,13 @@ class TestRun(Base):
 
     __tablename__ = "test_runs"
     __test__ = False  # not a pytest test class
-    __table_args__ = (Index("ix_test_runs_plan_started", "plan_name", "started_at"),)
+    __table_args__ = (
+        Index("ix_test_runs_plan_started", "plan_name", "started_at"),
+        # The history's pages (newest first, ties by id) and its status filter, read in
+        # index order; a store made before these gets them when opened (schema.py).
+        Index("ix_test_runs_started_id", "started_at", "id"),
+        Index("ix_test_runs_status_started", "status", "started_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_name: Mapped[str] = mapped_column(String(255))

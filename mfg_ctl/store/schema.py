@@ -4,7 +4,8 @@ An SQLite file is checked before it is opened (a file that is not an SQLite
 database is never touched), and a database that is not an mfg-ctl run store is
 refused before anything is written to it. A store of an older schema version is
 migrated in one transaction when it is opened (:data:`MIGRATIONS`); a newer one
-is refused.
+is refused. An index the models gained within a version is added the same way,
+once, when a store that lacks it is opened.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Engine,
+    Index,
     create_engine,
     event,
     insert,
@@ -199,11 +201,26 @@ def schema_ready(conn: Connection) -> bool:
     if not set(Base.metadata.tables) <= tables:
         return False
     version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
-    return version == SCHEMA_VERSION
+    return version == SCHEMA_VERSION and not _missing_indexes(conn)
+
+
+def _missing_indexes(conn: Connection) -> list[Index]:
+    """The indexes of the models that the database lacks.
+
+    An index added to a table of the current schema needs no new version: a store
+    opened without it goes through :func:`prepare_schema`, which adds it (once).
+    """
+    inspector = inspect(conn)
+    missing = []
+    for table in Base.metadata.sorted_tables:
+        present = {found["name"] for found in inspector.get_indexes(table.name)}
+        missing += [index for index in table.indexes if index.name not in present]
+    return missing
 
 
 def prepare_schema(conn: Connection, where: str) -> None:
-    """Create the tables in an empty database, migrate an older run store, or check it is ours."""
+    """Create the tables in an empty database, migrate an older run store, or check it is ours;
+    then add any index of the models it lacks."""
     tables = set(inspect(conn).get_table_names())
     ours = set(Base.metadata.tables)
     if (
@@ -232,6 +249,8 @@ def prepare_schema(conn: Connection, where: str) -> None:
         migrate(conn)
         version += 1
         conn.execute(update(SchemaInfo).values(version=version))
+    for index in _missing_indexes(conn):
+        index.create(conn, checkfirst=True)
 
 
 def _add_column(conn: Connection, column: Column[Any]) -> None:

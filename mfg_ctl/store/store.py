@@ -31,6 +31,7 @@ from mfg_ctl.run.events import (
     RunStarted,
     StepFinished,
 )
+from mfg_ctl.store.history import HistoryRecords
 from mfg_ctl.store.location import default_url, shown_location
 from mfg_ctl.store.models import (
     FIX_HINT,
@@ -79,7 +80,7 @@ _IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 _LIVE_RUNS: set[str] = set()
 
 
-class RunStore(UnitRecords, SeriesRecords, SweepRecords):
+class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
     """Records runs from events and answers the CLI's questions about them.
 
     Use it as an observer (``store(event)`` or ``store.store(event)``). Query

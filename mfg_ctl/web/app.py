@@ -87,7 +87,7 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int]:
     key = _ERROR_TEXT.get(code, "error.other")
     detail = error.description if isinstance(error.description, str) else ""
     text = messages()(key)
-    if detail and detail not in ("csrf", "token") and code in (400, 404, 409):
+    if detail and detail not in ("csrf", "token") and code in (400, 404, 409, 503):
         text = detail
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": text, "status": code}), code

@@ -24,6 +24,7 @@ __all__ = ["DEFAULT_LANGUAGE", "Catalogue", "catalogue", "languages", "placehold
 DEFAULT_LANGUAGE = "en"
 
 
+@cache
 def languages() -> tuple[str, ...]:
     """The languages shipped, English first."""
     found = sorted(
