@@ -151,3 +151,15 @@ def test_markup_in_a_plan_or_its_error_line_is_shown_as_text(tmp_path: Path) -> 
     wait_closed(app, run_id)
     with RunStore(f"sqlite:///{tmp_path / 'runs.db'}") as store:
         assert store.get(run_id).operator == "<b>ann</b>"  # stored as typed, shown escaped
+
+
+def test_an_api_body_that_is_not_a_json_object_is_refused_with_one_line(tmp_path: Path) -> None:
+    client = make_app(tmp_path).test_client()
+    answer = client.post(
+        "/api/runs", data="plan=x", headers={"X-CSRF-Token": csrf_of(client)}
+    )
+    assert answer.status_code == 400
+    assert answer.get_json() == {
+        "error": "send a JSON object with the members plan and sn (or sns)",
+        "status": 400,
+    }
