@@ -74,9 +74,7 @@ def test_stopping_a_run_that_ended_is_a_conflict(tmp_path: Path, gate: Gate) -> 
     answer = post(client, f"/runs/{run_id}/stop")
     assert answer.status_code == 409
     assert "the run has already ended" in answer.get_data(as_text=True)
-    api = client.post(
-        f"/runs/{run_id}/stop", json={}, headers={"X-CSRF-Token": csrf_of(client)}
-    )
+    api = client.post(f"/runs/{run_id}/stop", json={}, headers={"X-CSRF-Token": csrf_of(client)})
     assert api.status_code == 409
     assert api.get_json() == {"run_id": run_id, "stopping": False}
     with RunStore(db_of(tmp_path)) as store:
@@ -123,9 +121,10 @@ def test_a_run_whose_station_is_unreachable_says_why_and_ends(tmp_path: Path) ->
     assert status == 303
     channel = wait_closed(app, run_id)
     errors = [m.data["error"] for m in channel.snapshot() if m.kind == "run_error"]
-    assert len(errors) == 1 and errors[0]
+    assert len(errors) == 1
     page = client.get(f"/runs/{run_id}/live").get_data(as_text=True)
-    assert 'id="run-errors"' in page and errors[0].split(":")[0] in page
+    assert 'id="run-errors"' in page
+    assert errors[0].split(":")[0] in page
     with RunStore(db_of(tmp_path)) as store:
         assert store.get(run_id).status == "aborted"
 

@@ -118,7 +118,8 @@ def test_the_sse_block_has_id_event_and_one_json_data_line() -> None:
     assert text.endswith("\n\n")
     lines = text.rstrip("\n").split("\n")
     assert lines[:2] == ["id: 7", "event: step_finished"]
-    assert len(lines) == 3 and lines[2].startswith("data: ")
+    assert len(lines) == 3
+    assert lines[2].startswith("data: ")
     assert json.loads(lines[2].removeprefix("data: ")) == {"name": "a\nb", "measured": 1.5}
 
 

@@ -40,7 +40,8 @@ def test_a_broken_plan_shows_its_error_line_and_the_others_still_load(tmp_path: 
     folder = plans_folder(tmp_path, bringup=BRINGUP, broken="name: broken\nsteps: [oops\n")
     client = make_app(tmp_path, plans_dir=folder).test_client()
     page = client.get("/").get_data(as_text=True)
-    assert 'id="plan-bringup"' in page and 'id="plan-broken"' in page
+    assert 'id="plan-bringup"' in page
+    assert 'id="plan-broken"' in page
     assert page.count('class="error-line"') == 1
     assert "broken.yaml" in page.split('id="plan-broken"')[1]
     assert page.count('action="/runs"') == 1  # only the loadable plan can be started
@@ -131,7 +132,9 @@ def test_a_batch_without_a_stage_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("field", ["stage", "operator", "batch_id"])
 def test_a_field_too_long_is_refused_with_its_name(tmp_path: Path, field: str) -> None:
     app = make_app(tmp_path)
-    answer = post(app.test_client(), "/runs", plan="station_bringup", sns="SN-1", **{field: "x" * 65})
+    answer = post(
+        app.test_client(), "/runs", plan="station_bringup", sns="SN-1", **{field: "x" * 65}
+    )
     assert answer.status_code == 400
     assert f"{field} is longer than 64 characters" in answer.get_data(as_text=True)
     assert stored_runs(tmp_path) == []
@@ -142,7 +145,8 @@ def test_markup_in_a_plan_or_its_error_line_is_shown_as_text(tmp_path: Path) -> 
     app = make_app(tmp_path, plans_dir=folder)
     client = app.test_client()
     page = client.get("/").get_data(as_text=True)
-    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
     assert "&lt;script&gt;alert(&#39;plan&#39;)&lt;/script&gt; &amp; more" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page  # in bad_name's error line
     started = post(client, "/runs", plan="hostile", sns="SN-1", operator="<b>ann</b>")
@@ -155,9 +159,7 @@ def test_markup_in_a_plan_or_its_error_line_is_shown_as_text(tmp_path: Path) -> 
 
 def test_an_api_body_that_is_not_a_json_object_is_refused_with_one_line(tmp_path: Path) -> None:
     client = make_app(tmp_path).test_client()
-    answer = client.post(
-        "/api/runs", data="plan=x", headers={"X-CSRF-Token": csrf_of(client)}
-    )
+    answer = client.post("/api/runs", data="plan=x", headers={"X-CSRF-Token": csrf_of(client)})
     assert answer.status_code == 400
     assert answer.get_json() == {
         "error": "send a JSON object with the members plan and sn (or sns)",

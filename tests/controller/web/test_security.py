@@ -116,7 +116,8 @@ def test_an_unknown_page_is_a_page_and_an_unknown_api_address_is_json(tmp_path: 
     text = page.get_data(as_text=True)
     assert page.status_code == 404
     assert page.mimetype == "text/html"
-    assert "Not found." in text and "Traceback" not in text
+    assert "Not found." in text
+    assert "Traceback" not in text
     api = client.get("/api/runs/nosuch/live")
     assert api.status_code == 404
     assert api.get_json() == {"error": "run nosuch is not running on this server", "status": 404}

@@ -25,6 +25,7 @@ import pytest
 
 from mfg_ctl.store import RunStore
 from simulators import plugins
+from simulators.client import Client
 from simulators.launcher import Simulator
 from tests.controller.cli.support import (
     BRINGUP,
@@ -140,7 +141,11 @@ class WebServer:
     def get(self, path: str) -> Any:
         with self.opener.open(f"http://127.0.0.1:{self.port}{path}", timeout=WAIT) as answer:
             body = answer.read().decode()
-            return json.loads(body) if answer.headers.get_content_type() == "application/json" else body
+            return (
+                json.loads(body)
+                if answer.headers.get_content_type() == "application/json"
+                else body
+            )
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
         page = self.get("/")
@@ -195,8 +200,6 @@ def slow_station(tmp_path: Path) -> Iterator[Path]:
     try:
         names = [entry.kwargs["profile"] for entry in plugins.entries(module)]
         ports = {name: a.port for name, a in zip(names, simulator.addresses, strict=True)}
-        from simulators.client import Client  # noqa: PLC0415 - only this fixture
-
         with Client("127.0.0.1", ports["dmm"], timeout=WAIT) as dmm:
             assert dmm.custom("fault", "delay", 1500) == "ok"
         yield write_station(tmp_path / "station.yaml", ports)
@@ -207,7 +210,11 @@ def slow_station(tmp_path: Path) -> Iterator[Path]:
 def test_sigterm_during_a_run_tears_it_down_and_stores_it_ended(
     servers: list[WebServer], slow_station: Path, tmp_path: Path, isolated: Path
 ) -> None:
-    plan = (ROOT / BRINGUP).read_text().replace("    tolerance: 50\n", "    tolerance: 50\n    timeout: 30\n")
+    plan = (
+        (ROOT / BRINGUP)
+        .read_text()
+        .replace("    tolerance: 50\n", "    tolerance: 50\n    timeout: 30\n")
+    )
     folder = plans_folder(tmp_path, slow=plan + TEARDOWN)
     server = WebServer("--plans", folder, "--station", slow_station)
     servers.append(server)

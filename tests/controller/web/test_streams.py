@@ -17,7 +17,8 @@ from tests.controller.web.support import make_app
 
 def test_the_limiter_bounds_streams_per_client_and_in_all() -> None:
     limiter = StreamLimiter(per_client=2, total=3)
-    assert limiter.acquire("a") and limiter.acquire("a")
+    assert limiter.acquire("a")
+    assert limiter.acquire("a")
     assert not limiter.acquire("a")  # a's own bound
     assert limiter.acquire("b")
     assert not limiter.acquire("c")  # the server's bound
