@@ -222,8 +222,8 @@ def watch(port: int, run_id: str, clients: int) -> list[Stream]:
     """Connect ``clients`` streams to the run and read them all until each ends."""
     selector = selectors.DefaultSelector()
     streams = [Stream(port, run_id, f"127.0.0.{index + 2}") for index in range(clients)]
-    for stream in streams:
-        selector.register(stream.sock, selectors.EVENT_READ, stream)
+    for each in streams:
+        selector.register(each.sock, selectors.EVENT_READ, each)
     deadline = time.monotonic() + WAIT_S
     open_streams = len(streams)
     try:
@@ -242,8 +242,8 @@ def watch(port: int, run_id: str, clients: int) -> list[Stream]:
                     open_streams -= 1
     finally:
         selector.close()
-        for stream in streams:
-            stream.sock.close()
+        for each in streams:
+            each.sock.close()
     return streams
 
 

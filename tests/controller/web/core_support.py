@@ -23,17 +23,16 @@ from mfg_ctl.stations import Station
 from tests.controller.sequencer_fakes import DEVICES, PLAN, FakeRegisters
 from tests.controller.web.support import WAIT
 
-#: The sequencer tests' demo plan (four steps on a supply and a meter) with a teardown.
-GATED_PLAN = (
-    PLAN
-    + """\
+#: A teardown that switches the supply's output off.
+TEARDOWN = """
 teardown:
   - name: supply_output_off
     device: power_supply
     register: output_enable
     write: 0
 """
-)
+#: The sequencer tests' demo plan (four steps on a supply and a meter) with that teardown.
+GATED_PLAN = PLAN + TEARDOWN
 
 
 class Gate:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mfg_ctl.run.events import (
+    Event,
     RunFinished,
     RunStarted,
     StepAttempt,
@@ -148,7 +149,7 @@ def test_each_event_type_becomes_its_message() -> None:
         "r1", "demo", "plans/demo.yaml", "", (), "custom", AT, 5,
         identity=UnitIdentity("SN1", "B1", "ST1", "EVT", "ann"),
     )  # fmt: skip
-    kinds = {
+    kinds: dict[str, Event] = {
         "run_started": started,
         "step_started": StepStarted("r1", 4, "check_voltage", "power_supply", AT),
         "step_progress": StepProgress("r1", 4, "sweep", "point_25C", "ok", 2.5, "V"),

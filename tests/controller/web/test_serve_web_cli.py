@@ -24,38 +24,17 @@ from urllib.request import HTTPCookieProcessor, Request, build_opener
 import pytest
 
 from mfg_ctl.store import RunStore
-from simulators import plugins
-from simulators.client import Client
-from simulators.launcher import Simulator
-from tests.controller.cli.support import (
-    BRINGUP,
-    ROOT,
-    Ctl,
-    in_process,
-    isolate,
-    write_station,
-)
-from tests.controller.web.core_support import plans_folder
+from tests.controller.cli import conftest as cli_fixtures
+from tests.controller.cli.support import BRINGUP, ROOT, Ctl, Served
+from tests.controller.web.core_support import TEARDOWN, plans_folder
 from tests.controller.web.support import WAIT, wait_until
 
+# The CLI tests' fixtures: a private store and runtime dir (autouse), ``ctl``, a served station.
+isolated = cli_fixtures.isolated
+ctl = cli_fixtures.ctl
+serve_station = cli_fixtures.serve_station
+station = cli_fixtures.station
 SERVING = re.compile(r"serving the web UI at http://127\.0\.0\.1:(\d+)/")
-TEARDOWN = """
-teardown:
-  - name: supply_output_off
-    device: power_supply
-    register: output_enable
-    write: 0
-"""
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return isolate(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def ctl(capsys: pytest.CaptureFixture[str]) -> Ctl:
-    return in_process(capsys)
 
 
 # -- refusals ----------------------------------------------------------------------------
@@ -192,19 +171,11 @@ def test_the_server_answers_healthz_and_stops_on_sigterm(
 
 
 @pytest.fixture
-def slow_station(tmp_path: Path) -> Iterator[Path]:
+def slow_station(station: Served) -> Path:
     """The reference station served here, its DMM answering 1.5 s late; its station file."""
-    module = plugins.load("station")
-    simulator = Simulator("station", module, system_type="custom", ephemeral=True)
-    simulator.start()
-    try:
-        names = [entry.kwargs["profile"] for entry in plugins.entries(module)]
-        ports = {name: a.port for name, a in zip(names, simulator.addresses, strict=True)}
-        with Client("127.0.0.1", ports["dmm"], timeout=WAIT) as dmm:
-            assert dmm.custom("fault", "delay", 1500) == "ok"
-        yield write_station(tmp_path / "station.yaml", ports)
-    finally:
-        simulator.stop()
+    with station.client("dmm") as dmm:
+        assert dmm.custom("fault", "delay", 1500) == "ok"
+    return station.path
 
 
 def test_sigterm_during_a_run_tears_it_down_and_stores_it_ended(
