@@ -152,3 +152,17 @@ def test_a_store_that_fails_mid_run_aborts_it_and_says_so(tmp_path: Path) -> Non
     assert kinds[-2:] == ["run_finished", "run_error"]
     with RunStore(db_of(tmp_path)) as store:
         assert store.get(run_id).status == "aborted"
+
+
+def test_a_script_stops_a_live_run_through_json(tmp_path: Path, gate: Gate) -> None:
+    app = gated_app(tmp_path)
+    client = app.test_client()
+    run_id = start(client)[1]
+    assert gate.entered.wait(60)
+    answer = client.post(f"/runs/{run_id}/stop", json={}, headers={"X-CSRF-Token": csrf_of(client)})
+    assert answer.status_code == 202
+    assert answer.get_json() == {"run_id": run_id, "stopping": True}
+    gate.opened.set()
+    wait_closed(app, run_id)
+    with RunStore(db_of(tmp_path)) as store:
+        assert store.get(run_id).status == "aborted"
