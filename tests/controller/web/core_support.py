@@ -20,17 +20,10 @@ import pytest
 from mfg_ctl.connect import Connected
 from mfg_ctl.plan import Plan
 from mfg_ctl.stations import Station
+from tests.controller.cli.test_signals import TEARDOWN  # the supply's output switched off
 from tests.controller.sequencer_fakes import DEVICES, PLAN, FakeRegisters
 from tests.controller.web.support import WAIT
 
-#: A teardown that switches the supply's output off.
-TEARDOWN = """
-teardown:
-  - name: supply_output_off
-    device: power_supply
-    register: output_enable
-    write: 0
-"""
 #: The sequencer tests' demo plan (four steps on a supply and a meter) with that teardown.
 GATED_PLAN = PLAN + TEARDOWN
 

@@ -26,7 +26,8 @@ import pytest
 from mfg_ctl.store import RunStore
 from tests.controller.cli import conftest as cli_fixtures
 from tests.controller.cli.support import BRINGUP, ROOT, Ctl, Served
-from tests.controller.web.core_support import TEARDOWN, plans_folder
+from tests.controller.cli.test_signals import TEARDOWN
+from tests.controller.web.core_support import plans_folder
 from tests.controller.web.support import WAIT, wait_until
 
 # The CLI tests' fixtures: a private store and runtime dir (autouse), ``ctl``, a served station.
