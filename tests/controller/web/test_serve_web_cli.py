@@ -6,6 +6,7 @@ command in its own process on a free port, with a private store.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import queue
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from mfg_ctl.store import RunStore
 from tests.controller.cli import conftest as cli_fixtures
 from tests.controller.cli.support import BRINGUP, ROOT, Ctl, Served
 from tests.controller.cli.test_signals import TEARDOWN
-from tests.controller.web.core_support import plans_folder
+from tests.controller.web.core_support import parse_sse, plans_folder
 from tests.controller.web.support import WAIT, wait_until
 
 # The CLI tests' fixtures: a private store and runtime dir (autouse), ``ctl``, a served station.
@@ -139,6 +141,23 @@ class WebServer:
         with self.opener.open(request, timeout=WAIT) as answer:
             return json.loads(answer.read())
 
+    def watch(self, path: str) -> Future[str]:
+        """Read an event stream in the background until the server ends it; its text."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT)
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        assert answer.status == 200
+        first = answer.read1(65536)  # the stream is open once its first block arrived
+        assert first.startswith(b"retry:")
+
+        def read() -> str:
+            try:
+                return (first + answer.read()).decode()
+            finally:
+                connection.close()
+
+        return ThreadPoolExecutor(1).submit(read)
+
     def terminate(self) -> tuple[int, list[str]]:
         """SIGTERM; the exit status and every stderr line."""
         self.process.send_signal(signal.SIGTERM)
@@ -198,9 +217,13 @@ def test_sigterm_during_a_run_tears_it_down_and_stores_it_ended(
         return any(step["number"] == 9 for step in steps)
 
     wait_until(at_the_dmm_step, "the run to reach the DMM step")
+    watcher = server.watch(f"/runs/{run_id}/events")
     status, err = server.terminate()
     assert status == 0, err
-    assert err[-1] == "stopped"
+    assert err[-1] == "stopped", "\n".join(err)
+    assert not any("Traceback" in line for line in err), "\n".join(err)
+    blocks = parse_sse(watcher.result(timeout=WAIT))  # a browser watching sees the end
+    assert [block.get("event") for block in blocks][-2:] == ["run_finished", "end"]
     with RunStore(f"sqlite:///{isolated}") as store:
         stored = store.get(run_id)
     assert stored.status in ("aborted", "passed"), stored.status
