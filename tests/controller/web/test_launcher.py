@@ -166,3 +166,32 @@ def test_a_script_stops_a_live_run_through_json(tmp_path: Path, gate: Gate) -> N
     wait_closed(app, run_id)
     with RunStore(db_of(tmp_path)) as store:
         assert store.get(run_id).status == "aborted"
+
+
+def test_a_plan_the_station_does_not_cover_is_refused_with_its_reason(tmp_path: Path) -> None:
+    station = write_station(tmp_path / "small.yaml", {"power_supply": closed_port()})
+    app = make_app(tmp_path, station_path=station)
+    status, text = start(app.test_client(), plan="station_bringup")
+    assert status == 400
+    assert "no device &#39;actuator&#39;, which" in text
+    assert not app.extensions["mfg_ctl"].channels.live()
+
+
+def test_the_live_page_shows_the_running_step_and_a_stop_button_until_the_end(
+    tmp_path: Path, gate: Gate
+) -> None:
+    app = gated_app(tmp_path)
+    client = app.test_client()
+    run_id = start(client)[1]
+    assert gate.entered.wait(60)
+    running = client.get(f"/runs/{run_id}/live").get_data(as_text=True)
+    assert '<tr id="step-1" data-number="1" class="step running">' in running
+    assert 'id="stop-form"' in running
+    live = client.get(f"/api/runs/{run_id}/live").get_json()
+    assert (live["closed"], [step["verdict"] for step in live["steps"]]) == (False, ["running"])
+    gate.opened.set()
+    wait_closed(app, run_id)
+    ended = client.get(f"/runs/{run_id}/live").get_data(as_text=True)
+    assert ended.count('class="step pass"') == 5
+    assert 'id="stop-form"' not in ended
+    assert "5 passed, 0 failed, 0 errors" in ended

@@ -165,3 +165,22 @@ def test_an_api_body_that_is_not_a_json_object_is_refused_with_one_line(tmp_path
         "error": "send a JSON object with the members plan and sn (or sns)",
         "status": 400,
     }
+
+
+@pytest.mark.parametrize(
+    ("form", "expected"),
+    [
+        ({"parallel": "0"}, "parallel must be a whole number from 1 to 16"),
+        ({"parallel": "17"}, "parallel must be a whole number from 1 to 16"),
+        ({"parallel": "two"}, "parallel must be a whole number from 1 to 16"),
+        ({"dut_profile": "melting"}, "the DUT profile must be one of clean"),
+    ],
+)
+def test_bad_batch_options_are_refused_with_one_line(
+    tmp_path: Path, form: dict[str, str], expected: str
+) -> None:
+    app = make_app(tmp_path)
+    status, text = start_batch(app, "LOT-9", stage="EVT", **form)
+    assert status == 400
+    assert expected in text
+    assert not app.extensions["mfg_ctl"].channels.live()
