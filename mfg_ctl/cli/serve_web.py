@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
+import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,12 +16,19 @@ from mfg_ctl.cli.support import db_option, fail, opened_store, port_offset_optio
 from mfg_ctl.stations import StationError, load_station
 from mfg_ctl.web.settings import WebSettings, is_loopback
 
+if TYPE_CHECKING:
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+    from mfg_ctl.web.state import WebState
+
 __all__ = ["serve_web"]
 
 #: waitress worker threads: each open live view holds one, so the stream bound stays below.
 THREADS = 48
 #: Of those, kept for pages and the API however many live views are open.
 THREADS_FOR_PAGES = 8
+#: How long a stop waits for the open live views to hear that their runs ended, in seconds.
+DRAIN_S = 5.0
 #: The longest token and token file accepted.
 TOKEN_MAX = 256
 
@@ -114,19 +125,40 @@ def serve_web(
         except OSError as error:
             fail(f"cannot listen on {host}:{port}: {error.strerror}; choose another --port")
 
-        def on_signal(_signum: int, _frame: FrameType | None) -> None:
-            server.close()
-
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
         listening = getattr(server, "effective_port", port)
         shown_host = host if ":" not in host else f"[{host}]"
         bound = f"http://{shown_host}:{listening}/"
-        say(f"serving the web UI at {bound} (runs in {store.where}); Ctrl-C stops")
-        try:
-            server.run()
-        except OSError:  # the listening socket closed under the loop by on_signal
-            pass
-        finally:
-            app.extensions["mfg_ctl"].launcher.shutdown()
+        serving = f"serving the web UI at {bound} (runs in {store.where}); Ctrl-C stops"
+        _serve_until_stopped(server, app.extensions["mfg_ctl"], serving)
         say("stopped")
+
+
+def _serve_until_stopped(
+    server: BaseWSGIServer | MultiSocketServer, web: WebState, serving: str
+) -> None:
+    """Say ``serving`` and serve until SIGTERM or Ctrl-C; then stop the runs (their teardown
+    runs) while the loop still serves, so open live views hear the end, and only then leave
+    the loop."""
+    stopping = threading.Event()
+
+    def stop_runs_then_serving() -> None:
+        web.launcher.shutdown()
+        deadline = time.monotonic() + DRAIN_S
+        while web.streams.open_count() and time.monotonic() < deadline:
+            time.sleep(0.05)  # their streams end now that every channel is closed
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        if stopping.is_set():  # the runs have ended, or a second Ctrl-C: leave the loop
+            raise KeyboardInterrupt  # waitress lets its worker threads finish (bounded)
+        stopping.set()
+        threading.Thread(target=stop_runs_then_serving, name="web-stop", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    say(serving)  # only once a signal stops the server as it should
+    try:
+        server.run()
+    finally:
+        web.launcher.shutdown()
+        server.close()  # only now: a worker thread never finds the loop's trigger closed

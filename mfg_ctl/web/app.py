@@ -86,6 +86,8 @@ def _http_error(error: HTTPException) -> tuple[Response | str, int]:
     code = error.code or 500
     key = _ERROR_TEXT.get(code, "error.other")
     detail = error.description if isinstance(error.description, str) else ""
+    if detail == type(error).description:  # werkzeug's own English text: say ours instead
+        detail = ""
     text = messages()(key)
     if detail and detail not in ("csrf", "token") and code in (400, 404, 409, 503):
         text = detail

@@ -53,6 +53,11 @@ class StreamLimiter:
         with self._lock:
             return self._open[client]
 
+    def open_count(self) -> int:
+        """How many streams are open now, from every client."""
+        with self._lock:
+            return sum(self._open.values())
+
 
 def sse_stream(
     channel: Channel,
