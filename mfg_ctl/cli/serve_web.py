@@ -121,7 +121,14 @@ def serve_web(
         )
         app = create_app(settings, store)
         try:
-            server = create_server(app, host=host, port=port, threads=THREADS, ident="mfg-ctl")
+            server = create_server(
+                app,
+                host=host,
+                port=port,
+                threads=THREADS,
+                ident="mfg-ctl",
+                channel_request_lookahead=1,  # tells a live view that its browser has gone
+            )
         except OSError as error:
             fail(f"cannot listen on {host}:{port}: {error.strerror}; choose another --port")
 

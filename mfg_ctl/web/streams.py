@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from mfg_ctl.web.live import Channel
 
@@ -20,6 +20,8 @@ __all__ = ["HEARTBEAT_S", "StreamLimiter", "sse_stream"]
 
 #: Seconds between keep-alive comments on a quiet stream.
 HEARTBEAT_S = 15.0
+#: Seconds between looks at whether the browser is still there.
+LOOK_S = 0.5
 #: What the browser waits before reconnecting a dropped stream, in ms.
 RETRY_MS = 1000
 
@@ -59,24 +61,37 @@ class StreamLimiter:
             return sum(self._open.values())
 
 
+def _never() -> bool:
+    return False
+
+
 def sse_stream(
     channel: Channel,
     last_id: int,
     seconds: float,
+    gone: Callable[[], bool] = _never,
 ) -> Iterator[bytes]:
-    """Yield the SSE bytes of ``channel`` after ``last_id`` until it closes or ``seconds`` pass."""
+    """Yield the SSE bytes of ``channel`` after ``last_id`` until it closes or ``seconds`` pass.
+
+    ``gone`` says the browser has disconnected (waitress tells it without a write):
+    asked every :data:`LOOK_S`, so a closed page frees its stream slot at once, not at
+    the next heartbeat.
+    """
     yield f"retry: {RETRY_MS}\n\n".encode()
     deadline = time.monotonic() + seconds
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+    quiet_since = time.monotonic()
+    while not gone():
+        now = time.monotonic()
+        if now >= deadline:
             return
-        fresh, ended = channel.after(last_id, min(HEARTBEAT_S, remaining))
+        fresh, ended = channel.after(last_id, min(LOOK_S, deadline - now))
         if ended:
             yield b"event: end\ndata: {}\n\n"
             return
-        if not fresh:
+        if fresh:
+            last_id = fresh[-1].id
+            quiet_since = time.monotonic()
+            yield b"".join(message.sse() for message in fresh)
+        elif time.monotonic() - quiet_since >= HEARTBEAT_S:
+            quiet_since = time.monotonic()
             yield b": keep-alive\n\n"
-            continue
-        last_id = fresh[-1].id
-        yield b"".join(message.sse() for message in fresh)

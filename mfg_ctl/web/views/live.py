@@ -115,6 +115,10 @@ def live_json(run_id: str) -> Response:
     return jsonify({**folded, "last_id": shown[-1].id if shown else 0, "closed": channel.closed})
 
 
+def _never() -> bool:
+    return False
+
+
 def _last_seen() -> int:
     """The id of the last message the browser has: ``Last-Event-ID``, else ``?after=``."""
     for raw in (request.headers.get("Last-Event-ID"), request.args.get("after")):
@@ -136,9 +140,11 @@ def events(run_id: str) -> Response:
     if not held.streams.acquire(client):
         abort(429, description=messages()("error.too_many"))
 
+    gone = request.environ.get("waitress.client_disconnected") or _never
+
     def stream() -> Any:
         try:
-            yield from sse_stream(channel, last_id, held.settings.stream_seconds)
+            yield from sse_stream(channel, last_id, held.settings.stream_seconds, gone)
         finally:
             held.streams.release(client)
 
