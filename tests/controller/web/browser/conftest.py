@@ -56,11 +56,16 @@ def web(home: Path, station: Station) -> Iterator[WebServer]:
     """``mfg-ctl serve-web`` over the module's store, running plans on the served station."""
     server = serve_web(
         home,
-        "--db", str(home / "runs.db"),
-        "--plans", str(ROOT / "plans"),
-        "--station", str(station.path),
-        "--port-offset", str(station.offset),
-        "--station-id", "ST-WEB",
+        "--db",
+        str(home / "runs.db"),
+        "--plans",
+        str(ROOT / "plans"),
+        "--station",
+        str(station.path),
+        "--port-offset",
+        str(station.offset),
+        "--station-id",
+        "ST-WEB",
     )
     yield server
     server.stop()

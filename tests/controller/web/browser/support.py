@@ -66,8 +66,11 @@ def environment(home: Path) -> dict[str, str]:
     return env
 
 
-def command(home: Path, program: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``discos-simulator`` or ``mfg-ctl`` (this checkout's) with ``home``'s environment."""
+def command(
+    home: Path, program: str, *args: str, status: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``discos-simulator`` or ``mfg-ctl`` (this checkout's) with ``home``'s environment;
+    check it exits ``status``."""
     module = {"discos-simulator": "simulators", "mfg-ctl": "mfg_ctl"}[program]
     done = subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -78,7 +81,8 @@ def command(home: Path, program: str, *args: str) -> subprocess.CompletedProcess
         timeout=5 * WAIT_S,
         check=False,
     )
-    assert done.returncode == 0, f"{program} {' '.join(args)}: exit {done.returncode}\n{done.stderr}"
+    shown = f"{program} {' '.join(args)}"
+    assert done.returncode == status, f"{shown}: exit {done.returncode}\n{done.stderr}"
     return done
 
 
@@ -118,8 +122,15 @@ def start_station(home: Path) -> Station:
 
 
 def stop_station(station: Station) -> None:
-    command(station.home, "discos-simulator", "-s", "station", "--port-offset", str(station.offset),
-            "stop")
+    command(
+        station.home,
+        "discos-simulator",
+        "-s",
+        "station",
+        "--port-offset",
+        str(station.offset),
+        "stop",
+    )
 
 
 @dataclass
