@@ -28,11 +28,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT = ViewportSize(width=1280, height=800)
 HANG_GUARD_S = 60.0  # the longest wait for a process or a page, never a budget
 RECORDED = re.compile(r"\brun ([0-9a-f]{8}) recorded in ")
 
@@ -57,7 +57,7 @@ class Demo:
 
     def ctl(self, module: str, *args: str, ok: tuple[int, ...] = (0,)) -> str:
         """Run ``python -m MODULE ARGS`` in the clone; return its stderr (where run ids go)."""
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - this interpreter, our own commands
             [sys.executable, "-m", module, *args], cwd=ROOT, env=self.env, capture_output=True,
             text=True, timeout=10 * HANG_GUARD_S, check=False,
         )
@@ -108,7 +108,7 @@ def free_port() -> int:
 def served(demo: Demo) -> Iterator[str]:
     """``mfg-ctl serve-web`` over the demo store (devices simulated per run); yield its URL."""
     port = free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 - this interpreter, our own command
         [sys.executable, "-m", "mfg_ctl", "serve-web", "--port", str(port), "--db",
          str(demo.db), "--plans", "plans", "--station-id", "ST1", "--language", "en"],
         cwd=ROOT, env=demo.env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -121,7 +121,7 @@ def served(demo: Demo) -> Iterator[str]:
             if server.poll() is not None:
                 raise SystemExit(f"mfg-ctl serve-web ended with exit {server.returncode}")
             try:
-                with urllib.request.urlopen(url + "healthz", timeout=5):
+                with urllib.request.urlopen(url + "healthz", timeout=5):  # noqa: S310 - http
                     break
             except OSError:
                 if time.monotonic() > deadline:
