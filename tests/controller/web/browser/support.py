@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from mfg_ctl.stations import load_station
 from simulators.client import Client
@@ -202,10 +202,15 @@ def serve_web(home: Path, *options: str) -> WebServer:
 LIVE_URL = re.compile(r"/runs/([0-9a-f]+)/live$")
 
 
+def plan_form(page: Page, url: str, plan: str) -> Locator:
+    """Open the plans page; return the start form of ``plan``."""
+    page.goto(url)
+    return page.locator(f"section#plan-{plan} form.start")
+
+
 def start_from_plans_page(page: Page, url: str, plan: str, sn: str) -> str:
     """Open the plans page, type ``sn`` into the plan's form, press Start; return the run id."""
-    page.goto(url)
-    form = page.locator(f"section#plan-{plan} form.start")
+    form = plan_form(page, url, plan)
     form.locator("textarea[name=sns]").fill(sn)
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(LIVE_URL, timeout=EXPECT_MS)

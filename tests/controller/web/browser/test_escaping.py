@@ -20,6 +20,7 @@ from mfg_ctl.web.views import BLUEPRINTS
 from tests.controller.web.browser.support import (
     EXPECT_MS,
     WebServer,
+    plan_form,
     serve_web,
     wait_for_verdict,
 )
@@ -63,8 +64,7 @@ def test_a_plan_description_with_markup_is_shown_as_text(page: Page, web: WebSer
 def test_markup_in_serial_numbers_comes_back_as_text_in_one_error_line(
     page: Page, web: WebServer
 ) -> None:
-    page.goto(web.url)
-    form = page.locator("section#plan-markup_check form.start")
+    form = plan_form(page, web.url, "markup_check")
     form.locator("textarea[name=sns]").fill(f"{MARKUP}\n{MARKUP}")  # the same unit twice
     with page.expect_response(re.compile(r"/runs$")) as answered:
         form.locator("button[type=submit]").click()
@@ -77,8 +77,7 @@ def test_markup_in_serial_numbers_comes_back_as_text_in_one_error_line(
 def test_a_run_whose_serial_number_stage_and_operator_hold_markup_shows_them_as_text(
     page: Page, web: WebServer
 ) -> None:
-    page.goto(web.url)
-    form = page.locator("section#plan-markup_check form.start")
+    form = plan_form(page, web.url, "markup_check")
     for field in ("textarea[name=sns]", "input[name=stage]", "input[name=operator]"):
         form.locator(field).fill(MARKUP)
     form.locator("button[type=submit]").click()
