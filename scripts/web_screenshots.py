@@ -193,7 +193,7 @@ def main() -> None:
             camera.shoot("history", "/runs")
             camera.shoot("run", f"/runs/{ids['failed']}")
             camera.shoot("yield", "/yield")
-            camera.shoot("trends", "/trends?plan=station_bringup")
+            camera.shoot("trends", "/trends?plan=station_bringup&step=check_dmm_dc_voltage")
             camera.shoot("tempco", f"/tempco/{ids['tempco']}")
             camera.shoot("operator", "/operator?plan=station_bringup", scan_a_unit)
             browser.close()
