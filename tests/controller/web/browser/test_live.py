@@ -85,3 +85,18 @@ def test_reloading_in_the_middle_of_a_run_neither_loses_nor_repeats_a_step(
     expect(page.locator("tbody#steps tr")).to_have_count(BRINGUP_STEPS)
     assert shown_step_numbers(page) == EVERY_STEP
     expect(page.locator("tbody#steps tr.step.pass")).to_have_count(BRINGUP_STEPS)
+
+
+def test_stop_the_run_ends_it_after_the_current_step(
+    page: Page, web: WebServer, clean_station: Station
+) -> None:
+    clean_station.slow_down(300)
+    start_from_plans_page(page, web.url, "station_bringup", "SN-LIVE-4")
+    expect(page.locator("tbody#steps tr").nth(2)).to_be_attached(timeout=EXPECT_MS)
+    page.locator("#stop-form button[type=submit]").click()
+    expect(page.locator("#live")).to_have_attribute("data-closed", "true", timeout=EXPECT_MS)
+    verdict = page.locator("#run-verdict")
+    expect(verdict).not_to_have_class(re.compile(r"\b(pass|running)\b"))
+    shown = shown_step_numbers(page)
+    assert shown == list(range(1, len(shown) + 1)), shown
+    assert len(shown) < BRINGUP_STEPS, f"the run went on to its last step: {shown}"
