@@ -37,6 +37,13 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
+def three_steps_into_a_slow_bringup(page: Page, web: WebServer, station: Station, sn: str) -> None:
+    """Start the bring-up with every answer held back 300 ms; wait until 3 steps show."""
+    station.slow_down(300)
+    start_from_plans_page(page, web.url, "station_bringup", sn)
+    expect(page.locator("tbody#steps tr").nth(2)).to_be_attached(timeout=EXPECT_MS)
+
+
 def test_the_bringup_started_from_the_plans_page_shows_its_steps_arriving_in_order(
     page: Page, web: WebServer, clean_station: Station
 ) -> None:
@@ -75,9 +82,7 @@ def test_a_wrong_dmm_reading_turns_step_9_red_and_the_run_fails(
 def test_reloading_in_the_middle_of_a_run_neither_loses_nor_repeats_a_step(
     page: Page, web: WebServer, clean_station: Station
 ) -> None:
-    clean_station.slow_down(300)
-    start_from_plans_page(page, web.url, "station_bringup", "SN-LIVE-3")
-    expect(page.locator("tbody#steps tr").nth(2)).to_be_attached(timeout=EXPECT_MS)
+    three_steps_into_a_slow_bringup(page, web, clean_station, "SN-LIVE-3")
     before = page.locator("#run-verdict").get_attribute("class") or ""
     page.reload()
     assert "running" in before.split(), f"the run had ended before the reload ({before})"
@@ -90,9 +95,7 @@ def test_reloading_in_the_middle_of_a_run_neither_loses_nor_repeats_a_step(
 def test_stop_the_run_ends_it_after_the_current_step(
     page: Page, web: WebServer, clean_station: Station
 ) -> None:
-    clean_station.slow_down(300)
-    start_from_plans_page(page, web.url, "station_bringup", "SN-LIVE-4")
-    expect(page.locator("tbody#steps tr").nth(2)).to_be_attached(timeout=EXPECT_MS)
+    three_steps_into_a_slow_bringup(page, web, clean_station, "SN-LIVE-4")
     page.locator("#stop-form button[type=submit]").click()
     expect(page.locator("#live")).to_have_attribute("data-closed", "true", timeout=EXPECT_MS)
     verdict = page.locator("#run-verdict")
