@@ -48,8 +48,10 @@ test: system-deps $(STAMP_DEV)
 	$(MAKE) docs
 
 # CI machines start bare: netcat is what the user guide's examples use, Pango and a font what
-# WeasyPrint draws PDF reports with, poppler-utils (pdftotext, pdftoppm) what the tests read them with.
-SYSTEM_PACKAGES := netcat-openbsd libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+# WeasyPrint draws PDF reports with, poppler-utils (pdftotext, pdftoppm) what the tests read them with,
+# chromium the browser the web UI's tests drive (tests/controller/web/browser; Playwright downloads none).
+SYSTEM_PACKAGES := netcat-openbsd libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils \
+	chromium
 system-deps:
 	@if [ -n "$$CI" ] && ! dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then \
 		apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; fi

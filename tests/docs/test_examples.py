@@ -33,6 +33,7 @@ PAGES = [
     "doc/dvt_bench.rst",
     "doc/spc.rst",
     "doc/reports.rst",
+    "doc/web.rst",
 ]
 
 
