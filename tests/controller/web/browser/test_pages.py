@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from mfg_ctl.web.views import BLUEPRINTS
 from tests.controller.web.browser.support import (
     BRINGUP_STEPS,
     EXPECT_MS,
@@ -26,16 +25,6 @@ from tests.controller.web.browser.support import (
 BRINGUP = str(ROOT / "plans" / "station_bringup.yaml")
 PASSING = ("SN-H1", "SN-H2", "SN-H3", "SN-H4")
 FAILING = "SN-H5"
-SERVED = {blueprint.name for blueprint in BLUEPRINTS}
-
-
-def pages_of(blueprint: str) -> pytest.MarkDecorator:
-    """Skip a test of pages another change adds until they are in the tree."""
-    return pytest.mark.skipif(
-        blueprint not in SERVED, reason=f"the {blueprint} pages are not in this tree yet"
-    )
-
-
 @pytest.fixture(scope="module", autouse=True)
 def recorded(home: Path, station: Station, web: WebServer) -> None:
     """Five bring-ups in the module's store: a passing batch, then one unit failing step 9."""
@@ -73,7 +62,6 @@ def recorded(home: Path, station: Station, web: WebServer) -> None:
     station.reset()
 
 
-@pages_of("history")
 def test_the_runs_page_lists_the_runs_and_opens_one_with_its_steps(
     page: Page, web: WebServer
 ) -> None:
@@ -90,7 +78,6 @@ def test_the_runs_page_lists_the_runs_and_opens_one_with_its_steps(
     expect(page.locator("main")).to_contain_text(FAILING)
 
 
-@pages_of("dashboards")
 def test_the_yield_page_shows_the_first_pass_yield_as_a_percentage(
     page: Page, web: WebServer
 ) -> None:
@@ -100,7 +87,6 @@ def test_the_yield_page_shows_the_first_pass_yield_as_a_percentage(
     expect(page.locator("#kpi-fpy")).to_contain_text(re.compile(r"\b80(\.0+)?\s?%"))
 
 
-@pages_of("dashboards")
 def test_the_trends_page_draws_a_control_chart_for_a_bringup_step(
     page: Page, web: WebServer
 ) -> None:
@@ -114,7 +100,6 @@ def test_the_trends_page_draws_a_control_chart_for_a_bringup_step(
     assert chart.evaluate("img => img.complete && img.naturalWidth > 0"), "the chart did not load"
 
 
-@pages_of("operator")
 def test_the_operator_scans_two_units_and_sees_each_result_in_turn(
     page: Page, web: WebServer, clean_station: Station
 ) -> None:
