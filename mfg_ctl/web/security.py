@@ -6,7 +6,8 @@
   cookie and sent on without the token in the address).
 * CSRF: every POST carries the session's token as the form field
   ``csrf_token`` or the header ``X-CSRF-Token`` (pages put it in each form
-  and in a ``<meta name="csrf-token">`` for scripts).
+  and in a ``<meta name="csrf-token">`` for scripts) — except one that
+  carries the access token as a Bearer header, which no other site can send.
 * Headers: a Content-Security-Policy that allows only this server's own
   scripts, styles and ``data:`` images, no framing, no plug-ins.
 """
@@ -55,7 +56,7 @@ def install_security(app: Flask, access_token: str) -> None:
             granted = _granted(wanted)
             if granted is not None:
                 return granted
-        if request.method not in _SAFE_METHODS:
+        if request.method not in _SAFE_METHODS and not (wanted and _bearer_ok(wanted)):
             sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token", "")
             expected = session.get("csrf")
             if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
@@ -72,15 +73,21 @@ def install_security(app: Flask, access_token: str) -> None:
         return response
 
 
+def _bearer_ok(wanted: str) -> bool:
+    """The request carries the token in ``Authorization: Bearer``: a script, not a browser's
+    cookie, so no other site can have sent it and it needs no CSRF token."""
+    bearer = request.headers.get("Authorization", "")
+    return bearer.startswith("Bearer ") and hmac.compare_digest(
+        _token_digest(bearer.removeprefix("Bearer ").strip()), wanted
+    )
+
+
 def _granted(wanted: str) -> Response | None:
     """None when the request may go on; else the redirect that drops ``?token=``.
 
     Aborts with 401 when the request carries no valid token.
     """
-    bearer = request.headers.get("Authorization", "")
-    if bearer.startswith("Bearer ") and hmac.compare_digest(
-        _token_digest(bearer.removeprefix("Bearer ").strip()), wanted
-    ):
+    if _bearer_ok(wanted):
         return None
     if hmac.compare_digest(str(session.get("access", "")), wanted):
         return None

@@ -43,7 +43,20 @@
     return template.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
   }
 
+  function removeStop() {
+    var stop = document.getElementById("stop-form");
+    if (stop) { stop.remove(); }
+  }
+
   var source = new EventSource(root.dataset.events + "?after=" + root.dataset.lastId);
+  source.addEventListener("run_started", function (e) {
+    var run = JSON.parse(e.data);  // a page loaded before the run began names it now
+    document.getElementById("live-title").textContent = fill(words.title, run);
+    if (run.sn) {
+      document.getElementById("live-unit").textContent =
+        fill(words.unit, {run: run.run_id.slice(0, 8)}) + " " + run.sn;
+    }
+  });
   source.addEventListener("step_started", function (e) {
     var step = JSON.parse(e.data); show(step, "running", "");
   });
@@ -89,10 +102,12 @@
   source.addEventListener("run_finished", function (e) {
     var end = JSON.parse(e.data);
     verdict.className = "verdict " + end.verdict;
-    verdict.textContent = (words[end.verdict] || end.verdict) + " · " + fill(words.counts, end);
-    var stop = document.getElementById("stop-form");
-    if (stop) { stop.remove(); }
+    var said = end.status === "aborted" ? words.aborted : (words[end.verdict] || end.verdict);
+    verdict.textContent = said + " · " + fill(words.counts, end);
+    removeStop();
     promptBox.hidden = true;
   });
-  source.addEventListener("end", function () { source.close(); root.dataset.closed = "true"; });
+  source.addEventListener("end", function () {
+    source.close(); root.dataset.closed = "true"; removeStop();
+  });
 }());

@@ -63,6 +63,8 @@ def test_the_stop_button_aborts_the_run_after_its_step_and_its_teardown_runs(
         (1, "set_voltage", False),
         (5, "supply_output_off", True),
     ]
+    verdict = client.get(f"/runs/{run_id}/live").get_data(as_text=True).split('id="run-verdict"')[1]
+    assert verdict.split("</p>")[0].split(">", 1)[1].strip().startswith("ABORTED ·")
 
 
 def test_stopping_a_run_that_ended_is_a_conflict(tmp_path: Path, gate: Gate) -> None:

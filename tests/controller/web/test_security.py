@@ -67,6 +67,16 @@ def test_a_bearer_token_is_let_in(tmp_path: Path) -> None:
     assert "station_bringup" in [plan["name"] for plan in answer.get_json()]
 
 
+def test_a_script_with_the_bearer_token_posts_without_a_csrf_token(tmp_path: Path) -> None:
+    client = make_app(tmp_path, token=TOKEN).test_client()
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    answer = client.post("/runs/nosuch/stop", headers=bearer, json={})
+    assert answer.status_code == 409  # past the CSRF check: that run is not live
+    cookie_only = make_app(tmp_path, token=TOKEN).test_client()
+    cookie_only.get(f"/?token={TOKEN}")  # a browser session, without the header
+    assert cookie_only.post("/runs/nosuch/stop", json={}).status_code == 400
+
+
 def test_the_token_in_the_address_opens_a_session_and_is_dropped_from_it(tmp_path: Path) -> None:
     client = make_app(tmp_path, token=TOKEN).test_client()
     answer = client.get(f"/?lang=de&token={TOKEN}")
