@@ -79,6 +79,8 @@ bench: $(STAMP_DEV)
 	$(PY) bench/cycle_bench.py
 	$(PY) bench/batch_scale.py
 	$(PY) bench/trends_speed.py
+	$(PY) bench/web_sse.py
+	$(PY) bench/web_history.py
 
 ## bench-regress: fail when a server's CPU per request, over the bare socketserver's in this run, passes its limit
 bench-regress: $(STAMP_DEV)
