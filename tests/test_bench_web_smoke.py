@@ -11,7 +11,9 @@ from tests.test_bench_smoke import run_bench
 
 
 def test_web_sse_times_every_step_message_of_every_client(tmp_path: Path) -> None:
-    result = run_bench("web_sse", tmp_path, "--clients", "2", "--runs", "1", "--step-delay-ms", "20")
+    result = run_bench(
+        "web_sse", tmp_path, "--clients", "2", "--runs", "1", "--step-delay-ms", "20"
+    )
     latency = result["latency_ms"]
     assert result["clients"] == 2
     assert latency["count"] == result["per_run"][0]["steps_timed"] > 0  # over both clients
