@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import OUT, add_cpu_option, guarded, pin, positive, write_result
-from waitress.server import BaseWSGIServer, create_server
+from waitress.server import BaseWSGIServer
 
 from mfg_ctl.store import RunStore
 from mfg_ctl.store.models import TestRun
 from mfg_ctl.store.rows import insert_into
 from mfg_ctl.web import WebSettings, create_app
+from mfg_ctl.web.serving import wsgi_server
 
 TARGET_MS = 300.0
 PLANS = ("station_bringup", "dut_functional", "dvt_tempco", "burn_in", "final_check")
@@ -115,7 +116,7 @@ def served(url: str, runs_dir: Path) -> Iterator[int]:
     """The web UI over the store at ``url`` on a free loopback port, in a thread; its port."""
     settings = WebSettings(db_url=url, plans_dir=ROOT / "plans", runs_dir=runs_dir)
     app = create_app(settings)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = wsgi_server(app, "127.0.0.1", 0)  # as mfg-ctl serve-web serves it
     if not isinstance(server, BaseWSGIServer):
         raise RuntimeError("waitress listens on more than the one loopback socket asked for")
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)

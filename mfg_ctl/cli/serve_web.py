@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["serve_web"]
 
-#: waitress worker threads: each open live view holds one, so the stream bound stays below.
-THREADS = 48
-#: Of those, kept for pages and the API however many live views are open.
-THREADS_FOR_PAGES = 8
 #: How long a stop waits for the open live views to hear that their runs ended, in seconds.
 DRAIN_S = 5.0
 #: The longest token and token file accepted.
@@ -87,10 +83,9 @@ def serve_web(
     language: str,
 ) -> None:
     """Serve the web UI on HOST:PORT until Ctrl-C (runs started there finish their teardown)."""
-    from waitress.server import create_server  # noqa: PLC0415 - the web extra, only here
-
-    from mfg_ctl.web import create_app  # noqa: PLC0415
+    from mfg_ctl.web import create_app  # noqa: PLC0415 - the web extra, only here
     from mfg_ctl.web.messages import languages  # noqa: PLC0415
+    from mfg_ctl.web.serving import STREAMS_TOTAL, wsgi_server  # noqa: PLC0415
 
     access = _read_token(token, token_file)
     if not is_loopback(host) and not access:
@@ -117,18 +112,11 @@ def serve_web(
             port=port,
             token=access,
             language=language,
-            streams_total=THREADS - THREADS_FOR_PAGES,
+            streams_total=STREAMS_TOTAL,
         )
         app = create_app(settings, store)
         try:
-            server = create_server(
-                app,
-                host=host,
-                port=port,
-                threads=THREADS,
-                ident="mfg-ctl",
-                channel_request_lookahead=1,  # tells a live view that its browser has gone
-            )
+            server = wsgi_server(app, host, port)
         except OSError as error:
             fail(f"cannot listen on {host}:{port}: {error.strerror}; choose another --port")
 
