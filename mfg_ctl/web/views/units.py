@@ -35,9 +35,7 @@ def _unit_runs(sn: str) -> list[UnitRun]:
 def _worth_a_look(run: UnitRun) -> list[StepRecord]:
     """The steps of a run that did not simply pass at the first attempt."""
     return [
-        step
-        for step in run.steps
-        if step.status != "pass" or step.attempts > 1 or step.error_codes
+        step for step in run.steps if step.status != "pass" or step.attempts > 1 or step.error_codes
     ]
 
 
