@@ -40,6 +40,8 @@ run: $(STAMP_RUN)
 	$(BIN)/mfg-ctl report --batch-id $(DEMO_BATCH) --html runs/$(DEMO_BATCH).html \
 		--pdf runs/$(DEMO_BATCH).pdf > /dev/null
 	@echo "wrote runs/$(DEMO_BATCH).html and runs/$(DEMO_BATCH).pdf"
+	@echo
+	@echo "== next: the same runs in a browser: $(BIN)/mfg-ctl serve-web, then open http://127.0.0.1:5050/ (doc/web.rst)"
 
 ## test: lint, the suite with the coverage gate, the docs with their doctests and examples
 test: system-deps $(STAMP_DEV)
