@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_ARTIFACTS",
     "batch_artifacts",
     "batch_folder",
+    "batch_header",
     "finish_batch",
     "new_batch_record",
 ]
@@ -68,20 +69,23 @@ def batch_folder(record: BatchRecord) -> Path:
     return Path(record.artifacts_dir or DEFAULT_ARTIFACTS / str(record.options["run_id"]))
 
 
-def batch_artifacts(record: BatchRecord, plan: Plan) -> RunArtifacts:
-    """The run folder writer of ``record`` (not yet created), with its summary header."""
-    folder = batch_folder(record)
-    header = {
+def batch_header(record: BatchRecord, plan_version: str) -> dict[str, Any]:
+    """The header of a batch's summary: what the run folder writes and a report reads back."""
+    return {
         "batch_id": record.batch_id,
         "station_id": record.station_id,
         "stage": record.stage,
-        "plan": plan.name,
-        "plan_version": plan.version,
-        "plan_hash": plan.hash,
+        "plan": record.plan_name,
+        "plan_version": plan_version,
+        "plan_hash": record.plan_hash,
         "started": record.started_at.isoformat(),
-        "run_dir": str(folder),
+        "run_dir": str(batch_folder(record)),
     }
-    return RunArtifacts(folder, plan, header)
+
+
+def batch_artifacts(record: BatchRecord, plan: Plan) -> RunArtifacts:
+    """The run folder writer of ``record`` (not yet created), with its summary header."""
+    return RunArtifacts(batch_folder(record), plan, batch_header(record, plan.version))
 
 
 def finish_batch(

@@ -18,6 +18,7 @@ from typing import Any
 from mfg_ctl.analytics.records import UnitRun
 from mfg_ctl.artifacts.coverage import CoverageMatrix, coverage_matrix, plan_steps
 from mfg_ctl.artifacts.writer import batch_summary
+from mfg_ctl.batch.lifecycle import batch_header
 from mfg_ctl.plan import Plan, PlanError, parse_plan
 from mfg_ctl.report import RunReport
 from mfg_ctl.report.tables import step_rows
@@ -70,16 +71,7 @@ def recorded_batch(store: RunStore, batch_id: str) -> RecordedBatch:
     units: Sequence[UnitRun] = store.unit_runs(batch_id=batch_id)
     runs = tuple(store.batch_runs(batch_id))
     plan = _plan(record)
-    header = {
-        "batch_id": record.batch_id,
-        "station_id": record.station_id,
-        "stage": record.stage,
-        "plan": record.plan_name,
-        "plan_version": plan.version if plan is not None else "",
-        "plan_hash": record.plan_hash,
-        "started": record.started_at.isoformat(),
-        "run_dir": record.artifacts_dir or "",
-    }
+    header = batch_header(record, plan.version if plan is not None else "")
     tested = {unit.sn for unit in units}
     not_tested = [sn for sn in record.sns if sn not in tested]
     finished = record.finished_at.isoformat() if record.finished_at is not None else None
