@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from mfg_ctl.analytics.trends import HEADERS, StepTrend, cells
+from mfg_ctl.report.chart_words import ENGLISH, ChartWords
 from mfg_ctl.report.plots import drawing
 
 if TYPE_CHECKING:
@@ -49,13 +50,13 @@ class ExportError(Exception):
     """An export could not be written; the message is one line for the user."""
 
 
-def chart_svg(trend: StepTrend, salt: str = "") -> str:
+def chart_svg(trend: StepTrend, salt: str = "", words: ChartWords = ENGLISH) -> str:
     """The control chart of an analysed step as an ``<svg>`` element (no XML prologue).
 
     ``salt`` makes the element ids differ between charts of one HTML page.
     """
     with drawing((8, 3.2), salt=salt or trend.series.step) as figure:
-        draw_control_chart(figure, trend)
+        draw_control_chart(figure, trend, words)
         output = io.StringIO()
         figure.savefig(
             output, format="svg", metadata=dict.fromkeys(("Creator", "Date", "Format", "Type"))
@@ -63,7 +64,7 @@ def chart_svg(trend: StepTrend, salt: str = "") -> str:
     return _PROLOGUE.sub("", output.getvalue(), count=1)
 
 
-def draw_control_chart(figure: Figure, trend: StepTrend) -> None:
+def draw_control_chart(figure: Figure, trend: StepTrend, words: ChartWords = ENGLISH) -> None:
     """Draw the control chart of an analysed step on ``figure`` (SVG and PNG alike).
 
     The readings in run order, the centre line, the 3-sigma control limits, the step's
@@ -75,20 +76,30 @@ def draw_control_chart(figure: Figure, trend: StepTrend) -> None:
     series, chart = trend.series, analysis.chart
     runs = list(range(len(series.values)))
     axes = figure.add_subplot()
-    axes.plot(runs, series.values, marker="o", markersize=3, linewidth=0.8, label="reading")
-    axes.plot(runs, chart.location.center, color="green", linewidth=1, label="centre")
-    axes.plot(runs, chart.location.ucl, color="orange", linestyle="--", label="UCL/LCL")
+    axes.plot(
+        runs, series.values, marker="o", markersize=3, linewidth=0.8, label=words.control_reading
+    )
+    axes.plot(runs, chart.location.center, color="green", linewidth=1, label=words.control_centre)
+    axes.plot(runs, chart.location.ucl, color="orange", linestyle="--", label=words.control_limits)
     axes.plot(runs, chart.location.lcl, color="orange", linestyle="--")
-    for limit, name in ((series.low, "spec low"), (series.high, "spec high")):
+    for limit, name in (
+        (series.low, words.control_spec_low),
+        (series.high, words.control_spec_high),
+    ):
         if limit is not None and math.isfinite(limit):
             axes.axhline(limit, color="red", linewidth=1, label=name)
-    _ring_flagged(axes, trend)
-    axes.set_title(f"{series.step} ({series.plan}): {analysis.classification}")
-    axes.set_xlabel("run (oldest first)")
+    _ring_flagged(axes, trend, words.control_flagged)
+    classification = words.classification(analysis.classification)
+    axes.set_title(
+        words.control_title.format(
+            step=series.step, plan=series.plan, classification=classification
+        )
+    )
+    axes.set_xlabel(words.control_x)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
 
 
-def _ring_flagged(axes: Axes, trend: StepTrend) -> None:
+def _ring_flagged(axes: Axes, trend: StepTrend, label: str) -> None:
     flagged = trend.flagged()
     if not flagged:
         return
@@ -99,7 +110,7 @@ def _ring_flagged(axes: Axes, trend: StepTrend) -> None:
         facecolors="none",
         edgecolors="red",
         linewidths=1.2,
-        label="flagged",
+        label=label,
         zorder=3,
     )
     for point in flagged:

@@ -125,7 +125,9 @@ def _testsuite(parent: ET.Element, report: RunReport) -> ET.Element:
     for step in report.steps:
         _testcase(suite, report.plan_name, step)
     if report.verdict in ("aborted", "running"):
-        ET.SubElement(suite, "system-err").text = (
+        ET.SubElement(
+            suite, "system-err"
+        ).text = (
             f"run {report.verdict}: {len(report.steps)} of {report.step_count} step(s) reported"
         )
     return suite

@@ -6,8 +6,10 @@ call), under the matplotlib default style plus :data:`_STYLE`: a user's matplotl
 nothing, and the same input gives the same bytes (the PNG carries no software or date
 text). Drawing holds a lock, since matplotlib's style settings are process-wide.
 
-Labels that come from user data (step names, error texts, titles) are never read as
-mathtext: a ``$x$`` or a ``_`` is drawn as typed. Non-finite numbers are left out.
+The words around the data come from ``words=`` (a
+:class:`~mfg_ctl.report.chart_words.ChartWords`; English by default, as the reports draw
+them). Labels that come from user data (step names, error texts, titles) are never read
+as mathtext: a ``$x$`` or a ``_`` is drawn as typed. Non-finite numbers are left out.
 matplotlib and numpy are imported inside the functions, so starting ``mfg-ctl`` never
 pays for them.
 """
@@ -23,7 +25,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from mfg_ctl.artifacts.chart import LABEL_LIMIT, MAX_BARS
-from mfg_ctl.tempco import Fit, TempcoPoint, tempco_ppm_per_c
+from mfg_ctl.report.chart_words import ENGLISH, ChartWords
+from mfg_ctl.tempco import Fit, TempcoPoint
 from mfg_ctl.wording import clip_text
 
 if TYPE_CHECKING:
@@ -110,6 +113,7 @@ def tempco_curve_png(
     reference_c: float = 25.0,
     dpi: int = 110,
     readings: Sequence[tuple[float, float]] = (),
+    words: ChartWords = ENGLISH,
 ) -> bytes:
     """Vout against chamber temperature: the points, the fit and the acceptance band.
 
@@ -142,7 +146,7 @@ def tempco_curve_png(
                 color="0.6",
                 alpha=0.5,
                 linewidths=0,
-                label="readings",
+                label=words.tempco_readings,
                 zorder=1,
             )
         slowest = band_line(expected_ppm - tolerance_ppm)
@@ -154,7 +158,9 @@ def tempco_curve_png(
             color=BAND_COLOR,
             alpha=_BAND_ALPHA,
             linewidth=0,
-            label=f"accepted: {expected_ppm:g} \u00b1 {tolerance_ppm:g} ppm/\u00b0C",
+            label=words.tempco_band.format(
+                expected=f"{expected_ppm:g}", tolerance=f"{tolerance_ppm:g}"
+            ),
             zorder=0,
         )
         for line in (slowest, fastest):
@@ -164,7 +170,7 @@ def tempco_curve_png(
             [fit.at(xs[0]), fit.at(xs[-1])],
             color="#1f4e9c",
             linewidth=1.2,
-            label=f"fit (r\u00b2 {fit.r_squared:.5f})",
+            label=words.tempco_fit.format(r_squared=f"{fit.r_squared:.5f}"),
             zorder=2,
         )
         axes.scatter(
@@ -174,33 +180,28 @@ def tempco_curve_png(
             color="#d62728",
             edgecolors="black",
             linewidths=0.5,
-            label="settled points (mean)",
+            label=words.tempco_points,
             zorder=3,
         )
         axes.set_xlim(xs[0], xs[-1])
-        axes.set_title(_tempco_title(fit, reference_c, expected_ppm, tolerance_ppm))
-        axes.set_xlabel("chamber temperature (\u00b0C)")
-        axes.set_ylabel("Vout (V)")
+        axes.set_title(words.tempco_heading(fit, reference_c, expected_ppm, tolerance_ppm))
+        axes.set_xlabel(words.tempco_x)
+        axes.set_ylabel(words.tempco_y)
         axes.grid(True, linewidth=0.3, color="0.85")
         axes.legend(loc="upper left")
         return figure_png(figure, dpi)
 
 
-def _tempco_title(fit: Fit, reference_c: float, expected_ppm: float, tolerance_ppm: float) -> str:
-    try:
-        measured = f"{tempco_ppm_per_c(fit, reference_c):.2f} ppm/\u00b0C"
-    except ValueError:
-        measured = f"undefined (Vout is 0 at {reference_c:g} \u00b0C)"
-    return (
-        f"TempCo {measured} (expected {expected_ppm:g} \u00b1 {tolerance_ppm:g},"
-        f" relative to {reference_c:g} \u00b0C)"
-    )
-
-
 # -- yield Pareto ---------------------------------------------------------------------------
 
 
-def pareto_png(entries: Sequence[Mapping[str, Any]], *, title: str, dpi: int = 110) -> bytes | None:
+def pareto_png(
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    title: str,
+    dpi: int = 110,
+    words: ChartWords = ENGLISH,
+) -> bytes | None:
     """Bars by count with the cumulative percent on a second axis; None with nothing to show.
 
     ``entries`` as the yield report's Pareto lists (``name``, ``count``,
@@ -227,7 +228,7 @@ def pareto_png(entries: Sequence[Mapping[str, Any]], *, title: str, dpi: int = 1
             ha="right",
             rotation_mode="anchor",
         )
-        axes.set_ylabel("count")
+        axes.set_ylabel(words.count)
         axes.set_ylim(0, max(counts) * 1.12)
         axes.yaxis.set_major_locator(_whole_numbers())
         axes.set_xlim(-0.6, len(shown) - 0.4)
@@ -243,9 +244,10 @@ def pareto_png(entries: Sequence[Mapping[str, Any]], *, title: str, dpi: int = 1
         )
         percent.set_ylim(0, 105)
         percent.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
-        percent.set_ylabel("cumulative", color="#dd8452")
-        more = f" (top {len(shown)} of {len(entries)})" if len(entries) > len(shown) else ""
-        axes.set_title(title + more)
+        percent.set_ylabel(words.pareto_cumulative, color="#dd8452")
+        if len(entries) > len(shown):
+            title = words.pareto_top.format(title=title, shown=len(shown), total=len(entries))
+        axes.set_title(title)
         axes.grid(True, axis="y", linewidth=0.3, color="0.85", zorder=0)
         return figure_png(figure, dpi)
 
@@ -253,7 +255,7 @@ def pareto_png(entries: Sequence[Mapping[str, Any]], *, title: str, dpi: int = 1
 # -- control chart --------------------------------------------------------------------------
 
 
-def control_chart_png(trend: StepTrend, *, dpi: int = 110) -> bytes:
+def control_chart_png(trend: StepTrend, *, dpi: int = 110, words: ChartWords = ENGLISH) -> bytes:
     """The control chart of an analysed step; ValueError (with the reason) for one without.
 
     The drawing is :func:`mfg_ctl.report.charts.draw_control_chart`, as in the trends export.
@@ -261,7 +263,7 @@ def control_chart_png(trend: StepTrend, *, dpi: int = 110) -> bytes:
     from mfg_ctl.report.charts import draw_control_chart  # noqa: PLC0415 - it loads numpy
 
     with drawing() as figure:
-        draw_control_chart(figure, trend)
+        draw_control_chart(figure, trend, words)
         return figure_png(figure, dpi)
 
 
@@ -276,6 +278,7 @@ def histogram_png(
     low: float | None = None,
     high: float | None = None,
     dpi: int = 110,
+    words: ChartWords = ENGLISH,
 ) -> bytes:
     """A histogram with the LSL/USL and mean lines and a box with n, mean, sigma and Cpk.
 
@@ -300,14 +303,15 @@ def histogram_png(
             edgecolor="white",
             linewidth=0.4,
         )
-        axes.axvline(mean, color="black", linestyle="--", linewidth=1, label="mean")
-        for limit, name in ((lsl, "LSL"), (usl, "USL")):
+        axes.axvline(mean, color="black", linestyle="--", linewidth=1, label=words.histogram_mean)
+        for limit, name in ((lsl, words.histogram_lsl), (usl, words.histogram_usl)):
             if limit is not None:
-                axes.axvline(limit, color="red", linewidth=1.2, label=f"{name} {limit:g}{suffix}")
+                label = name.format(limit=f"{limit:g}{suffix}")
+                axes.axvline(limit, color="red", linewidth=1.2, label=label)
         axes.text(
             1.02,
             1.0,
-            capability_summary(shown, low=lsl, high=usl, unit=unit),
+            capability_summary(shown, low=lsl, high=usl, unit=unit, words=words),
             transform=axes.transAxes,
             ha="left",
             va="top",
@@ -316,8 +320,8 @@ def histogram_png(
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.6"},
         ).set_in_layout(True)
         axes.set_title(title)
-        axes.set_xlabel(f"measured ({unit})" if unit else "measured")
-        axes.set_ylabel("count")
+        axes.set_xlabel(words.histogram_x.format(unit=unit) if unit else words.histogram_x_plain)
+        axes.set_ylabel(words.count)
         axes.yaxis.set_major_locator(_whole_numbers())
         axes.legend(loc="lower left", bbox_to_anchor=(1.02, 0.0), borderaxespad=0)
         return figure_png(figure, dpi)
@@ -336,7 +340,12 @@ def _constant_range(
 
 
 def capability_summary(
-    values: Sequence[float], *, low: float | None, high: float | None, unit: str = ""
+    values: Sequence[float],
+    *,
+    low: float | None,
+    high: float | None,
+    unit: str = "",
+    words: ChartWords = ENGLISH,
 ) -> str:
     """The text box of :func:`histogram_png`: n, mean, sigma within and Cpk, one a line.
 
@@ -357,20 +366,24 @@ def capability_summary(
     usl = high if high is not None and math.isfinite(high) else None
     unit = f" {unit}" if unit else ""
     mean = math.fsum(values) / len(values)
-    lines = [f"n      {len(values)}", f"mean   {mean:.5g}{unit}"]
+    lines = [
+        words.summary_n.format(n=len(values)),
+        words.summary_mean.format(mean=f"{mean:.5g}{unit}"),
+    ]
     sigma: float | None = None
     overall = 0.0
     why = None
     if len(values) < 2:
-        why = "one value gives no sigma"
+        why = words.summary_one_value
     elif max(values) == min(values):
         sigma, overall = 0.0, 0.0  # capability() names the reason
     else:
         chart = individuals_chart(values)
         sigma, overall = chart.sigma_within, chart.sigma_overall
-    lines.append(f"sigma  {'-' if sigma is None else format(sigma, '.4g')}{unit} (within)")
+    shown_sigma = "-" if sigma is None else format(sigma, ".4g")
+    lines.append(words.summary_sigma.format(sigma=f"{shown_sigma}{unit}"))
     if lsl is None and usl is None:
-        why = "no specification limit"
+        why = words.summary_no_limit
     if why is None and sigma is not None:
         try:
             found = capability(mean, sigma, overall, lsl=lsl, usl=usl)
@@ -379,7 +392,7 @@ def capability_summary(
         else:
             why = found.undefined.get("cpk")
             if found.cpk is not None:
-                lines.append(f"Cpk    {found.cpk:.3f}")
+                lines.append(words.summary_cpk.format(cpk=f"{found.cpk:.3f}"))
     if why is not None:
-        lines += textwrap.wrap(f"Cpk undefined: {why}", 30, subsequent_indent="  ")
+        lines += textwrap.wrap(words.summary_undefined.format(why=why), 30, subsequent_indent="  ")
     return "\n".join(lines)
