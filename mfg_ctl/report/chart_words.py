@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 from mfg_ctl.tempco import Fit, tempco_ppm_per_c
 
-__all__ = ["ChartWords", "ENGLISH", "word_fields"]
+__all__ = ["ENGLISH", "ChartWords", "word_fields"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class ChartWords:
     # Pareto and histogram
     count: str = "count"
     pareto_cumulative: str = "cumulative"
+    pareto_percent: str = "{value}%"
     pareto_top: str = "{title} (top {shown} of {total})"
     # control chart
     control_reading: str = "reading"

@@ -243,7 +243,8 @@ def pareto_png(
             zorder=3,
         )
         percent.set_ylim(0, 105)
-        percent.set_yticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
+        ticks = [0, 25, 50, 75, 100]
+        percent.set_yticks(ticks, [words.pareto_percent.format(value=tick) for tick in ticks])
         percent.set_ylabel(words.pareto_cumulative, color="#dd8452")
         if len(entries) > len(shown):
             title = words.pareto_top.format(title=title, shown=len(shown), total=len(entries))

@@ -18,7 +18,12 @@ from mfg_ctl.report.model import RunReport
 from mfg_ctl.run.events import SweepReading
 from mfg_ctl.store import AmbiguousRunId, RunNotFound, StoredRun, StoreError
 from mfg_ctl.tempco import TempcoPoint
-from mfg_ctl.web.charts import TemperatureLabels, tempco_curve_uri, temperatures_uri
+from mfg_ctl.web.charts import (
+    TemperatureLabels,
+    chart_words,
+    tempco_curve_uri,
+    temperatures_uri,
+)
 from mfg_ctl.web.state import messages, state
 from mfg_ctl.wording import clip
 
@@ -128,6 +133,6 @@ def tempco_view(swept: TempcoRun) -> dict[str, Any]:
     return {
         "swept": swept,
         "figures": tempco_json(swept),
-        "curve": tempco_curve_uri(swept.found, swept.readings),
+        "curve": tempco_curve_uri(swept.found, swept.readings, chart_words(text)),
         "temperatures": temperatures_uri(swept.readings, labels),
     }

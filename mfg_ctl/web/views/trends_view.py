@@ -17,7 +17,7 @@ from flask import abort
 from mfg_ctl.analytics.trends import StepTrend, analyse_steps, cells
 from mfg_ctl.store import StoreError
 from mfg_ctl.store.series import SeriesFilter
-from mfg_ctl.web.charts import control_chart_uri
+from mfg_ctl.web.charts import chart_words, control_chart_uri
 from mfg_ctl.web.state import messages, state
 from mfg_ctl.wording import clip
 
@@ -102,6 +102,7 @@ def trends_view(query: TrendsQuery) -> dict[str, Any]:
     if query.page > pages:
         abort(404, description=messages()("dash.no_such_page", page=query.page, pages=pages))
     shown = found[(query.page - 1) * PAGE_SIZE : query.page * PAGE_SIZE]
+    words = chart_words(messages())
     return {
         "query": query,
         "pages": pages,
@@ -110,7 +111,7 @@ def trends_view(query: TrendsQuery) -> dict[str, Any]:
             {
                 "step": trend.series.step,
                 "cells": [_translated(cell) for cell in cells(trend)[1:]],
-                "chart": control_chart_uri(trend),
+                "chart": control_chart_uri(trend, words),
                 "note": trend.note,
             }
             for trend in shown

@@ -19,7 +19,7 @@ from mfg_ctl.analytics.heatmap import HEATMAP_COLUMNS, Heatmap, failure_heatmap
 from mfg_ctl.analytics.records import UnitRun
 from mfg_ctl.analytics.yields import yield_report
 from mfg_ctl.store import StoreError
-from mfg_ctl.web.charts import heat_class, pareto_uri
+from mfg_ctl.web.charts import chart_words, heat_class, pareto_uri
 from mfg_ctl.web.state import messages, state
 from mfg_ctl.wording import clip
 
@@ -156,12 +156,13 @@ def yield_view(filters: YieldFilters) -> dict[str, Any]:
     report = yield_report(runs)
     pareto = report.to_dict()["pareto"]
     text = messages()
+    words = chart_words(text)
     return {
         "filters": filters,
         "report": report,
         "kpis": _kpis(report),
-        "pareto_steps": pareto_uri(pareto["steps"], text("dash.pareto.steps")),
-        "pareto_codes": pareto_uri(pareto["error_codes"], text("dash.pareto.codes")),
+        "pareto_steps": pareto_uri(pareto["steps"], text("dash.pareto.steps"), words),
+        "pareto_codes": pareto_uri(pareto["error_codes"], text("dash.pareto.codes"), words),
         "heatmaps": {name: failure_heatmap(runs, name) for name in HEATMAP_COLUMNS},
         "dimensions": DIMENSIONS,
     }
