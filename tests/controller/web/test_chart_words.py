@@ -27,7 +27,7 @@ from mfg_ctl.report.plots import capability_summary, histogram_png
 from mfg_ctl.web.charts import ChartCache, chart_words, digest
 from mfg_ctl.web.messages import catalogue, placeholders
 from tests.controller.web.dash_support import page, record_failing_run
-from tests.controller.web.support import make_app, post, wait_closed
+from tests.controller.web.support import csrf_of, make_app, wait_closed
 
 GERMAN = chart_words(catalogue("de"))
 #: The English words a German chart must not show (those German spells differently).
@@ -79,12 +79,12 @@ class Store:
         return make_app(self.folder)
 
 
-def _run(app: Flask, **form: str) -> str:
-    started = post(app.test_client(), "/runs", **form)
-    assert started.status_code == 303, started.get_data(as_text=True)
-    run_id = str(started.headers["Location"].split("/")[2])
-    wait_closed(app, run_id)
-    return run_id
+def _run(app: Flask, **body: str) -> str:
+    """Start a run (or a batch) through the JSON API and wait for its end; its id."""
+    client = app.test_client()
+    answer = client.post("/api/runs", json=body, headers={"X-CSRF-Token": csrf_of(client)})
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    return wait_closed(app, answer.get_json()["run_id"]).channel_id
 
 
 @pytest.fixture(scope="module", name="store")
@@ -95,7 +95,7 @@ def store_fixture(tmp_path_factory: pytest.TempPathFactory) -> Store:
     flaky = {"dut_profile": "factory-flaky", "parallel": "2"}
     _run(app, plan="dut_functional", sns=sns, batch_id="B1", stage="EVT", **flaky)
     record_failing_run(folder / "runs.db", "fail-1", "vout_1a", "ST-A", "C9")
-    tempco = _run(app, plan="dvt_tempco", sns="T1", stage="DVT")
+    tempco = _run(app, plan="dvt_tempco", sn="T1", stage="DVT")
     return Store(folder, tempco)
 
 
@@ -160,7 +160,8 @@ def test_a_german_page_draws_german_charts(name: str, store: Store, drawings: Dr
     in_english = _charts(app, f"{url}?lang=en")
     drawn = drawings.count
     in_german = _charts(app, f"{url}?lang=de")
-    assert in_english and len(in_german) == len(in_english)
+    assert in_english
+    assert len(in_german) == len(in_english)
     assert all(de != en for de, en in zip(in_german, in_english, strict=True))
     assert english <= drawings.since(0) - drawings.since(drawn)
     shown = drawings.since(drawn)
@@ -173,10 +174,12 @@ def test_the_titles_are_german_around_the_data(store: Store, drawings: Drawings)
     _charts(app, "/trends?lang=de")
     words = (GERMAN.in_control, GERMAN.trending, GERMAN.out_of_control)
     titles = [text for text in drawings.since(0) if text.startswith("vout_no_load (")]
-    assert titles and all(title.endswith(words) for title in titles), titles
+    assert titles
+    assert all(title.endswith(words) for title in titles), titles
     _charts(app, f"/tempco/{store.tempco}?lang=de")
     tempco = [text for text in drawings.since(0) if text.startswith("TempCo ")]
-    assert tempco and all("erwartet 50 ± 5, bezogen auf 25 °C" in title for title in tempco)
+    assert tempco
+    assert all("erwartet 50 ± 5, bezogen auf 25 °C" in title for title in tempco)
 
 
 def test_the_report_functions_take_the_words_too(drawings: Drawings) -> None:
@@ -199,7 +202,8 @@ def test_a_page_seen_again_draws_nothing_again(store: Store, drawings: Drawings)
     for url in ("/yield", "/trends", f"/tempco/{store.tempco}"):
         first = _charts(app, url)
         drawn = drawings.count
-        assert drawn > 0 and first
+        assert drawn > 0
+        assert first
         assert _charts(app, url) == first
         assert _charts(app, url + "?lang=en") == first
         assert drawings.count == drawn, url
@@ -211,8 +215,10 @@ def test_new_runs_draw_new_charts(store: Store, tmp_path: Path, drawings: Drawin
     app = make_app(tmp_path)
     trends, pareto = _charts(app, "/trends"), _charts(app, "/yield")
     drawn = drawings.count
-    _run(app, plan="dut_functional", sns="C5", stage="EVT")
-    assert all(after != before for after, before in zip(_charts(app, "/trends"), trends))
+    _run(app, plan="dut_functional", sn="C5", stage="EVT")
+    after = _charts(app, "/trends")
+    assert len(after) == len(trends)
+    assert all(new != old for new, old in zip(after, trends, strict=True))
     assert drawings.count >= drawn + len(trends)
     record_failing_run(tmp_path / "runs.db", "fail-2", "a step never failed before", "ST-A", "C8")
     drawn = drawings.count
@@ -245,7 +251,8 @@ def test_the_cache_keeps_the_most_recently_used_images_within_its_bounds() -> No
     image("e", 11)  # larger than the whole cache: drawn, never kept
     image("e", 11)
     assert drawn[-3:] == ["d", "e", "e"]
-    assert cache.size <= 10 and len(cache) <= 2
+    assert cache.size <= 10
+    assert len(cache) <= 2
 
 
 def test_the_cache_serves_many_threads_the_right_images() -> None:
@@ -265,7 +272,8 @@ def test_the_cache_serves_many_threads_the_right_images() -> None:
     for thread in threads:
         thread.join(60)
     assert wrong == []
-    assert len(cache) == 4 and cache.size == 16
+    assert len(cache) == 4
+    assert cache.size == 16
 
 
 def _series(values: list[float], high: float | None = 5.0) -> StepSeries:
@@ -291,4 +299,5 @@ def test_the_key_is_the_inputs_never_the_objects() -> None:
 
     for _turn in range(2):  # an input without a key: drawn each time, never kept
         assert cache.image(("chart", object()), draw) == b"x"
-    assert drawn == [1, 1] and len(cache) == 0
+    assert drawn == [1, 1]
+    assert len(cache) == 0
