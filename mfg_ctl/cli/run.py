@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from mfg_ctl.artifacts.files import ArtifactError, check_writable
+from mfg_ctl.cli.mqtt import close_mqtt, mqtt_option, open_mqtt
 from mfg_ctl.cli.report_files import ReportFiles, report_file_options, write_run_files
 from mfg_ctl.cli.support import (
     EXIT_FAIL,
@@ -62,6 +63,7 @@ from simulators.server import ServeError
 
 if TYPE_CHECKING:
     from mfg_ctl.artifacts.writer import RunFolder
+    from mfg_ctl.events.mqtt import Broker
 
 __all__ = ["replay", "run"]
 
@@ -125,6 +127,7 @@ station_option = click.option(
     type=click.Path(path_type=Path),
     help="also write the run's folder (events, summary, coverage, report) under this folder",
 )
+@mqtt_option
 @identity_options
 @db_option
 def run(
@@ -137,6 +140,7 @@ def run(
     report_files: ReportFiles,
     log_path: Path | None,
     artifacts_root: Path | None,
+    mqtt: Broker | None,
     db_url: str | None,
     **identity: str | None,
 ) -> None:
@@ -173,6 +177,7 @@ def run(
             parent=parent,
             outputs=outputs,
             identity=unit,
+            mqtt=mqtt,
         )
 
 
@@ -237,6 +242,7 @@ def _execute(
     parent: str | None,
     outputs: Outputs,
     identity: UnitIdentity = NO_UNIT,
+    mqtt: Broker | None = None,
 ) -> None:
     """Run the plan, then end the command with the exit status its outcome deserves."""
     if station is not None:
@@ -249,6 +255,9 @@ def _execute(
     folder, log = _file_observers(plan, outputs)
     observers += [observer for observer in (folder, log) if observer is not None]
     say(f"devices: {where.described}")
+    publisher = open_mqtt(mqtt, identity.station_id)
+    if publisher is not None:
+        observers.append(publisher)
     if station is None and (note := running_simulators_note(plan)):
         say(note)
     sequencer: Sequencer | None = None
@@ -279,6 +288,7 @@ def _execute(
     finally:
         if log is not None:
             log.close()
+        close_mqtt(publisher)
     if folder is not None and folder.folder is not None:
         say(f"artifacts: {folder.folder}")
     _finish(outcome, RunReport.from_events(events), store, outputs)

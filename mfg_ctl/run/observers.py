@@ -28,7 +28,7 @@ from mfg_ctl.run.events import (
     StepStarted,
 )
 
-__all__ = ["ConsolePrinter", "JsonlLog"]
+__all__ = ["ConsolePrinter", "EventLines", "JsonlLog"]
 
 log = logging.getLogger(__name__)
 
@@ -81,37 +81,54 @@ class ConsolePrinter:
         self.console.print(Text(summary_text(report)))
 
 
-class JsonlLog:
-    """Appends each event to a file as one JSON object per line (``type`` names the event).
+class EventLines:
+    """Turns events into the JSON text of an ``events.jsonl`` line (``type`` names the event).
 
     Its lines keep their first shape: a step's ``target`` is written as
     ``register``, without its unit, and :class:`StepAttempt` is not written (a
     run's ``--artifacts`` folder has every attempt). A :class:`StepProgress` is
     written only when it carries a sweep's raw readings (``readings``: a list of
     objects, times in ISO 8601), with the ``attempt`` it belongs to: a retried
-    sweep's readings are all written, and only the last attempt's count.
+    sweep's readings are all written, and only the last attempt's count. Hand
+    it every event of a run, in order: it counts the attempts.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file = path.open("a", encoding="utf-8")
+    def __init__(self) -> None:
         self._attempts: dict[tuple[str, int], int] = {}  # attempts ended, by run and step
 
-    def __call__(self, event: Event) -> None:
+    def line(self, event: Event) -> str | None:
+        """The event as one line of JSON (no newline), or None for an event not written."""
         if isinstance(event, StepAttempt):
             key = (event.run_id, event.number)
             self._attempts[key] = self._attempts.get(key, 0) + 1
-            return
+            return None
         if isinstance(event, StepProgress) and not event.readings:
-            return
+            return None
         record: dict[str, Any] = {"type": type(event).__name__, **asdict(event)}
         if isinstance(event, StepProgress):
             record["attempt"] = self._attempts.get((event.run_id, event.number), 0) + 1
         if isinstance(event, StepFinished):
             del record["unit"]
             record = {("register" if key == "target" else key): v for key, v in record.items()}
-        self._file.write(json.dumps(record, default=_encode) + "\n")
-        self._file.flush()
+        if isinstance(event, RunFinished):  # the run's attempts are counted no more
+            for key in [key for key in self._attempts if key[0] == event.run_id]:
+                del self._attempts[key]
+        return json.dumps(record, default=_encode)
+
+
+class JsonlLog:
+    """Appends each event to a file as one JSON object per line (:class:`EventLines`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = path.open("a", encoding="utf-8")
+        self._lines = EventLines()
+
+    def __call__(self, event: Event) -> None:
+        line = self._lines.line(event)
+        if line is not None:
+            self._file.write(line + "\n")
+            self._file.flush()
         if isinstance(event, RunFinished):
             self.close()
 
