@@ -22,7 +22,7 @@ import dataclasses
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 
@@ -30,7 +30,7 @@ from mfg_ctl.artifacts.writer import RunArtifacts
 from mfg_ctl.batch.units import unit_seed
 from mfg_ctl.connect import Connected, open_devices
 from mfg_ctl.plan import Plan
-from mfg_ctl.run.events import Event, RunFinished, UnitIdentity
+from mfg_ctl.run.events import Event, Observer, RunFinished, UnitIdentity
 from mfg_ctl.run.sequencer import Sequencer, Terminated
 from mfg_ctl.stations import Framing, Station
 from mfg_ctl.store import RunStore
@@ -82,7 +82,8 @@ class BatchOutcome:
 class BatchRunner:
     """Runs a :class:`BatchSetup`, recording into ``store`` and ``artifacts`` (either may be None).
 
-    ``on_unit`` hears each unit as it is recorded (from the slots' threads).
+    ``on_unit`` hears each unit as it is recorded (from the slots' threads);
+    ``observers`` hear every event as it happens, from the slots' threads too.
     """
 
     def __init__(
@@ -91,11 +92,13 @@ class BatchRunner:
         store: RunStore | None,
         artifacts: RunArtifacts | None,
         on_unit: Callable[[UnitDone], None] = lambda done: None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         self.setup = setup
         self.store = store
         self.artifacts = artifacts
         self.on_unit = on_unit
+        self.observers = tuple(observers)
         self._queue = deque(setup.sns)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -209,7 +212,7 @@ class BatchRunner:
             setup.plan,
             slot.clients,
             slot.devices,
-            [events.append],
+            [events.append, *self.observers],
             slot.framing,
             clock_speed=slot.clock_speed,
             devices_from=setup.devices_from,

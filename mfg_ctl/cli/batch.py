@@ -14,7 +14,7 @@ import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -29,6 +29,7 @@ from mfg_ctl.batch.progress import BatchProgress
 from mfg_ctl.batch.runner import BatchRunner, BatchSetup
 from mfg_ctl.batch.units import BatchError, parse_sns, read_sn_file
 from mfg_ctl.cli.report import close_batch
+from mfg_ctl.cli.mqtt import close_mqtt, mqtt_option, open_mqtt
 from mfg_ctl.cli.report_files import ReportFiles, report_file_options
 from mfg_ctl.cli.run import Where, station_option
 from mfg_ctl.cli.support import (
@@ -51,6 +52,9 @@ from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store.models import BatchRecord
 from mfg_ctl.store.store import pid_alive
 from mfg_ctl.wording import clip
+
+if TYPE_CHECKING:
+    from mfg_ctl.events.mqtt import Broker
 
 __all__ = ["batch"]
 
@@ -95,6 +99,7 @@ class Asked:
 )
 @click.option("--seed", type=int, help="seed of those DUTs: the same seed, the same outcomes")
 @click.option("--resume", "resume_id", metavar="BATCH_ID", help="test the units B has not finished")
+@mqtt_option
 @report_file_options
 @db_option
 def batch(
@@ -114,6 +119,7 @@ def batch(
     dut_profile: str | None,
     seed: int | None,
     resume_id: str | None,
+    mqtt: Broker | None,
     report_files: ReportFiles,
     db_url: str | None,
 ) -> None:
@@ -129,7 +135,7 @@ def batch(
         with opened_store(db_url) as store:
             _resume(
                 store, resume_id, where=where, parallel=parallel or 0, framing=framing,
-                station_id=station_id, operator=operator, files=report_files,
+                station_id=station_id, operator=operator, files=report_files, mqtt=mqtt,
             )
         return
     plan, units, identity, station = _check_new(
@@ -157,7 +163,7 @@ def batch(
         store_call(store.start_batch, record)
         _execute(
             store, record, plan=plan, identity=identity, units=units, where=where,
-            station=station, slots=slots, framing=framing, files=report_files,
+            station=station, slots=slots, framing=framing, files=report_files, mqtt=mqtt,
         )
 
 
@@ -240,6 +246,7 @@ def _resume(
     station_id: str | None,
     operator: str | None,
     files: ReportFiles,
+    mqtt: Broker | None,
 ) -> None:
     """Test the units of ``batch_id`` that have no recorded run."""
     record = store_call(store.batch, batch_id)
@@ -269,7 +276,7 @@ def _resume(
     store_call(store.set_batch_status, batch_id, "running", pid=os.getpid())
     _execute(
         store, record, plan=plan, identity=identity, units=remaining, where=where,
-        station=station, slots=slots, framing=framing, files=files,
+        station=station, slots=slots, framing=framing, files=files, mqtt=mqtt,
     )
 
 
@@ -285,6 +292,7 @@ def _execute(
     slots: int,
     framing: Framing | None,
     files: ReportFiles,
+    mqtt: Broker | None,
 ) -> NoReturn:
     """Test ``units``, write the run folder, close the batch, and exit with what it deserves."""
     folder = batch_folder(record)
@@ -305,10 +313,14 @@ def _execute(
     described = where.described + (f", dut profile {profile}" if station is None else "")
     say(f"devices: {described}; {len(units)} unit(s) on {slots} slot(s)")
     progress = BatchProgress(len(units), sys.stderr)
-    runner = BatchRunner(setup, store, artifacts, progress)
-    with sigterm_interrupts():
-        outcome = runner.run()
-    progress.close()
+    publisher = open_mqtt(mqtt, identity.station_id)
+    runner = BatchRunner(setup, store, artifacts, progress, () if publisher is None else (publisher,))
+    try:
+        with sigterm_interrupts():
+            outcome = runner.run()
+    finally:
+        progress.close()
+        close_mqtt(publisher)
     close_batch(store, record, artifacts, outcome, folder, files=files)
 
 
