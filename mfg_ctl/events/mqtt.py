@@ -125,6 +125,12 @@ class MqttPublisher:
         with self._lock:
             return self._dropped
 
+    @property
+    def waiting(self) -> int:
+        """Events handed to the broker's queue and not yet acknowledged by it."""
+        with self._lock:
+            return len(self._unacked)
+
     def wait_connected(self, timeout: float = 3.0) -> str:
         """Wait (at most ``timeout``) for the first connection attempt; "" or why it failed."""
         if not self._attempted.wait(timeout):
