@@ -28,8 +28,8 @@ from mfg_ctl.batch.lifecycle import (
 from mfg_ctl.batch.progress import BatchProgress
 from mfg_ctl.batch.runner import BatchRunner, BatchSetup
 from mfg_ctl.batch.units import BatchError, parse_sns, read_sn_file
-from mfg_ctl.cli.report import close_batch
 from mfg_ctl.cli.mqtt import close_mqtt, mqtt_option, open_mqtt
+from mfg_ctl.cli.report import close_batch
 from mfg_ctl.cli.report_files import ReportFiles, report_file_options
 from mfg_ctl.cli.run import Where, station_option
 from mfg_ctl.cli.support import (
@@ -314,7 +314,8 @@ def _execute(
     say(f"devices: {described}; {len(units)} unit(s) on {slots} slot(s)")
     progress = BatchProgress(len(units), sys.stderr)
     publisher = open_mqtt(mqtt, identity.station_id)
-    runner = BatchRunner(setup, store, artifacts, progress, () if publisher is None else (publisher,))
+    observers = () if publisher is None else (publisher,)
+    runner = BatchRunner(setup, store, artifacts, progress, observers)
     try:
         with sigterm_interrupts():
             outcome = runner.run()

@@ -190,7 +190,9 @@ class MqttPublisher:
     def _status_json(self, status: str, **more: Any) -> str:
         return json.dumps({"status": status, "station_id": self.station, **self._status, **more})
 
-    def _on_connect(self, client: paho.Client, _data: Any, _flags: Any, code: Any, _props: Any) -> None:
+    def _on_connect(
+        self, client: paho.Client, _data: Any, _flags: Any, code: Any, _props: Any
+    ) -> None:
         if code.is_failure:
             self._failed(f"{self.broker} refused the connection: {code}")
             return

@@ -95,8 +95,7 @@ def subscribed(station: str) -> Iterator[Subscriber]:
         assert subscriber._subscribed.wait(WAIT), "the broker never acknowledged the subscription"
         yield subscriber
     finally:
-        subscriber.client.publish(f"mfg/{station}/status", b"", qos=1, retain=True).wait_for_publish(
-            WAIT
-        )
+        clear = subscriber.client.publish(f"mfg/{station}/status", b"", qos=1, retain=True)
+        clear.wait_for_publish(WAIT)
         subscriber.client.disconnect()
         subscriber.client.loop_stop()

@@ -47,7 +47,7 @@ def test_a_station_killed_mid_run_is_marked_offline_by_its_last_will() -> None:
         try:
             assert process.stdout is not None
             assert process.stdout.readline().strip() == "connected"
-            wait_until(lambda: subscriber.statuses(), "the station online")
+            wait_until(subscriber.statuses, "the station online")
             process.kill()
         finally:
             process.kill()

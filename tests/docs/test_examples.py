@@ -29,6 +29,7 @@ PAGES = [
     "doc/reference_station.rst",
     "doc/controller.rst",
     "doc/batch.rst",
+    "doc/mqtt.rst",
     "doc/drifting_station.rst",
     "doc/dvt_bench.rst",
     "doc/spc.rst",
