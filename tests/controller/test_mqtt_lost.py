@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
 from mfg_ctl.events.mqtt import Broker, MqttPublisher
-from mfg_ctl.run.events import RunFinished, RunStarted, StepFinished
+from mfg_ctl.run.events import Event, RunFinished, RunStarted, StepFinished
 from tests.controller.mqtt_support import (
     BROKER,
     WAIT,
@@ -117,12 +117,14 @@ def test_a_broker_lost_mid_run_drops_the_rest_and_counts_them() -> None:
     with subscribed(station) as subscriber, relay() as broker:
         publisher = MqttPublisher(Broker("127.0.0.1", broker.port), station)
         assert publisher.wait_connected(WAIT) == ""
-        for event in (started, *steps[:2]):
+        before: list[Event] = [started, *steps[:2]]
+        for event in before:
             publisher(event)
         wait_until(lambda: len(subscriber.events()) == 3, "the first three events")
         wait_until(lambda: publisher.waiting == 0, "their acknowledgements")
         broker.cut()
-        for event in (*steps[2:], finished):
+        after: list[Event] = [*steps[2:], finished]
+        for event in after:
             publisher(event)  # returns at once: the run goes on
         assert publisher.close() == 3
         wait_until(lambda: subscriber.statuses()[-1:] and subscriber.statuses()[-1]["status"]
