@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -16,9 +15,13 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from tests.controller.web.support import WAIT, wait_until
+
+__all__ = ["BROKER", "URL", "WAIT", "Subscriber", "need_broker", "subscribed", "unique_station",
+           "wait_until"]
+
 BROKER = ("127.0.0.1", 1883)
 URL = "mqtt://127.0.0.1:1883"
-WAIT = 60.0  # seconds: a hang guard on every wait, never a budget
 
 
 def need_broker() -> None:
@@ -31,14 +34,6 @@ def need_broker() -> None:
 
 def unique_station() -> str:
     return f"t-{uuid.uuid4().hex[:12]}"
-
-
-def wait_until(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.02)
 
 
 @dataclass(frozen=True)
@@ -82,6 +77,16 @@ class Subscriber:
 
     def statuses(self) -> list[dict[str, Any]]:
         return [got.payload for got in self.received if got.topic.endswith("/status")]
+
+    def last_kind(self) -> str:
+        """The kind of the last event received ("" before any)."""
+        events = self.events()
+        return events[-1].kind if events else ""
+
+    def last_status(self) -> str:
+        """The last status received ("" before any)."""
+        statuses = self.statuses()
+        return str(statuses[-1]["status"]) if statuses else ""
 
 
 @contextmanager

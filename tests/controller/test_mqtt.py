@@ -47,10 +47,8 @@ def test_every_event_of_a_run_arrives_once_in_order_as_logged(
             "run", BRINGUP, "--mqtt", URL, "--station-id", station, "--log", log
         )
         assert result.status == 0, result.err
-        wait_until(lambda: subscriber.events() and subscriber.events()[-1].kind == "run_finished",
-                   "run_finished")
-        wait_until(lambda: subscriber.statuses()[-1:] and subscriber.statuses()[-1]["status"]
-                   == "offline", "the station going offline")
+        wait_until(lambda: subscriber.last_kind() == "run_finished", "run_finished")
+        wait_until(lambda: subscriber.last_status() == "offline", "the station going offline")
         events = subscriber.events()
     expected = logged(log)
     run_id = expected[0]["run_id"]
