@@ -61,6 +61,7 @@ def test_the_project_keeps_every_contract(tree: Path) -> None:
         ("mfg_ctl/steps/scpi.py", "import mfg_ctl.store", "step kinds know the contract"),
         ("mfg_ctl/report/model.py", "import mfg_ctl.cli.main", "only the command line"),
         ("mfg_ctl/connect.py", "import simulators.host", "mfg_ctl reaches simulators"),
+        ("mfg_ctl/batch/runner.py", "import mfg_ctl.events.mqtt", "publishers of run events"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(
