@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -159,25 +160,14 @@ class MqttPublisher:
         with the broker away, what is queued is counted as dropped at once.
         """
         deadline = time.monotonic() + timeout
-        self._attempted.wait(timeout)
-        with self._lock:
-            while self._unacked and self._connected:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._lock.wait(left)
-            connected = self._connected
-        if connected:
+        self._wait_while(lambda: bool(self._unacked), deadline)
+        if self._connected:
             goodbye = self._client.publish(
                 self.status_topic, self._status_json("offline", clean=True), qos=1, retain=True
             )
             with self._lock:
                 self._sent(goodbye.mid, self._statuses)
-                while goodbye.mid in self._statuses and self._connected:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        break
-                    self._lock.wait(left)
+            self._wait_while(lambda: goodbye.mid in self._statuses, deadline)
         self._client.disconnect()
         stopper = threading.Thread(target=self._client.loop_stop, name="mqtt-stop", daemon=True)
         stopper.start()
@@ -186,6 +176,15 @@ class MqttPublisher:
             self._dropped += len(self._unacked)
             self._unacked.clear()
             return self._dropped
+
+    def _wait_while(self, waiting: Callable[[], bool], deadline: float) -> None:
+        """Wait while ``waiting()`` (read under the lock) and connected, until ``deadline``."""
+        with self._lock:
+            while waiting() and self._connected:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self._lock.wait(left)
 
     def _status_json(self, status: str, **more: Any) -> str:
         return json.dumps({"status": status, "station_id": self.station, **self._status, **more})
