@@ -33,7 +33,16 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from mfg_ctl.run.events import Event, RunFinished, RunStarted, StepFinished
 from mfg_ctl.run.observers import EventLines
 
-__all__ = ["DEFAULT_PORT", "Broker", "MqttPublisher", "MqttUrlError", "parse_url", "topic_station"]
+__all__ = [
+    "DEFAULT_PORT",
+    "KINDS",
+    "QUEUE_LIMIT",
+    "Broker",
+    "MqttPublisher",
+    "MqttUrlError",
+    "parse_url",
+    "topic_station",
+]
 
 DEFAULT_PORT = 1883
 #: The events published, by the last part of their topic.

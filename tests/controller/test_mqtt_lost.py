@@ -15,8 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
-from mfg_ctl.events.mqtt import Broker, MqttPublisher
+from mfg_ctl.events.mqtt import QUEUE_LIMIT, Broker, MqttPublisher
 from mfg_ctl.run.events import Event, RunFinished, RunStarted, StepFinished
+from tests.controller.cli.support import closed_port
 from tests.controller.mqtt_support import (
     BROKER,
     WAIT,
@@ -132,3 +133,20 @@ def test_a_broker_lost_mid_run_drops_the_rest_and_counts_them() -> None:
         last = subscriber.statuses()[-1]
     assert kinds == ["run_started", "step_finished", "step_finished"]
     assert "clean" not in last
+
+
+def test_with_the_broker_away_the_queue_is_bounded_and_every_event_is_counted() -> None:
+    port = closed_port()
+    publisher = MqttPublisher(Broker("127.0.0.1", port), unique_station())
+    assert publisher.wait_connected(WAIT) == f"cannot reach 127.0.0.1:{port}"
+    started, steps, finished = events("run1")
+    extra = [
+        StepFinished("run1", number, "again", "dmm", "vout", "read", "pass", "ok", 1.0)
+        for number in range(5, QUEUE_LIMIT + 5)
+    ]
+    every: list[Event] = [started, *steps, *extra, finished]
+    for event in every:
+        publisher(event)
+    assert publisher.waiting == QUEUE_LIMIT
+    assert publisher.dropped == 2 + len(steps) + len(extra) - QUEUE_LIMIT
+    assert publisher.close() == 2 + len(steps) + len(extra)
