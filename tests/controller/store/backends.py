@@ -49,14 +49,17 @@ def _admin_engine() -> Engine:
 @cache
 def _unreachable() -> str | None:
     """Why no PostgreSQL server can be used (once per process), or None if one answers."""
-    engine = _admin_engine()
+    shown = server_url().render_as_string(hide_password=True)
+    try:
+        engine = _admin_engine()
+    except ImportError as exc:
+        return f"no PostgreSQL driver (module {exc.name}): install the pg extra"
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        first = " ".join(str(getattr(exc, "orig", exc)).split())[:160]
-        shown = server_url().render_as_string(hide_password=True)
-        return f"no PostgreSQL server answers at {shown} (set {ENV_SERVER}): {first}"
+        said = " ".join(str(getattr(exc, "orig", exc)).split())[:160]
+        return f"no PostgreSQL server answers at {shown} (set {ENV_SERVER}): {said}"
     finally:
         engine.dispose()
     return None
@@ -92,7 +95,9 @@ def fresh_url(backend: str, folder: Path) -> Iterator[str]:
         raise ValueError(f"no such back end {backend!r}")
 
 
-def query(url: str, sql: str, params: Mapping[str, object] | None = None) -> list[tuple[object, ...]]:
+def query(
+    url: str, sql: str, params: Mapping[str, object] | None = None
+) -> list[tuple[object, ...]]:
     """Run SQL behind the store's back on either back end (``:name`` parameters), committed.
 
     The engine is the store's own (SQLite enforces foreign keys through it, as for the store).

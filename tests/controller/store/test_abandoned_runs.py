@@ -104,7 +104,9 @@ def test_our_pid_on_a_run_this_process_did_not_start_is_stale(
 
 
 def test_runs_of_live_processes_or_other_hosts_stay_running(
-    crashed: tuple[Path, str], opener: Callable[[Path | str], RunStore], monkeypatch: pytest.MonkeyPatch
+    crashed: tuple[Path, str],
+    opener: Callable[[Path | str], RunStore],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db, run_id = crashed
     store = opener(db)

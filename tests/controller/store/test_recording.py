@@ -122,14 +122,14 @@ def test_parent_linkage_for_a_rerun(store: RunStore) -> None:
 
 
 def test_foreign_keys_are_enforced(store: RunStore) -> None:
-    with pytest.raises(StoreError, match="(?i)foreign key"):
+    with pytest.raises(StoreError, match=r"(?i)foreign key"):
         store(started("orphan", parent="no-such-run"))
     with pytest.raises(StoreError, match="step 1 of run ghost"):
         store(step("ghost", 1))
     with pytest.raises(StoreError, match="never started"):
         store(finished("ghost"))
     store(started("r1"))
-    with pytest.raises(StoreError, match="(?i)unique"):
+    with pytest.raises(StoreError, match=r"(?i)unique"):
         store(started("r1"))
     assert [r.run_id for r in store.runs()] == ["r1"]
 

@@ -137,7 +137,8 @@ def test_readings_of_two_sweeps_come_step_by_step(store: RunStore, store_url: st
     ]
     store.record_run(events)
     assert store.sweep_readings("r1") == COLD + HOT
-    assert query(store_url, "SELECT step_number, seq FROM sweep_readings ORDER BY step_number, seq") == [
+    order = "SELECT step_number, seq FROM sweep_readings ORDER BY step_number, seq"
+    assert query(store_url, order) == [
         (1, 0),
         (1, 1),
         (2, 0),

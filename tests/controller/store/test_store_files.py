@@ -155,7 +155,7 @@ def test_a_table_lost_behind_the_stores_back_is_a_store_error(
 ) -> None:
     store(started("r1"))
     query(store_url, "DROP TABLE step_results")
-    with pytest.raises(StoreError, match="no such table|does not exist"):
+    with pytest.raises(StoreError, match=r"no such table|does not exist"):
         store.get("r1")
 
 
