@@ -24,6 +24,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database of this test's own."""
+    yield from fresh_url("postgresql", tmp_path)
+
+
+@pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "runs.db"
 
