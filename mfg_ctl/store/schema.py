@@ -65,6 +65,8 @@ BUSY_TIMEOUT_S = 30.0
 ENV_BUSY_TIMEOUT = "MFG_CTL_DB_BUSY_TIMEOUT"
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: How to install the driver a ``postgresql://`` URL selects.
+_PG_EXTRA = "the pg extra (pip install 'simulators[pg]')"
 #: The PostgreSQL advisory lock key that serialises schema creation ("mfgc" in ASCII).
 _SCHEMA_LOCK = 0x6D666763
 #: Pauses between attempts to switch a new file to WAL while other openers hold it.
@@ -130,8 +132,8 @@ def open_engine(url: str, wait_s: float | None = None) -> Engine:
         raise StoreError(f"unknown kind of database in {shown}; {FIX_HINT}") from exc
     except ImportError as exc:
         raise StoreError(
-            f"the database driver for {shown} is missing (no module {exc.name}); "
-            f"install it or {FIX_HINT}"
+            f"the database driver for {shown} is missing (no module {exc.name}); install "
+            f"{_PG_EXTRA if exc.name == 'psycopg' else 'it'} or {FIX_HINT}"
         ) from exc
     if sqlite:
         event.listen(engine, "connect", _sqlite_connect(wait))
