@@ -10,6 +10,7 @@ once, when a store that lacks it is opened.
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import time
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Index,
     create_engine,
     event,
+    func,
     insert,
     inspect,
     select,
@@ -50,6 +52,7 @@ __all__ = [
     "ENV_BUSY_TIMEOUT",
     "MIGRATIONS",
     "busy_timeout",
+    "driver_url",
     "open_engine",
     "prepare_schema",
     "schema_ready",
@@ -62,6 +65,10 @@ BUSY_TIMEOUT_S = 30.0
 ENV_BUSY_TIMEOUT = "MFG_CTL_DB_BUSY_TIMEOUT"
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: How to install the driver a ``postgresql://`` URL selects.
+_PG_EXTRA = "the pg extra (pip install 'simulators[pg]')"
+#: The PostgreSQL advisory lock key that serialises schema creation ("mfgc" in ASCII).
+_SCHEMA_LOCK = 0x6D666763
 #: Pauses between attempts to switch a new file to WAL while other openers hold it.
 _WAL_PAUSE_S = 0.02
 
@@ -81,23 +88,38 @@ def busy_timeout() -> float:
     return seconds
 
 
+def driver_url(url: str) -> str:
+    """The URL with its driver made explicit where SQLAlchemy would pick the wrong one.
+
+    ``postgresql://`` (and ``postgres://``) means psycopg 3 here, the ``pg``
+    extra's driver; SQLAlchemy alone would pick psycopg2. A URL naming its
+    driver (``postgresql+psycopg2://``) keeps it.
+    """
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare) :]
+    return url
+
+
 def open_engine(url: str, wait_s: float | None = None) -> Engine:
     """Build the engine for ``url``, refusing files that are not SQLite databases.
 
     ``wait_s`` is how long an SQLite writer waits for another (default
-    :func:`busy_timeout`).
+    :func:`busy_timeout`), and how long a connection to a server may take.
     """
     try:
-        parsed = make_url(url)
+        parsed = make_url(driver_url(url))
     except ArgumentError as exc:
         raise StoreError(
             f"bad run store URL {url!r:.80}: expected e.g. sqlite:////path/to/runs.db "
-            f"or postgresql+psycopg://user@host/db; {FIX_HINT}"
+            f"or postgresql://user@host/db; {FIX_HINT}"
         ) from exc
     shown = parsed.render_as_string(hide_password=True)
     kwargs: dict[str, Any] = {}
     sqlite = parsed.get_backend_name() == "sqlite"
     wait = busy_timeout() if wait_s is None else wait_s
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        kwargs["connect_args"] = {"connect_timeout": max(1, math.ceil(wait))}
     if sqlite:
         kwargs["connect_args"] = {"timeout": wait, "check_same_thread": False}
         if parsed.database in (None, "", ":memory:"):
@@ -110,8 +132,8 @@ def open_engine(url: str, wait_s: float | None = None) -> Engine:
         raise StoreError(f"unknown kind of database in {shown}; {FIX_HINT}") from exc
     except ImportError as exc:
         raise StoreError(
-            f"the database driver for {shown} is missing (no module {exc.name}); "
-            f"install it or {FIX_HINT}"
+            f"the database driver for {shown} is missing (no module {exc.name}); install "
+            f"{_PG_EXTRA if exc.name == 'psycopg' else 'it'} or {FIX_HINT}"
         ) from exc
     if sqlite:
         event.listen(engine, "connect", _sqlite_connect(wait))
@@ -220,7 +242,14 @@ def _missing_indexes(conn: Connection) -> list[Index]:
 
 def prepare_schema(conn: Connection, where: str) -> None:
     """Create the tables in an empty database, migrate an older run store, or check it is ours;
-    then add any index of the models it lacks."""
+    then add any index of the models it lacks.
+
+    On PostgreSQL a transaction-scoped advisory lock makes stores opened at once
+    take turns (SQLite's ``BEGIN IMMEDIATE`` does that there), so only the first
+    creates the tables.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
     tables = set(inspect(conn).get_table_names())
     ours = set(Base.metadata.tables)
     if (

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from types import TracebackType
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -120,8 +120,7 @@ class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
         except (SQLAlchemyError, sqlite3.Error) as exc:
             self._engine.dispose()
             raise StoreError(
-                f"cannot open the run store {self.url}: {_reason(exc)}; check that its folder "
-                f"exists and is writable and the file is an mfg-ctl run store, or {FIX_HINT}"
+                f"cannot open the run store {self.url}: {_reason(exc)}; {_open_hint(self._engine)}"
             ) from exc
 
     @property
@@ -390,6 +389,20 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True  # it exists but belongs to someone else
     return True
+
+
+def _open_hint(engine: Engine) -> str:
+    """What to check when a store cannot be opened, for its kind of database."""
+    if engine.dialect.name == "sqlite":
+        return (
+            "check that its folder exists and is writable and the file is an mfg-ctl run "
+            f"store, or {FIX_HINT}"
+        )
+    database = engine.url.database or "the database"
+    return (
+        f"check that the server is running and reachable, that the user may log in, and that "
+        f"{database} exists (createdb {database}), or {FIX_HINT}"
+    )
 
 
 def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:

@@ -18,6 +18,7 @@ import pytest
 from mfg_ctl.store import (
     RunStore,
 )
+from tests.controller.store.backends import query
 from tests.controller.store.support import (
     ROOT,
     T0,
@@ -69,7 +70,7 @@ def crashed(crashed_template: tuple[Path, str], tmp_path: Path) -> tuple[Path, s
 
 
 def test_a_run_whose_process_died_reads_as_aborted(
-    crashed: tuple[Path, str], opener: Callable[[Path], RunStore]
+    crashed: tuple[Path, str], opener: Callable[[Path | str], RunStore]
 ) -> None:
     db, run_id = crashed
     assert raw(db, "SELECT status FROM test_runs") == [("running",)]
@@ -81,21 +82,21 @@ def test_a_run_whose_process_died_reads_as_aborted(
     assert raw(db, "SELECT status FROM test_runs") == [("aborted",)]
 
 
-def test_a_dead_pid_is_noticed_by_every_query(db: Path, store: RunStore) -> None:
+def test_a_dead_pid_is_noticed_by_every_query(store_url: str, store: RunStore) -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     for run_id in ("r1", "r2", "r3"):
         store(started(run_id))
-    raw(db, "UPDATE test_runs SET pid = ?", child.pid)
+    query(store_url, "UPDATE test_runs SET pid = :pid", {"pid": child.pid})
     assert store.runs()[0].status == "aborted"
-    raw(db, "UPDATE test_runs SET status = 'running'")
+    query(store_url, "UPDATE test_runs SET status = 'running'")
     last = store.last_run("psu_check")
     assert last is not None
     assert last.status == "aborted"
 
 
 def test_our_pid_on_a_run_this_process_did_not_start_is_stale(
-    crashed: tuple[Path, str], opener: Callable[[Path], RunStore]
+    crashed: tuple[Path, str], opener: Callable[[Path | str], RunStore]
 ) -> None:
     db, run_id = crashed  # an earlier process that had our pid (a container restart)
     raw(db, "UPDATE test_runs SET pid = ?", os.getpid())
@@ -103,7 +104,9 @@ def test_our_pid_on_a_run_this_process_did_not_start_is_stale(
 
 
 def test_runs_of_live_processes_or_other_hosts_stay_running(
-    crashed: tuple[Path, str], opener: Callable[[Path], RunStore], monkeypatch: pytest.MonkeyPatch
+    crashed: tuple[Path, str],
+    opener: Callable[[Path | str], RunStore],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db, run_id = crashed
     store = opener(db)
@@ -140,9 +143,9 @@ def test_mark_aborted(store: RunStore) -> None:
 
 
 def test_two_stores_record_interleaved_runs_at_once(
-    db: Path, opener: Callable[[Path], RunStore]
+    store_url: str, opener: Callable[[Path | str], RunStore]
 ) -> None:
-    stores = [opener(db), opener(db)]
+    stores = [opener(store_url), opener(store_url)]
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
@@ -169,7 +172,10 @@ def test_two_stores_record_interleaved_runs_at_once(
         assert len(run.steps) == 25
 
 
-def test_a_writer_waits_for_a_busy_database_instead_of_failing(db: Path, store: RunStore) -> None:
+def test_a_writer_waits_for_a_busy_database_instead_of_failing(
+    db: Path, sqlite_store: RunStore
+) -> None:
+    store = sqlite_store
     store(started("r1"))
     holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write

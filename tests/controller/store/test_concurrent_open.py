@@ -16,21 +16,23 @@ import pytest
 
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store import store as store_module
+from mfg_ctl.store.models import SCHEMA_VERSION
+from tests.controller.store.backends import query
 from tests.controller.store.support import raw, started, url_of
 
 OPENERS = 40
 ROUNDS = 1
 
 
-def open_all_at_once(db: Path) -> list[str]:
-    """Open OPENERS stores on ``db`` released together; return the errors."""
+def open_all_at_once(url: str) -> list[str]:
+    """Open OPENERS stores at ``url`` released together; return the errors."""
     barrier = threading.Barrier(OPENERS)
     errors: list[str] = []
 
     def open_one(number: int) -> None:
         barrier.wait()
         try:
-            with RunStore(url_of(db)) as store:
+            with RunStore(url) as store:
                 store(started(f"run{number:02d}"))
         except StoreError as error:
             errors.append(str(error))
@@ -46,9 +48,15 @@ def open_all_at_once(db: Path) -> list[str]:
 def test_simultaneous_first_opens_of_a_new_store_all_succeed(tmp_path: Path) -> None:
     for round_number in range(ROUNDS):
         db = tmp_path / f"runs{round_number}.db"
-        assert open_all_at_once(db) == []
+        assert open_all_at_once(url_of(db)) == []
         assert raw(db, "SELECT count(*) FROM test_runs") == [(OPENERS,)]
         assert raw(db, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_simultaneous_first_opens_of_a_new_postgresql_store_take_turns(pg_url: str) -> None:
+    assert open_all_at_once(pg_url) == []  # only the first creates the tables
+    assert query(pg_url, "SELECT count(*) FROM test_runs") == [(OPENERS,)]
+    assert query(pg_url, "SELECT version FROM mfg_ctl_schema") == [(SCHEMA_VERSION,)]
 
 
 def test_the_switch_to_wal_waits_for_another_opener_holding_the_write_lock(

@@ -66,7 +66,7 @@ def test_a_sweep_is_found_only_for_the_run_that_recorded_it(store: RunStore) -> 
     ],
 )
 def test_a_page_is_read_in_index_order_without_sorting_the_table(
-    store: RunStore, db: Path, wanted: RunFilter, index: str
+    sqlite_store: RunStore, db: Path, wanted: RunFilter, index: str
 ) -> None:
     statement = page_query(wanted, page=1000, per_page=50)
     sql = str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))

@@ -3,7 +3,6 @@ event, and a run that cannot be recorded leaves nothing of itself behind."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from mfg_ctl.run.events import Event, UnitIdentity
 from mfg_ctl.store import RunStore, StoreError
+from tests.controller.store.backends import query
 from tests.controller.store.support import finished, started, step
 
 UNIT = UnitIdentity(sn="SN0042", batch_id="B7", station_id="ST1", stage="EVT", operator="ana")
@@ -30,9 +30,9 @@ def unit_run(run_id: str) -> list[Event]:
 
 
 def test_a_run_recorded_at_once_reads_back_as_one_recorded_event_by_event(
-    tmp_path: Path, opener: Callable[[Path], RunStore]
+    store: RunStore, tmp_path: Path, opener: Callable[[Path | str], RunStore]
 ) -> None:
-    at_once, by_event = opener(tmp_path / "a.db"), opener(tmp_path / "b.db")
+    at_once, by_event = store, opener(tmp_path / "b.db")
     at_once.record_run(unit_run("r1"))
     for event in unit_run("r1"):
         by_event.store(event)
@@ -46,14 +46,12 @@ def test_a_run_recorded_at_once_reads_back_as_one_recorded_event_by_event(
 
 
 def test_a_run_that_cannot_be_recorded_leaves_no_step_behind(
-    store: RunStore, db: Path
+    store: RunStore, store_url: str
 ) -> None:
     store.record_run(unit_run("r1"))
     again = unit_run("r1")  # the same run id: its row cannot go in twice
-    with pytest.raises(StoreError, match=r"^cannot record run r1 in sqlite:///"):
+    with pytest.raises(StoreError, match=r"^cannot record run r1 in (sqlite|postgresql)\+?\w*://"):
         store.record_run(again)
-    with sqlite3.connect(db) as connection:
-        (steps,) = connection.execute("SELECT count(*) FROM step_results").fetchone()
-    assert steps == 3
+    assert query(store_url, "SELECT count(*) FROM step_results") == [(3,)]
     store.record_run(unit_run("r2"))  # the store still records
     assert len(store.unit_runs(batch_id="B7")) == 2

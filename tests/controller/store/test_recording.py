@@ -31,7 +31,7 @@ from tests.controller.store.support import (
 
 
 def test_a_whole_run_round_trips_with_every_field(
-    db: Path, store: RunStore, opener: Callable[[Path], RunStore]
+    store_url: str, store: RunStore, opener: Callable[[Path | str], RunStore]
 ) -> None:
     plus_two = timezone(timedelta(hours=2))
     store(started("r1", selected=(1, 2, 3)))
@@ -41,7 +41,7 @@ def test_a_whole_run_round_trips_with_every_field(
     store(step("r1", 2, "fail", action="query", finished_at=T0.astimezone(plus_two)))
     store(finished("r1", "fail"))
 
-    run = opener(db).get("r1")  # a fresh store: everything came from the file
+    run = opener(store_url).get("r1")  # a fresh store: everything came from the database
     assert (run.run_id, run.plan_name, run.plan_path) == ("r1", "psu_check", "plans/psu_check.yaml")
     assert run.plan_text == started("r1").plan_text
     assert (run.status, run.framing, run.step_count) == ("failed", "mbap", 3)
@@ -98,9 +98,9 @@ def test_naive_timestamps_are_taken_as_utc(store: RunStore) -> None:
 
 
 def test_steps_are_visible_to_another_store_before_the_run_finishes(
-    db: Path, opener: Callable[[Path], RunStore]
+    store_url: str, opener: Callable[[Path | str], RunStore]
 ) -> None:
-    writer, reader = opener(db), opener(db)
+    writer, reader = opener(store_url), opener(store_url)
     writer(started("r1"))
     writer(step("r1", 1))
     writer(step("r1", 2, "fail"))
@@ -122,14 +122,14 @@ def test_parent_linkage_for_a_rerun(store: RunStore) -> None:
 
 
 def test_foreign_keys_are_enforced(store: RunStore) -> None:
-    with pytest.raises(StoreError, match="FOREIGN KEY"):
+    with pytest.raises(StoreError, match=r"(?i)foreign key"):
         store(started("orphan", parent="no-such-run"))
     with pytest.raises(StoreError, match="step 1 of run ghost"):
         store(step("ghost", 1))
     with pytest.raises(StoreError, match="never started"):
         store(finished("ghost"))
     store(started("r1"))
-    with pytest.raises(StoreError, match="UNIQUE"):
+    with pytest.raises(StoreError, match=r"(?i)unique"):
         store(started("r1"))
     assert [r.run_id for r in store.runs()] == ["r1"]
 

@@ -18,6 +18,7 @@ import pytest
 from mfg_ctl.run.events import Event, UnitIdentity
 from mfg_ctl.store import RunStore, StoreError
 from mfg_ctl.store.models import BatchRecord
+from tests.controller.store.backends import query
 from tests.controller.store.support import ROOT, T0, finished, raw, started, step, url_of
 
 V2_DUMP = ROOT / "tests" / "controller" / "data" / "runs_v2.sql"
@@ -213,7 +214,7 @@ def test_set_batch_status(store: RunStore) -> None:
 # -- record_run: all or nothing -------------------------------------------------------------
 
 
-def test_record_run_writes_the_whole_run(store: RunStore, db: Path) -> None:
+def test_record_run_writes_the_whole_run(store: RunStore, store_url: str) -> None:
     store.record_run(unit_run("r1", "SN1", T0, codes=("E202", "E210")))
     run = store.get("r1")
     assert run.status == "passed"
@@ -224,26 +225,26 @@ def test_record_run_writes_the_whole_run(store: RunStore, db: Path) -> None:
     assert store.is_running(run) is False
 
 
-def test_a_failed_write_leaves_no_part_of_the_run(store: RunStore, db: Path) -> None:
+def test_a_failed_write_leaves_no_part_of_the_run(store: RunStore, store_url: str) -> None:
     events = unit_run("r1", "SN1", T0)
     orphan = step("no-such-run", 3)  # its run_id breaks the foreign key, after the run row
     with pytest.raises(StoreError) as caught:
         store.record_run([*events[:3], orphan, events[3]])
     assert "\n" not in str(caught.value)
     assert str(caught.value).startswith("cannot record run r1 in ")
-    assert raw(db, "SELECT count(*) FROM test_runs") == [(0,)]
-    assert raw(db, "SELECT count(*) FROM step_results") == [(0,)]
-    assert raw(db, "SELECT count(*) FROM devices") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM test_runs") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM step_results") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM devices") == [(0,)]
     store.record_run(events)  # the store still works
     assert [run.run_id for run in store.runs()] == ["r1"]
 
 
-def test_a_run_recorded_twice_keeps_the_first(store: RunStore, db: Path) -> None:
+def test_a_run_recorded_twice_keeps_the_first(store: RunStore, store_url: str) -> None:
     store.record_run(unit_run("r1", "SN1", T0))
     with pytest.raises(StoreError):
         store.record_run(unit_run("r1", "SN2", T0, verdict="fail"))
     assert store.get("r1").sn == "SN1"
-    assert raw(db, "SELECT count(*) FROM step_results") == [(2,)]
+    assert query(store_url, "SELECT count(*) FROM step_results") == [(2,)]
 
 
 def test_a_run_without_its_start_or_end_is_refused(store: RunStore) -> None:

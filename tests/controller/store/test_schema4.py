@@ -20,6 +20,7 @@ from mfg_ctl.report import RunReport
 from mfg_ctl.run.events import Event, StepAttempt, StepProgress, SweepReading
 from mfg_ctl.run.observers import JsonlLog
 from mfg_ctl.store import RunStore, StoreError
+from tests.controller.store.backends import query
 from tests.controller.store.support import ROOT, T0, finished, raw, started, step, url_of
 
 V3_DUMP = ROOT / "tests" / "controller" / "data" / "runs_v3.sql"
@@ -125,7 +126,7 @@ def test_units_and_the_last_attempts_readings_are_stored(store: RunStore, path: 
     assert report.readings == COLD + HOT == RunReport.from_events(events).readings
 
 
-def test_readings_of_two_sweeps_come_step_by_step(store: RunStore, db: Path) -> None:
+def test_readings_of_two_sweeps_come_step_by_step(store: RunStore, store_url: str) -> None:
     events: list[Event] = [
         started("r1"),
         progress("r1", 2, HOT),
@@ -136,37 +137,36 @@ def test_readings_of_two_sweeps_come_step_by_step(store: RunStore, db: Path) -> 
     ]
     store.record_run(events)
     assert store.sweep_readings("r1") == COLD + HOT
-    assert raw(db, "SELECT step_number, seq FROM sweep_readings ORDER BY step_number, seq") == [
+    order = "SELECT step_number, seq FROM sweep_readings ORDER BY step_number, seq"
+    assert query(store_url, order) == [
         (1, 0),
         (1, 1),
         (2, 0),
     ]
 
 
-def test_a_run_cut_short_mid_sweep_keeps_no_readings(store: RunStore, db: Path) -> None:
+def test_a_run_cut_short_mid_sweep_keeps_no_readings(store: RunStore, store_url: str) -> None:
     store.store(started("r1"))
     store.store(progress("r1", 1, COLD))  # Ctrl-C: no StepAttempt nor StepFinished follows
     store.store(dataclasses.replace(finished("r1"), aborted=True))
-    assert raw(db, "SELECT count(*) FROM sweep_readings") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM sweep_readings") == [(0,)]
     assert RunReport.from_events([started("r1"), progress("r1", 1, COLD)]).readings == ()
 
 
-def test_a_failed_record_run_leaves_no_readings(store: RunStore, db: Path) -> None:
+def test_a_failed_record_run_leaves_no_readings(store: RunStore, store_url: str) -> None:
     events = sweep_run("r1")
     orphan = step("no-such-run", 9)
     with pytest.raises(StoreError, match=r"^cannot record run r1 in "):
         store.record_run([*events[:-1], orphan, events[-1]])
-    assert raw(db, "SELECT count(*) FROM sweep_readings") == [(0,)]
-    assert raw(db, "SELECT count(*) FROM test_runs") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM sweep_readings") == [(0,)]
+    assert query(store_url, "SELECT count(*) FROM test_runs") == [(0,)]
 
 
-def test_readings_go_with_their_run(store: RunStore, db: Path) -> None:
+def test_readings_go_with_their_run(store: RunStore, store_url: str) -> None:
     store.record_run(sweep_run("r1"))
     store.record_run(sweep_run("r2"))
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("DELETE FROM test_runs WHERE id = 'r1'")
-    assert raw(db, "SELECT DISTINCT run_id FROM sweep_readings") == [("r2",)]
+    query(store_url, "DELETE FROM test_runs WHERE id = 'r1'")
+    assert query(store_url, "SELECT DISTINCT run_id FROM sweep_readings") == [("r2",)]
     assert len(store.sweep_readings("r2")) == 3
 
 
