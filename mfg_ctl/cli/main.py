@@ -60,6 +60,7 @@ LAZY_COMMANDS = {
     "replay": "mfg_ctl.cli.run:replay",
     "tempco": "mfg_ctl.cli.tempco:tempco",
     "batch": "mfg_ctl.cli.batch:batch",
+    "line": "mfg_ctl.cli.line:line",
     "analytics": "mfg_ctl.cli.analytics:analytics",
     "export": "mfg_ctl.cli.export:export",
     "report": "mfg_ctl.cli.report:report",
