@@ -57,7 +57,8 @@ def share_units(units: int, stations: int, prefix: str) -> tuple[tuple[str, ...]
     first = 1
     for place in range(stations):
         count = base + (1 if place < extra else 0)
-        shares.append(tuple(f"{prefix}{number:0{width}d}" for number in range(first, first + count)))
+        numbers = range(first, first + count)
+        shares.append(tuple(f"{prefix}{number:0{width}d}" for number in numbers))
         first += count
     return tuple(shares)
 

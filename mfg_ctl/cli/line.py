@@ -58,6 +58,8 @@ __all__ = ["line"]
 
 #: The plan a line runs unless told.
 DEFAULT_PLAN = Path("plans") / "dut_functional.yaml"
+#: The longest line id: ``-ST01`` and ``-U000001`` still fit in a batch id and a serial number.
+MAX_LINE_ID = 48
 #: How long stopped children get to close their batches before they are killed.
 GRACE_S = 30.0
 
@@ -121,7 +123,13 @@ def line(
     try:
         load_plan(plan_path)
         check_stage(stage)
-        line_id = check_label(line_id or datetime.now(UTC).strftime("LINE-%Y%m%dT%H%M%S"), "line id")
+        line_id = line_id or datetime.now(UTC).strftime("LINE-%Y%m%dT%H%M%S")
+        check_label(line_id, "line id")
+        if len(line_id) > MAX_LINE_ID:
+            raise IdentityError(
+                f"line id {line_id[:MAX_LINE_ID]}... is longer than {MAX_LINE_ID} characters: "
+                "its batch ids and serial numbers add to it"
+            )
     except (PlanError, IdentityError) as error:
         fail(str(error))
     if mqtt is not None:
@@ -141,7 +149,9 @@ def line(
         for station in line_stations:
             if store_call(store.batch, station.batch_id) is not None:
                 fail(f"batch {station.batch_id} already exists: give another --line-id")
-        options = _batch_options(plan_path, stage, parallel, dut_profile, seed, mqtt)
+        options = _batch_options(
+            plan_path, stage, parallel, profile=dut_profile, seed=seed, mqtt=mqtt
+        )
         say(f"line {line_id}: {units} unit(s) on {len(line_stations)} station(s), "
             f"{parallel} slot(s) each; logs in {root}/")
         stopped_by = _run_stations(line_stations, shares, options, db_url)
@@ -175,7 +185,13 @@ def _check_mqtt(url: str) -> None:
 
 
 def _batch_options(
-    plan: Path, stage: str, parallel: int, profile: str | None, seed: int | None, mqtt: str | None
+    plan: Path,
+    stage: str,
+    parallel: int,
+    *,
+    profile: str | None,
+    seed: int | None,
+    mqtt: str | None,
 ) -> list[str]:
     """The ``mfg-ctl batch`` options every station shares."""
     options = ["--plan", str(plan.absolute()), "--stage", stage, "--parallel", str(parallel)]
@@ -207,7 +223,8 @@ def _run_stations(
             if process is not None and process.poll() is None:  # ours, and not reaped yet
                 process.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
-    previous = {number: signal.signal(number, forward) for number in (signal.SIGINT, signal.SIGTERM)}
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, forward) for number in stopping}
     try:
         for station, share in zip(stations, (share for share in shares if share), strict=True):
             station.folder.mkdir(parents=True, exist_ok=True)
@@ -276,8 +293,8 @@ def _figures(store: RunStore, line_id: str, stations: list[Station]) -> LineFigu
 def _exit(stations: list[Station], stopped_by: int | None, total: StationFigures) -> None:
     """End with batch's statuses: the signal's, a broken station's, 1 if a unit failed, else 0."""
     if stopped_by is not None:
-        status = EXIT_INTERRUPTED if stopped_by == signal.SIGINT else EXIT_TERMINATED
-        fail("line stopped: mfg-ctl batch --resume BATCH_ID finishes each batch", status)
+        signalled = EXIT_INTERRUPTED if stopped_by == signal.SIGINT else EXIT_TERMINATED
+        fail("line stopped: mfg-ctl batch --resume BATCH_ID finishes each batch", signalled)
     for station in stations:
         assert station.process is not None
         status = station.process.returncode

@@ -91,6 +91,7 @@ def test_each_station_keeps_its_own_run_folder_and_log(tmp_path: Path) -> None:
         (["--parallel", "65"], "--parallel 65: give 1 to 64 units at once"),
         (["--line-id", "a line"], "line id 'a line' is not usable"),
         (["--plan", "nowhere.yaml"], "nowhere.yaml"),
+        (["--line-id", "L" * 49], "is longer than 48 characters"),
     ],
 )
 def test_bad_options_exit_2_with_one_line_and_start_nothing(
@@ -98,7 +99,8 @@ def test_bad_options_exit_2_with_one_line_and_start_nothing(
 ) -> None:
     result = ctl("line", "--artifacts", str(tmp_path / "runs"), *options)
     assert result.status == 2
-    assert result.err.count("\n") == 1 and said in result.err, result.err
+    assert result.err.count("\n") == 1, result.err
+    assert said in result.err
     assert not (tmp_path / "runs").exists()
 
 
