@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from mfg_ctl.analytics.figures import fraction
 from mfg_ctl.analytics.records import UnitRun
 from mfg_ctl.analytics.yields import yield_report
 from mfg_ctl.batch.units import MAX_UNITS
@@ -82,12 +83,12 @@ class StationFigures:
     @property
     def fpy(self) -> float | None:
         """First-pass yield (None with no unit tested)."""
-        return self.first_pass / self.tested if self.tested else None
+        return fraction(self.first_pass, self.tested)
 
     @property
     def final_yield(self) -> float | None:
         """Units passed in the end / units tested (None with no unit tested)."""
-        return self.passed / self.tested if self.tested else None
+        return fraction(self.passed, self.tested)
 
     @property
     def units_per_s(self) -> float | None:
