@@ -239,3 +239,15 @@ def test_every_file_the_image_copies_exists_and_is_not_ignored() -> None:
     }
     assert {".git", ".venv", "deploy/web_token"} <= ignored
     assert not ignored & set(copied)
+
+
+def test_doc_deploy_names_every_published_port_of_its_service() -> None:
+    page = (ROOT / "doc" / "deploy.rst").read_text("utf-8")
+    rows = dict(re.findall(r"\* - ``(\w+)``\n +- .*\n +- (.*)", page))
+    for name in SERVICES:
+        ports = sorted(int(port.split(":")[-1]) for port in published(name))
+        if not ports:
+            assert rows[name] == "none", name
+            continue
+        shown = [int(number) for number in re.findall(r"\d+", rows[name].split("(")[0])]
+        assert (min(shown), max(shown)) == (min(ports), max(ports)), name
