@@ -42,7 +42,7 @@ def command_of(service: str) -> list[str]:
 
 
 def mfg_ctl_params(words: list[str]) -> dict[str, Any]:
-    """The parameters ``mfg-ctl SUB ARGS`` parses to; a click error if SUB or an option is unknown."""
+    """The parameters ``mfg-ctl SUB ARGS`` parses to; a click error for an unknown option."""
     subcommand, *args = words
     command = cli.get_command(click.Context(cli), subcommand)
     assert command is not None, f"mfg-ctl has no command {subcommand}"
@@ -212,7 +212,8 @@ def test_the_image_is_slim_runs_as_a_user_and_installs_the_extras() -> None:
     instructions = dockerfile()
     assert instructions[0] == ("FROM", "python:3.11-slim")
     users = [argument for keyword, argument in instructions if keyword == "USER"]
-    assert users and users[-1] not in ("root", "0"), "the image must not run as root"
+    assert users, "the image must name a USER"
+    assert users[-1] not in ("root", "0"), "the image must not run as root"
     installs = [argument for keyword, argument in instructions if "pip install" in argument]
     assert installs == ['pip install ".[web,pg,mqtt,reports]"']
     assert any("libpango" in argument for keyword, argument in instructions if keyword == "RUN")
@@ -229,7 +230,7 @@ def test_every_file_the_image_copies_exists_and_is_not_ignored() -> None:
         if keyword == "COPY"
         for source in argument.split()[:-1]
     ]
-    assert "pyproject.toml" in copied and "mfg_ctl" in copied and "stations" in copied
+    assert {"pyproject.toml", "simulators", "mfg_ctl", "plans", "stations"} <= set(copied)
     for source in copied:
         assert (ROOT / source).exists(), f"COPY {source}: no such file"
     ignored = {
