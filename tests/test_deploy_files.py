@@ -116,7 +116,14 @@ def test_the_controller_tests_a_batch_on_the_compose_station(
     monkeypatch.chdir(ROOT)  # the image's WORKDIR holds plans/ and stations/ as the repo does
     params = mfg_ctl_params(command_of("controller")[1:])
     assert long_options(command_of("controller")) == [
-        "--plan", "--batch-id", "--stage", "--sns", "--station", "--artifacts", "--db", "--mqtt",
+        "--plan",
+        "--batch-id",
+        "--stage",
+        "--sns",
+        "--station",
+        "--artifacts",
+        "--db",
+        "--mqtt",
     ]
     assert params["plan_path"] == Path("plans/station_bringup.yaml")
     assert params["batch_id"] == "line-demo"
@@ -194,8 +201,11 @@ def test_dependants_wait_for_healthy_services_and_volumes_are_named() -> None:
         for needed, condition in service.get("depends_on", {}).items()
     }
     assert sorted(waits) == [
-        ("controller", "mosquitto"), ("controller", "postgres"), ("controller", "station"),
-        ("web", "postgres"), ("web", "station"),
+        ("controller", "mosquitto"),
+        ("controller", "postgres"),
+        ("controller", "station"),
+        ("web", "postgres"),
+        ("web", "station"),
     ]
     assert set(waits.values()) == {"service_healthy"}
     sources = [
