@@ -19,6 +19,7 @@ __all__ = [
     "ParetoEntry",
     "StageYield",
     "Stratum",
+    "UnitCounts",
     "YieldReport",
     "fraction",
     "run_to_dict",
@@ -110,17 +111,12 @@ class Stratum:
 
 
 @dataclass(frozen=True)
-class YieldReport:
-    """The yield figures of a set of runs: counts kept, fractions derived from them."""
+class UnitCounts:
+    """How many units were tested, passed in the end and passed first time; the yields."""
 
     tested: int
     passed: int  # units whose last run passed
     first_pass: int  # units whose first run passed with no retried pass
-    flaky: int  # units whose first run passed thanks to a retry
-    stages: tuple[StageYield, ...]
-    step_pareto: tuple[ParetoEntry, ...]
-    code_pareto: tuple[ParetoEntry, ...]
-    stratification: Mapping[str, tuple[Stratum, ...]]  # one entry per DIMENSIONS
 
     @property
     def failed(self) -> int:
@@ -129,13 +125,24 @@ class YieldReport:
 
     @property
     def fpy(self) -> float | None:
-        """First-pass yield: units right first time / units tested."""
+        """First-pass yield: units right first time / units tested (None: none tested)."""
         return fraction(self.first_pass, self.tested)
 
     @property
     def final_yield(self) -> float | None:
-        """Units passed in the end / units tested."""
+        """Units passed in the end / units tested (None: none tested)."""
         return fraction(self.passed, self.tested)
+
+
+@dataclass(frozen=True)
+class YieldReport(UnitCounts):
+    """The yield figures of a set of runs: counts kept, fractions derived from them."""
+
+    flaky: int  # units whose first run passed thanks to a retry
+    stages: tuple[StageYield, ...]
+    step_pareto: tuple[ParetoEntry, ...]
+    code_pareto: tuple[ParetoEntry, ...]
+    stratification: Mapping[str, tuple[Stratum, ...]]  # one entry per DIMENSIONS
 
     @property
     def flaky_rate(self) -> float | None:

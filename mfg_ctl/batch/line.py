@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mfg_ctl.analytics.figures import fraction
+from mfg_ctl.analytics.figures import UnitCounts
 from mfg_ctl.analytics.records import UnitRun
 from mfg_ctl.analytics.yields import yield_report
 from mfg_ctl.batch.units import MAX_UNITS
@@ -65,30 +65,12 @@ def share_units(units: int, stations: int, prefix: str) -> tuple[tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class StationFigures:
+class StationFigures(UnitCounts):
     """What one station (or the whole line) tested, and how fast."""
 
     station_id: str
     batch_id: str
-    tested: int
-    passed: int
-    first_pass: int
     seconds: float  # wall time: from the first batch's start to the last one's end
-
-    @property
-    def failed(self) -> int:
-        """Units whose last run did not pass."""
-        return self.tested - self.passed
-
-    @property
-    def fpy(self) -> float | None:
-        """First-pass yield (None with no unit tested)."""
-        return fraction(self.first_pass, self.tested)
-
-    @property
-    def final_yield(self) -> float | None:
-        """Units passed in the end / units tested (None with no unit tested)."""
-        return fraction(self.passed, self.tested)
 
     @property
     def units_per_s(self) -> float | None:
@@ -119,8 +101,12 @@ def station_figures(
     """The figures of one station's batch from its recorded runs and its start and end."""
     report = yield_report(runs)
     return StationFigures(
-        station_id, batch_id, report.tested, report.passed, report.first_pass,
-        _seconds(started, finished),
+        tested=report.tested,
+        passed=report.passed,
+        first_pass=report.first_pass,
+        station_id=station_id,
+        batch_id=batch_id,
+        seconds=_seconds(started, finished),
     )
 
 
@@ -147,11 +133,12 @@ def line_figures(
 ) -> LineFigures:
     """The line's total: every station summed, over the line's own wall time."""
     total = StationFigures(
-        "line", line_id,
-        sum(station.tested for station in stations),
-        sum(station.passed for station in stations),
-        sum(station.first_pass for station in stations),
-        _seconds(started, finished),
+        tested=sum(station.tested for station in stations),
+        passed=sum(station.passed for station in stations),
+        first_pass=sum(station.first_pass for station in stations),
+        station_id="line",
+        batch_id=line_id,
+        seconds=_seconds(started, finished),
     )
     return LineFigures(tuple(stations), total)
 

@@ -49,8 +49,8 @@ from mfg_ctl.plan import Plan, PlanError, load_plan, parse_plan
 from mfg_ctl.run.events import UnitIdentity
 from mfg_ctl.stations import Framing, Station, StationError, check_covers
 from mfg_ctl.store import RunStore, StoreError
+from mfg_ctl.store.abandoned import pid_alive
 from mfg_ctl.store.models import BatchRecord
-from mfg_ctl.store.store import pid_alive
 from mfg_ctl.wording import clip
 
 if TYPE_CHECKING:

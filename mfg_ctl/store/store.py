@@ -12,12 +12,10 @@ import logging
 import os
 import socket
 import sqlite3
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy import Engine, func, select
@@ -31,6 +29,7 @@ from mfg_ctl.run.events import (
     RunStarted,
     StepFinished,
 )
+from mfg_ctl.store.abandoned import AbandonedRuns, ended_here, pid_alive, started_here
 from mfg_ctl.store.history import HistoryRecords
 from mfg_ctl.store.location import default_url, shown_location
 from mfg_ctl.store.models import (
@@ -75,12 +74,7 @@ log = logging.getLogger(__name__)
 #: What :meth:`RunStore.runs` filters by, besides the plan.
 _IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 
-#: Runs started by this process (any RunStore); a "running" row with our pid
-#: but not listed here was left by an earlier process that had the same pid.
-_LIVE_RUNS: set[str] = set()
-
-
-class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
+class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
     """Records runs from events and answers the CLI's questions about them.
 
     Use it as an observer (``store(event)`` or ``store.store(event)``). Query
@@ -167,7 +161,7 @@ class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
     def _run_started(self, ev: RunStarted) -> None:
         with self._write(f"record the start of run {ev.run_id}") as session:
             session.add(self._run_row(ev))
-        _LIVE_RUNS.add(ev.run_id)
+        started_here(ev.run_id)
 
     def _run_row(self, ev: RunStarted) -> TestRun:
         """The row of a run as it starts."""
@@ -187,7 +181,7 @@ class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
             if run is None:
                 raise StoreError(f"cannot record the end of run {ev.run_id}: it was never started")
             finish_row(run, ev)
-        _LIVE_RUNS.discard(ev.run_id)
+        ended_here(ev.run_id)
 
     def record_run(self, events: Sequence[Event]) -> None:
         """Record a whole finished run (RunStarted ... RunFinished) in one transaction.
@@ -216,55 +210,6 @@ class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
             raise StoreError(
                 f"cannot record run {started.run_id} in {self.url}: {_reason(exc)}"
             ) from exc
-
-    def mark_aborted(self, run_id: str) -> bool:
-        """Mark a still-running run aborted now (Ctrl-C); False if it is unknown or had ended."""
-        _LIVE_RUNS.discard(run_id)
-        return self._abort(run_id, datetime.now(UTC))
-
-    def try_mark_aborted(self, run_id: str, wait_s: float = 1.0) -> bool:
-        """Best effort after a failed write: mark the run aborted, waiting at most ``wait_s``
-        for the database; False (never an exception) if it cannot be done now.
-
-        The run is forgotten as ours either way, so the next query of any
-        process marks it aborted if this could not.
-        """
-        _LIVE_RUNS.discard(run_id)
-        try:
-            with RunStore(self._raw_url, wait_s=wait_s) as quick:
-                return quick._abort(run_id, datetime.now(UTC))
-        except StoreError as error:
-            log.info("could not mark run %s aborted now: %s", run_id, error)
-            return False
-
-    def _abort(self, run_id: str, finished_at: datetime | None) -> bool:
-        """Close a running run as aborted, counting the steps it recorded."""
-        with self._write(f"mark run {run_id} aborted") as session:
-            run = session.get(TestRun, run_id)
-            if run is None or run.status != "running":
-                return False
-            verdicts = session.execute(
-                select(StepResult.verdict, func.count())
-                .where(StepResult.run_id == run_id)
-                .group_by(StepResult.verdict)
-            ).all()
-            counts: dict[str, int] = {str(v): int(n) for v, n in verdicts}
-            first = session.execute(
-                select(StepResult.number, StepResult.name)
-                .where(StepResult.run_id == run_id, StepResult.verdict != "pass")
-                .order_by(StepResult.number)
-                .limit(1)
-            ).first()
-            run.status = "aborted"
-            run.passed = counts.get("pass", 0)
-            run.failed = counts.get("fail", 0)
-            run.errors = counts.get("error", 0)
-            run.first_failure = None if first is None else f"{first.number} {first.name}"
-            run.finished_at = finished_at
-            if finished_at is not None:
-                run.duration_s = (finished_at - run.started_at).total_seconds()
-        log.info("run %s marked aborted", run_id)
-        return True
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -329,35 +274,9 @@ class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
             ).first()
             return None if run is None else stored(run)
 
-    def is_running(self, run: RunSummary) -> bool:
-        """Whether ``run`` is recorded as running and its process may still be at it."""
-        return run.status == "running" and self._alive(run.run_id, run.host, run.pid)
-
-    def _reap(self) -> None:
-        """Mark aborted every run still 'running' whose process is gone.
-
-        Best effort: a query must answer even when this cleanup cannot write
-        (the database is locked or read-only); the next query tries again.
-        """
-        with self._read("look for abandoned runs") as session:
-            rows = session.execute(
-                select(TestRun.id, TestRun.host, TestRun.pid).where(TestRun.status == "running")
-            ).all()
-        for run_id, host, pid in rows:
-            if not self._alive(run_id, host, pid):
-                try:
-                    self._abort(run_id, None)
-                except StoreError as error:
-                    log.warning("could not mark run %s aborted: %s", run_id, error)
-                    return
-
-    def _alive(self, run_id: str, host: str, pid: int) -> bool:
-        """Tell whether the process recording a run may still be at it."""
-        if host != self._host:
-            return True  # another machine's process: nothing to check from here
-        if pid == os.getpid():
-            return run_id in _LIVE_RUNS
-        return pid_alive(pid)
+    def _reopened(self, wait_s: float) -> RunStore:
+        """This store opened again, its writers waiting at most ``wait_s`` for a lock."""
+        return RunStore(self._raw_url, wait_s=wait_s)
 
     @contextmanager
     def _write(self, what: str) -> Iterator[Session]:
@@ -376,19 +295,6 @@ class RunStore(UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot {what} in {self.url}: {_reason(exc)}") from exc
-
-
-def pid_alive(pid: int) -> bool:
-    """Tell whether a process with this pid exists on this machine."""
-    if sys.platform == "win32":  # pragma: no cover - os.kill would terminate it there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists but belongs to someone else
-    return True
 
 
 def _open_hint(engine: Engine) -> str:
