@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text("utf-8"))
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 #: The services that run our image (built from the Dockerfile).
-OURS = ["station", "controller", "web"]
+OURS = ["station", "migrate", "controller", "web"]
 DB_URL = "postgresql://postgres@postgres/mfg"
 
 
@@ -78,8 +78,8 @@ def dockerfile() -> list[tuple[str, str]]:
     ]
 
 
-def test_the_line_has_five_services_and_our_image_runs_three() -> None:
-    assert sorted(SERVICES) == ["controller", "mosquitto", "postgres", "station", "web"]
+def test_the_line_has_six_services_and_our_image_runs_four() -> None:
+    assert sorted(SERVICES) == ["controller", "migrate", "mosquitto", "postgres", "station", "web"]
     assert sorted(name for name, service in SERVICES.items() if "build" in service) == sorted(OURS)
     assert {SERVICES[name]["build"] for name in OURS} == {"."}
     assert SERVICES["postgres"]["image"] == "postgres:15"
@@ -89,7 +89,12 @@ def test_the_line_has_five_services_and_our_image_runs_three() -> None:
 def test_every_command_of_our_image_is_a_console_script_and_its_subcommand() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     scripts = set(project["scripts"])
-    assert [command_of(name)[0] for name in OURS] == ["discos-simulator", "mfg-ctl", "mfg-ctl"]
+    assert [command_of(name)[0] for name in OURS] == [
+        "discos-simulator",
+        "mfg-ctl",
+        "mfg-ctl",
+        "mfg-ctl",
+    ]
     assert {command_of(name)[0] for name in OURS} <= scripts
     runner = CliRunner()
     for name in ("controller", "web"):
@@ -98,6 +103,17 @@ def test_every_command_of_our_image_is_a_console_script_and_its_subcommand() -> 
         assert shown.exit_code == 0, shown.output
         for option in long_options(words):
             assert option in shown.output, f"{name}: mfg-ctl {words[1]} --help lacks {option}"
+
+
+def test_the_migrate_service_upgrades_the_shared_store() -> None:
+    words = command_of("migrate")
+    assert words[:3] == ["mfg-ctl", "db", "upgrade"]
+    group = cli.get_command(click.Context(cli), "db")
+    assert isinstance(group, click.Group)
+    upgrade = group.get_command(click.Context(group), "upgrade")
+    assert upgrade is not None
+    with upgrade.make_context("upgrade", words[3:]) as context:
+        assert context.params == {"as_sql": False, "db_url": DB_URL}
 
 
 def test_the_station_service_serves_the_station_on_every_address_in_the_foreground() -> None:
@@ -201,13 +217,19 @@ def test_dependants_wait_for_healthy_services_and_volumes_are_named() -> None:
         for needed, condition in service.get("depends_on", {}).items()
     }
     assert sorted(waits) == [
+        ("controller", "migrate"),
         ("controller", "mosquitto"),
-        ("controller", "postgres"),
         ("controller", "station"),
-        ("web", "postgres"),
+        ("migrate", "postgres"),
+        ("web", "migrate"),
         ("web", "station"),
     ]
-    assert set(waits.values()) == {"service_healthy"}
+    # the store is upgraded before anything opens it (a shared store is never upgraded on open)
+    assert {waits["controller", "migrate"], waits["web", "migrate"]} == {
+        "service_completed_successfully"
+    }
+    assert {waits["migrate", "postgres"]} == {"service_healthy"}
+    assert SERVICES["migrate"]["restart"] == "no"
     sources = [
         str(volume).split(":")[0]
         for service in SERVICES.values()

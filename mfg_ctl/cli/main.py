@@ -68,6 +68,7 @@ LAZY_COMMANDS = {
     "spc": "mfg_ctl.cli.spc:spc",
     "trends": "mfg_ctl.cli.trends:trends",
     "serve-web": "mfg_ctl.cli.serve_web:serve_web",
+    "db": "mfg_ctl.cli.db:db",
 }
 
 
@@ -236,8 +237,6 @@ def serve(framing: str, host: str, port_offset: int) -> None:
     while not simulator.wait(0.1):
         pass
     click.echo("stopped")
-
-
 
 
 def main(argv: list[str] | None = None) -> int:

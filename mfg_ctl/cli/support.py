@@ -54,6 +54,7 @@ __all__ = [
     "shown_path",
     "sigterm_interrupts",
     "store_call",
+    "store_url",
 ]
 
 
@@ -167,13 +168,19 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def store_url(url: str | None) -> str:
+    """The URL of the run store ``--db`` names: a plain path is an SQLite file, as
+    ``$MFG_CTL_DB`` takes; none at all is :func:`default_url`."""
+    if url and "://" not in url:
+        return f"sqlite:///{Path(url).expanduser().absolute()}"
+    return url or default_url()
+
+
 @contextmanager
 def opened_store(url: str | None) -> Iterator[RunStore]:
-    """The run store at ``url`` (default: :func:`default_url`), closed afterwards."""
-    if url and "://" not in url:  # a plain path, as $MFG_CTL_DB takes
-        url = f"sqlite:///{Path(url).expanduser().absolute()}"
+    """The run store at ``url`` (see :func:`store_url`), closed afterwards."""
     try:
-        store = RunStore(url or default_url())
+        store = RunStore(store_url(url))
     except StoreError as error:
         fail(str(error))
     try:

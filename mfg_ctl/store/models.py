@@ -57,8 +57,10 @@ __all__ = [
 #: ``step_results.teardown``. 3: unit identity (``sn``, ``batch_id``, ``station_id``,
 #: ``stage``, ``operator``), ``plan_version``, ``skipped``, ``stopped_by`` on runs; error codes
 #: and requirements on steps; the ``batches`` table. 4: ``step_results.unit``; the
-#: ``sweep_readings`` table.
-SCHEMA_VERSION = 4
+#: ``sweep_readings`` table. 5: a run's step numbers are unique; the history's indexes.
+#: From 4 on each version is an Alembic revision (:mod:`mfg_ctl.store.revisions`), which
+#: also writes this number, the one an older mfg-ctl checks before it writes.
+SCHEMA_VERSION = 5
 
 #: The values of ``TestRun.status``.
 STATUSES = ("running", "passed", "failed", "error", "aborted")
@@ -109,7 +111,7 @@ class TestRun(Base):
     __table_args__ = (
         Index("ix_test_runs_plan_started", "plan_name", "started_at"),
         # The history's pages (newest first, ties by id) and its status filter, read in
-        # index order; a store made before these gets them when opened (schema.py).
+        # index order (schema 5: revision 0005).
         Index("ix_test_runs_started_id", "started_at", "id"),
         Index("ix_test_runs_status_started", "status", "started_at"),
     )
@@ -158,6 +160,8 @@ class StepResult(Base):
     """One finished step of a run, committed as soon as it finished."""
 
     __tablename__ = "step_results"
+    #: One row per step number of a run: the database refuses a step recorded twice (schema 5).
+    __table_args__ = (Index("ux_step_results_run_number", "run_id", "number", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(

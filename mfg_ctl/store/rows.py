@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 
-
 class _Fields:
     """A dataclass's fields, read as a shallow dict in one C call (``asdict`` deep-copies
     every value, which a batch of a thousand units pays for tens of thousands of times)."""
@@ -70,6 +69,7 @@ _STEP_FIELDS = _Fields(StepFinished)
 _DEVICE_FIELDS = _Fields(DeviceInfo)
 _IDENTITY_FIELDS = _Fields(UnitIdentity)
 _READING_FIELDS = _Fields(SweepReading)
+
 
 def summary(run: TestRun) -> RunSummary:
     """Copy a run's row into a RunSummary."""
@@ -97,8 +97,16 @@ def _stored_step(step: StepResult) -> StoredStep:
 
 #: Columns that older rows (or older schemas) left NULL, read back as these.
 _EMPTY: dict[str, Any] = {
-    "sn": "", "batch_id": "", "station_id": "", "stage": "", "operator": "",
-    "plan_version": "", "skipped": 0, "stopped_by": "", "error_code": "", "unit": "",
+    "sn": "",
+    "batch_id": "",
+    "station_id": "",
+    "stage": "",
+    "operator": "",
+    "plan_version": "",
+    "skipped": 0,
+    "stopped_by": "",
+    "error_code": "",
+    "unit": "",
 }
 
 

@@ -3,9 +3,9 @@
 An SQLite file is checked before it is opened (a file that is not an SQLite
 database is never touched), and a database that is not an mfg-ctl run store is
 refused before anything is written to it. A store of an older schema version is
-migrated in one transaction when it is opened (:data:`MIGRATIONS`); a newer one
-is refused. An index the models gained within a version is added the same way,
-once, when a store that lacks it is opened.
+brought to the latest Alembic revision in one transaction (:mod:`~mfg_ctl.store.revisions`)
+when it is opened, if the caller allows it (an SQLite file of one station) or by
+``mfg-ctl db upgrade`` (a shared server); a newer one is refused.
 """
 
 from __future__ import annotations
@@ -19,41 +19,29 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     Engine,
-    Index,
     create_engine,
     event,
     func,
     insert,
     inspect,
     select,
-    update,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
-from mfg_ctl.run.events import SIMULATED_HERE
-from mfg_ctl.store.models import (
-    FIX_HINT,
-    SCHEMA_VERSION,
-    Base,
-    Device,
-    SchemaInfo,
-    StepResult,
-    StoreError,
-    TestRun,
-    plan_hash,
-)
+from mfg_ctl.store import legacy, revisions
+from mfg_ctl.store.models import FIX_HINT, SCHEMA_VERSION, Base, SchemaInfo, StoreError
+from mfg_ctl.store.revisions import BASELINE, HEAD, VERSION_TABLE, current_revision
 
 __all__ = [
     "BUSY_TIMEOUT_S",
     "ENV_BUSY_TIMEOUT",
-    "MIGRATIONS",
     "busy_timeout",
     "driver_url",
     "open_engine",
+    "open_hint",
     "prepare_schema",
     "schema_ready",
     "set_wal",
@@ -213,127 +201,78 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def schema_ready(conn: Connection) -> bool:
-    """Whether the database already holds this version's tables (nothing to write to open it).
+    """Whether the database already holds the latest revision (nothing to write to open it).
 
     Read-only: a store that another process is writing to opens at once for
     reading; anything else (new, older, foreign, damaged) goes through
     :func:`prepare_schema` in a write transaction.
     """
     tables = set(inspect(conn).get_table_names())
-    if not set(Base.metadata.tables) <= tables:
+    if not set(Base.metadata.tables) <= tables or current_revision(conn) != HEAD:
         return False
-    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
-    return version == SCHEMA_VERSION and not _missing_indexes(conn)
+    return conn.execute(select(SchemaInfo.version)).scalar_one_or_none() == SCHEMA_VERSION
 
 
-def _missing_indexes(conn: Connection) -> list[Index]:
-    """The indexes of the models that the database lacks.
+def prepare_schema(conn: Connection, where: str, *, upgrade: bool) -> str | None:
+    """Create the tables in an empty database, or check the store is ours and, if ``upgrade``,
+    bring it to the latest revision; return the revision it was at (None: created here).
 
-    An index added to a table of the current schema needs no new version: a store
-    opened without it goes through :func:`prepare_schema`, which adds it (once).
-    """
-    inspector = inspect(conn)
-    missing = []
-    for table in Base.metadata.sorted_tables:
-        present = {found["name"] for found in inspector.get_indexes(table.name)}
-        missing += [index for index in table.indexes if index.name not in present]
-    return missing
-
-
-def prepare_schema(conn: Connection, where: str) -> None:
-    """Create the tables in an empty database, migrate an older run store, or check it is ours;
-    then add any index of the models it lacks.
-
-    On PostgreSQL a transaction-scoped advisory lock makes stores opened at once
-    take turns (SQLite's ``BEGIN IMMEDIATE`` does that there), so only the first
-    creates the tables.
+    A store made before Alembic is first brought to the baseline
+    (:mod:`~mfg_ctl.store.legacy`). On PostgreSQL a transaction-scoped advisory
+    lock makes stores opened at once take turns (SQLite's ``BEGIN IMMEDIATE``
+    does that there), so only the first creates or migrates the tables.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
     tables = set(inspect(conn).get_table_names())
-    ours = set(Base.metadata.tables)
+    ours = set(Base.metadata.tables) | {VERSION_TABLE}
     if (
         tables
         and SchemaInfo.__tablename__ not in tables
         and (conn.dialect.name == "sqlite" or tables & ours)
     ):
         raise StoreError(f"{where} is a database but not an mfg-ctl run store; {FIX_HINT}")
-    Base.metadata.create_all(conn)  # the tables that are missing, if any
-    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
-    if version is None:
+    if not tables & ours:
+        Base.metadata.create_all(conn)
         conn.execute(insert(SchemaInfo).values(id=1, version=SCHEMA_VERSION))
-        return
-    if version > SCHEMA_VERSION:
+        revisions.stamp(conn, HEAD)
+        return None
+    version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
+    if version is not None and version > SCHEMA_VERSION:
         raise StoreError(
             f"{where} holds run-store schema version {version} but this mfg-ctl uses version "
             f"{SCHEMA_VERSION}; use the matching mfg-ctl or {FIX_HINT}"
         )
-    while version < SCHEMA_VERSION:
-        migrate = MIGRATIONS.get(version)
-        if migrate is None:
-            raise StoreError(
-                f"{where} holds run-store schema version {version}, which this mfg-ctl cannot "
-                f"migrate to {SCHEMA_VERSION}; {FIX_HINT}"
-            )
-        migrate(conn)
-        version += 1
-        conn.execute(update(SchemaInfo).values(version=version))
-    for index in _missing_indexes(conn):
-        index.create(conn, checkfirst=True)
-
-
-def _add_column(conn: Connection, column: Column[Any]) -> None:
-    """``ALTER TABLE ... ADD COLUMN`` for a model column, in this database's dialect."""
-    table = column.table.name
-    kind = column.type.compile(dialect=conn.dialect)
-    conn.exec_driver_sql(f'ALTER TABLE {table} ADD COLUMN "{column.name}" {kind}')
-
-
-def _v1_to_v2(conn: Connection) -> None:
-    """Schema 2: plan_hash (filled from plan_text), devices_from, teardown."""
-    runs, steps = Base.metadata.tables["test_runs"], Base.metadata.tables["step_results"]
-    for column in (runs.c.plan_hash, runs.c.devices_from, steps.c.teardown):
-        _add_column(conn, column)
-    for index in runs.indexes:
-        if index.name == "ix_test_runs_plan_hash":
-            index.create(conn)
-    station_runs = set(
-        conn.execute(select(Device.run_id).where(Device.simulated.is_(False))).scalars()
-    )
-    for run_id, text in conn.execute(select(TestRun.id, TestRun.plan_text)).all():
-        conn.execute(
-            update(TestRun)
-            .where(TestRun.id == run_id)
-            .values(
-                plan_hash=plan_hash(text),
-                devices_from="a station file" if run_id in station_runs else SIMULATED_HERE,
-            )
+    found = current_revision(conn)
+    if found == HEAD:
+        return HEAD  # another process brought it here while this one waited its turn
+    if found is not None and found not in {known.id for known in revisions.known_revisions()}:
+        raise StoreError(
+            f"{where} is at run-store revision {found}, newer than this mfg-ctl's {HEAD}; "
+            f"use the mfg-ctl that upgraded it or {FIX_HINT}"
         )
-    conn.execute(update(StepResult).values(teardown=False))
+    if not upgrade:
+        raise StoreError(
+            f"{where} is at run-store {f'revision {found}' if found else f'schema {version}'}"
+            f" and this mfg-ctl needs {HEAD}: run `mfg-ctl db upgrade` on it once, with the "
+            f"stations that use it stopped"
+        )
+    if found is None:
+        legacy.to_baseline(conn, where)
+        revisions.stamp(conn, BASELINE)
+    revisions.upgrade(conn, HEAD)
+    return found or BASELINE
 
 
-def _v2_to_v3(conn: Connection) -> None:
-    """Schema 3: unit identity, plan version, skipped steps on runs; error codes and
-    requirements on steps. (The ``batches`` table is new, so ``create_all`` made it.)
-    Earlier runs tested no named unit: their identity stays empty (NULL)."""
-    runs, steps = Base.metadata.tables["test_runs"], Base.metadata.tables["step_results"]
-    added = ("sn", "batch_id", "station_id", "stage", "operator", "plan_version", "skipped",
-             "stopped_by")
-    for name in added:
-        _add_column(conn, runs.c[name])
-    for name in ("error_code", "error_codes", "requirements"):
-        _add_column(conn, steps.c[name])
-    for index in runs.indexes:
-        if index.name in {f"ix_test_runs_{name}" for name in added}:
-            index.create(conn)
-    conn.execute(update(TestRun).values(skipped=0))
-
-
-def _v3_to_v4(conn: Connection) -> None:
-    """Schema 4: the unit of each step's measured value. (The ``sweep_readings`` table is
-    new, so ``create_all`` made it.) Earlier steps' units were not kept: they stay NULL."""
-    _add_column(conn, Base.metadata.tables["step_results"].c.unit)
-
-
-#: How to bring a store of version N to N + 1, each inside the opening transaction.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def open_hint(engine: Engine) -> str:
+    """What to check when a store cannot be opened, for its kind of database."""
+    if engine.dialect.name == "sqlite":
+        return (
+            "check that its folder exists and is writable and the file is an mfg-ctl run "
+            f"store, or {FIX_HINT}"
+        )
+    database = engine.url.database or "the database"
+    return (
+        f"check that the server is running and reachable, that the user may log in, and that "
+        f"{database} exists (createdb {database}), or {FIX_HINT}"
+    )

@@ -105,9 +105,7 @@ def series_query(wanted: SeriesFilter) -> Select[*tuple[Any, ...]]:
         .order_by(TestRun.started_at, TestRun.id, StepResult.number)
     )
     if wanted.last is not None:
-        measured_here = exists().where(
-            StepResult.run_id == TestRun.id, *step_conditions
-        )
+        measured_here = exists().where(StepResult.run_id == TestRun.id, *step_conditions)
         newest = (
             select(TestRun.id)
             .where(measured_here, *run_conditions)

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from types import TracebackType
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, defer, sessionmaker
 
@@ -33,7 +33,6 @@ from mfg_ctl.store.abandoned import AbandonedRuns, ended_here, pid_alive, starte
 from mfg_ctl.store.history import HistoryRecords
 from mfg_ctl.store.location import default_url, shown_location
 from mfg_ctl.store.models import (
-    FIX_HINT,
     AmbiguousRunId,
     Device,
     RunNotFound,
@@ -44,6 +43,7 @@ from mfg_ctl.store.models import (
     SweepReadingRow,
     TestRun,
 )
+from mfg_ctl.store.revisions import HEAD
 from mfg_ctl.store.rows import (
     device_values,
     finish_row,
@@ -59,6 +59,7 @@ from mfg_ctl.store.rows import (
 from mfg_ctl.store.schema import (
     busy_timeout,
     open_engine,
+    open_hint,
     prepare_schema,
     schema_ready,
     set_wal,
@@ -74,6 +75,7 @@ log = logging.getLogger(__name__)
 #: What :meth:`RunStore.runs` filters by, besides the plan.
 _IDENTITY_FILTERS = ("sn", "batch_id", "station_id", "stage")
 
+
 class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryRecords):
     """Records runs from events and answers the CLI's questions about them.
 
@@ -81,11 +83,15 @@ class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryR
     methods return frozen dataclasses, never ORM objects.
     """
 
-    def __init__(self, url: str, wait_s: float | None = None) -> None:
-        """Open the store at an SQLAlchemy ``url``, creating (or migrating) it; StoreError if not.
+    def __init__(
+        self, url: str, wait_s: float | None = None, *, upgrade: bool | None = None
+    ) -> None:
+        """Open the store at an SQLAlchemy ``url``, creating (or upgrading) it; StoreError if not.
 
         ``wait_s``: how long an SQLite writer waits for another before failing
-        (default ``$MFG_CTL_DB_BUSY_TIMEOUT``, else 30 s).
+        (default ``$MFG_CTL_DB_BUSY_TIMEOUT``, else 30 s). ``upgrade``: bring an
+        older store to the latest revision; by default only an SQLite file is (a
+        shared server is upgraded by ``mfg-ctl db upgrade``, stations stopped).
         """
         wait = busy_timeout() if wait_s is None else wait_s
         self._engine = open_engine(url, wait)
@@ -103,9 +109,13 @@ class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryR
         try:
             with self._engine.connect() as conn:
                 ready = schema_ready(conn)
+            #: The revision the store was at (None: created now); the latest if it was ready.
+            self.opened_at: str | None = HEAD
             if not ready:
+                if upgrade is None:
+                    upgrade = self._engine.dialect.name == "sqlite"
                 with writer.begin() as conn:
-                    prepare_schema(conn, self.url)
+                    self.opened_at = prepare_schema(conn, self.url, upgrade=upgrade)
             if self._engine.dialect.name == "sqlite":
                 set_wal(self._engine, wait)
         except StoreError:
@@ -114,7 +124,7 @@ class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryR
         except (SQLAlchemyError, sqlite3.Error) as exc:
             self._engine.dispose()
             raise StoreError(
-                f"cannot open the run store {self.url}: {_reason(exc)}; {_open_hint(self._engine)}"
+                f"cannot open the run store {self.url}: {_reason(exc)}; {open_hint(self._engine)}"
             ) from exc
 
     @property
@@ -297,23 +307,7 @@ class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryR
             raise StoreError(f"cannot {what} in {self.url}: {_reason(exc)}") from exc
 
 
-def _open_hint(engine: Engine) -> str:
-    """What to check when a store cannot be opened, for its kind of database."""
-    if engine.dialect.name == "sqlite":
-        return (
-            "check that its folder exists and is writable and the file is an mfg-ctl run "
-            f"store, or {FIX_HINT}"
-        )
-    database = engine.url.database or "the database"
-    return (
-        f"check that the server is running and reachable, that the user may log in, and that "
-        f"{database} exists (createdb {database}), or {FIX_HINT}"
-    )
-
-
 def _reason(exc: SQLAlchemyError | sqlite3.Error | OSError) -> str:
     """The database's own words for what went wrong, on one line."""
     text = str(exc.orig) if isinstance(exc, DBAPIError) else str(exc)
     return " ".join(text.split()) or type(exc).__name__
-
-

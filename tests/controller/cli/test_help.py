@@ -10,8 +10,23 @@ from simulators import __version__
 from tests.controller.cli.support import Ctl
 
 COMMANDS = [
-    "run", "replay", "runs", "report", "devices", "simulate-fault", "serve", "tempco",
-    "batch", "analytics", "history", "spc", "trends", "export", "serve-web", "line",
+    "run",
+    "replay",
+    "runs",
+    "report",
+    "devices",
+    "simulate-fault",
+    "serve",
+    "tempco",
+    "batch",
+    "analytics",
+    "history",
+    "spc",
+    "trends",
+    "export",
+    "serve-web",
+    "line",
+    "db",
 ]
 #: reStructuredText that would show raw in a terminal.
 MARKUP = re.compile(r"``|:(?:doc|ref|class|func|mod|meth|attr):`|^\s*\.\. |::$", re.MULTILINE)

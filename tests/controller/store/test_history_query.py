@@ -1,5 +1,5 @@
-"""The paged history query (``RunStore.run_page``) and the two indexes it reads through,
-which a store made before them gains when opened."""
+"""The paged history query (``RunStore.run_page``) and the two indexes it reads through
+(a store made before them gains them by revision 0005: test_revisions.py)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,12 @@ from sqlalchemy.dialects import sqlite
 
 from mfg_ctl.store import RunStore
 from mfg_ctl.store.history import RunFilter, page_query
-from mfg_ctl.store.schema import open_engine, schema_ready
-from tests.controller.store.support import T0, finished, raw, started, step, url_of
-
-NEW_INDEXES = {"ix_test_runs_started_id", "ix_test_runs_status_started"}
+from tests.controller.store.support import T0, finished, started, step
 
 
 def record(store: RunStore, run_id: str, minutes: int, verdict: str = "pass") -> None:
     at = T0 + timedelta(minutes=minutes)
     store.record_run([started(run_id, at=at), step(run_id, 1, verdict), finished(run_id, verdict)])
-
-
-def indexes(db: Path) -> set[str]:
-    return {str(row[0]) for row in raw(db, "SELECT name FROM sqlite_master WHERE type='index'")}
 
 
 def test_pages_are_newest_first_and_runs_started_together_never_repeat(store: RunStore) -> None:
@@ -74,21 +67,3 @@ def test_a_page_is_read_in_index_order_without_sorting_the_table(
         plan = " | ".join(str(row[3]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
     assert index in plan
     assert "TEMP B-TREE FOR ORDER BY" not in plan  # a "RIGHT PART" (ties by id) is fine
-
-
-def test_a_store_without_the_history_indexes_gains_them_and_keeps_its_runs(db: Path) -> None:
-    with RunStore(url_of(db)) as store:
-        record(store, "kept", minutes=0)
-    for name in NEW_INDEXES:
-        raw(db, f"DROP INDEX {name}")  # as a store made before them
-    assert not NEW_INDEXES & indexes(db)
-    with RunStore(url_of(db)) as store:
-        assert [run.run_id for run in store.run_page(RunFilter()).runs] == ["kept"]
-    assert indexes(db) >= NEW_INDEXES
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(4,)]
-    engine = open_engine(url_of(db))
-    try:
-        with engine.connect() as conn:
-            assert schema_ready(conn)  # the next opening reads only: nothing left to add
-    finally:
-        engine.dispose()

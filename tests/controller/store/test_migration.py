@@ -16,6 +16,7 @@ import pytest
 from mfg_ctl.cli.main import main
 from mfg_ctl.store import RunStore
 from mfg_ctl.store.models import SCHEMA_VERSION
+from mfg_ctl.store.revisions import HEAD
 from tests.controller.store.support import ROOT, raw, url_of
 
 V1_DUMP = ROOT / "tests" / "controller" / "data" / "runs_v1.sql"
@@ -44,8 +45,8 @@ def test_a_version_1_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
         assert (failed.sn, failed.batch_id, failed.stage, failed.skipped) == ("", "", "", 0)
         assert failed.steps[8].error_codes == ()
         assert {step.unit for step in failed.steps} == {""}  # not kept before schema 4
-    assert SCHEMA_VERSION == 4
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(4,)]
+    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(SCHEMA_VERSION,)]
+    assert raw(db, "SELECT version_num FROM mfg_ctl_alembic_version") == [(HEAD,)]
     indexes = {row[0] for row in raw(db, "SELECT name FROM sqlite_master WHERE type='index'")}
     assert {"ix_test_runs_plan_hash", "ix_test_runs_sn", "ix_test_runs_batch_id"} <= indexes
     assert raw(db, "SELECT count(*) FROM batches") == [(0,)]

@@ -50,7 +50,7 @@ def test_a_version_2_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
         }
         assert store.unit_runs() == []  # runs of before schema 3 named no unit
         assert store.runs(sn="SN1") == []
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(4,)]  # and on to schema 4
+    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(5,)]  # and on to schema 5
     assert raw(db, "SELECT count(*) FROM step_results") == [(22,)]
     assert raw(db, "SELECT DISTINCT skipped FROM test_runs") == [(0,)]
     indexes = {row[0] for row in raw(db, "SELECT name FROM sqlite_master WHERE type='index'")}
@@ -101,11 +101,16 @@ def test_unit_runs_are_the_named_ones_oldest_first(units: RunStore) -> None:
     assert [run.run_id for run in runs] == ["r1", "r2", "r3", "r4"]
     first = runs[0]
     assert (first.sn, first.batch_id, first.station_id, first.stage, first.operator) == (
-        "SN1", "B1", "ST1", "EVT", "ann",
+        "SN1",
+        "B1",
+        "ST1",
+        "EVT",
+        "ann",
     )
     assert (first.plan_version, first.status, first.started) == ("1.0", "passed", T0)
     assert [(s.index, s.status, s.attempts) for s in first.steps] == [
-        (1, "pass", 2), (2, "pass", 1),
+        (1, "pass", 2),
+        (2, "pass", 1),
     ]
     assert first.steps[0].error_codes == ("E210",)
     assert first.steps[0].passed_on_retry

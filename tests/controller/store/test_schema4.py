@@ -97,7 +97,7 @@ def test_a_version_3_store_is_migrated_and_keeps_its_runs(tmp_path: Path) -> Non
         assert {s.unit for s in (*tempco.steps, *bringup.steps)} == {""}  # not kept before 4
         assert store.sweep_readings(TEMPCO_RUN) == ()  # nor were the readings
         before = RunReport.from_stored(bringup)
-    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(4,)]
+    assert raw(db, "SELECT version FROM mfg_ctl_schema") == [(5,)]  # and on to schema 5
     assert raw(db, "SELECT count(*) FROM step_results") == [(12,)]
     assert raw(db, "SELECT count(*) FROM sweep_readings") == [(0,)]
     with RunStore(url_of(db)) as again:  # records schema-4 runs beside the old ones
