@@ -83,6 +83,7 @@ bench: $(STAMP_DEV)
 	$(PY) bench/trends_speed.py
 	$(PY) bench/web_sse.py
 	$(PY) bench/web_history.py
+	$(PY) bench/line_load.py
 
 ## bench-regress: fail when a server's CPU per request, over the bare socketserver's in this run, passes its limit
 bench-regress: $(STAMP_DEV)
