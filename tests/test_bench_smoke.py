@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 SCRIPTS = (
     "framework_bench", "modbus_bench", "cycle_bench", "regress", "batch_scale", "trends_speed",
-    "web_sse", "web_history",
+    "web_sse", "web_history", "line_load",
 )
 #: Enough requests that every server's CPU time spans several clock ticks (10 ms each:
 #: the bare floor costs ~5 us a request), so no figure can come out as zero.
