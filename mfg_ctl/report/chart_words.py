@@ -34,6 +34,13 @@ class ChartWords:
     )
     tempco_measured: str = "{ppm} ppm/\u00b0C"
     tempco_undefined: str = "undefined (Vout is 0 at {reference} \u00b0C)"
+    # a sweep's temperatures over time
+    temperatures_title: str = "Chamber and DUT temperature over the sweep"
+    temperatures_x: str = "elapsed time (min)"
+    temperatures_y: str = "temperature (\u00b0C)"
+    temperatures_setpoint: str = "setpoint"
+    temperatures_chamber: str = "chamber (air)"
+    temperatures_dut: str = "DUT (case)"
     # Pareto and histogram
     count: str = "count"
     pareto_cumulative: str = "cumulative"

@@ -264,9 +264,15 @@ def prepare_schema(conn: Connection, where: str, *, upgrade: bool) -> str | None
     return found or BASELINE
 
 
-def open_hint(engine: Engine) -> str:
-    """What to check when a store cannot be opened, for its kind of database."""
+def open_hint(engine: Engine, reason: str = "") -> str:
+    """What to check when a store cannot be opened, for its kind of database and the
+    database's ``reason``."""
     if engine.dialect.name == "sqlite":
+        if "locked" in reason or "busy" in reason:
+            return (
+                f"another process kept it locked for writing longer than ${ENV_BUSY_TIMEOUT} "
+                f"allows ({busy_timeout():g} s); try again once it is done, or wait longer"
+            )
         return (
             "check that its folder exists and is writable and the file is an mfg-ctl run "
             f"store, or {FIX_HINT}"

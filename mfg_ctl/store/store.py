@@ -124,7 +124,8 @@ class RunStore(AbandonedRuns, UnitRecords, SeriesRecords, SweepRecords, HistoryR
         except (SQLAlchemyError, sqlite3.Error) as exc:
             self._engine.dispose()
             raise StoreError(
-                f"cannot open the run store {self.url}: {_reason(exc)}; {open_hint(self._engine)}"
+                f"cannot open the run store {self.url}: {_reason(exc)}; "
+                f"{open_hint(self._engine, _reason(exc))}"
             ) from exc
 
     @property

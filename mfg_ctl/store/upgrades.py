@@ -52,6 +52,12 @@ def revision_state(url: str) -> RevisionState:
     """Read (never write) which revision the store at ``url`` is at; StoreError if unreadable."""
     engine = open_engine(url)
     where = shown_location(engine.url)
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        engine.dispose()
+        raise StoreError(
+            f"{where} lives only as long as one process: there is nothing to look at or "
+            "upgrade; give a file path or a server URL"
+        )
     try:
         with engine.connect() as conn:
             revision = current_revision(conn)
@@ -60,7 +66,9 @@ def revision_state(url: str) -> RevisionState:
                 version = conn.execute(select(SchemaInfo.version)).scalar_one_or_none()
     except SQLAlchemyError as exc:
         said = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        raise StoreError(f"cannot read the run store {where}: {said}; {open_hint(engine)}") from exc
+        raise StoreError(
+            f"cannot read the run store {where}: {said}; {open_hint(engine, said)}"
+        ) from exc
     finally:
         engine.dispose()
     known = known_revisions()
@@ -78,6 +86,7 @@ def revision_state(url: str) -> RevisionState:
 
 def upgrade_store(url: str) -> str | None:
     """Bring the store to the latest revision (creating it if empty); the revision it was at."""
+    revision_state(url)  # refuses what cannot be upgraded before anything is written
     with RunStore(url, upgrade=True) as store:
         return store.opened_at
 

@@ -3,7 +3,7 @@
 The yield Paretos, control charts and TempCo curve are the report's own charts
 (:mod:`mfg_ctl.report.plots`), so a page and a PDF show the same picture, in the words
 of the page's language (:func:`chart_words`, from the catalogue's ``chart.*`` keys);
-the sweep's temperatures over time is drawn here, in the same fixed style. Heat
+the sweep's temperatures over time too (:mod:`mfg_ctl.report.sweep_plot`). Heat
 buckets turn a count into the CSS class of its cell. matplotlib is imported by the
 drawing functions, when a chart is drawn.
 
@@ -22,7 +22,6 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
@@ -31,20 +30,14 @@ from flask import current_app
 from mfg_ctl.analytics.trends import StepTrend
 from mfg_ctl.report.chart_words import ChartWords, word_fields
 from mfg_ctl.report.compose import TempcoFigures
-from mfg_ctl.report.plots import (
-    control_chart_png,
-    drawing,
-    figure_png,
-    pareto_png,
-    tempco_curve_png,
-)
+from mfg_ctl.report.plots import control_chart_png, pareto_png, tempco_curve_png
+from mfg_ctl.report.sweep_plot import temperatures_png
 from mfg_ctl.run.events import SweepReading
 from mfg_ctl.web.messages import Catalogue
 
 __all__ = [
     "HEAT_BUCKETS",
     "ChartCache",
-    "TemperatureLabels",
     "chart_cache",
     "chart_words",
     "control_chart_uri",
@@ -217,65 +210,11 @@ def tempco_curve_uri(
     return data_uri(image)
 
 
-@dataclass(frozen=True)
-class TemperatureLabels:
-    """The texts of the temperatures chart, in the page's language."""
-
-    title: str
-    elapsed: str
-    temperature: str
-    setpoint: str
-    chamber: str
-    dut: str
-
-
-def temperatures_uri(readings: Sequence[SweepReading], labels: TemperatureLabels) -> str:
-    """The setpoint, the chamber's air and the DUT's case temperature against the sweep's
-    elapsed time (minutes, in the bench's time); the DUT line only where a probe read it."""
+def temperatures_uri(readings: Sequence[SweepReading], words: ChartWords) -> str:
+    """The sweep's setpoint, chamber and DUT temperatures against time (see
+    :func:`~mfg_ctl.report.sweep_plot.temperatures_png`)."""
     image = chart_cache().image(
-        ("temperatures", readings, labels, _DPI), lambda: _temperatures_png(readings, labels)
+        ("temperatures", readings, words, _DPI),
+        lambda: temperatures_png(readings, dpi=_DPI, words=words),
     )
     return data_uri(image)
-
-
-def _temperatures_png(readings: Sequence[SweepReading], labels: TemperatureLabels) -> bytes:
-    minutes = [reading.elapsed_s / 60 for reading in readings]
-    with drawing() as figure:
-        axes = figure.add_subplot()
-        axes.step(
-            minutes,
-            [reading.setpoint_c for reading in readings],
-            where="pre",
-            color="0.55",
-            linestyle="--",
-            linewidth=0.9,
-            label=labels.setpoint,
-        )
-        axes.plot(
-            minutes,
-            [reading.chamber_c for reading in readings],
-            color="#1f4e9c",
-            marker="o",
-            markersize=2.5,
-            linewidth=1.1,
-            label=labels.chamber,
-        )
-        probed = [
-            (at, r.dut_c) for at, r in zip(minutes, readings, strict=True) if r.dut_c is not None
-        ]
-        if probed:
-            axes.plot(
-                [at for at, _dut in probed],
-                [dut for _at, dut in probed],
-                color="#d62728",
-                marker="s",
-                markersize=2.5,
-                linewidth=1.1,
-                label=labels.dut,
-            )
-        axes.set_title(labels.title)
-        axes.set_xlabel(labels.elapsed)
-        axes.set_ylabel(labels.temperature)
-        axes.grid(True, linewidth=0.3, color="0.85")
-        axes.legend(loc="best")
-        return figure_png(figure, _DPI)

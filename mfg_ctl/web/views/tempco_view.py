@@ -19,7 +19,6 @@ from mfg_ctl.run.events import SweepReading
 from mfg_ctl.store import AmbiguousRunId, RunNotFound, StoredRun, StoreError
 from mfg_ctl.tempco import TempcoPoint
 from mfg_ctl.web.charts import (
-    TemperatureLabels,
     chart_words,
     tempco_curve_uri,
     temperatures_uri,
@@ -121,18 +120,10 @@ def tempco_json(swept: TempcoRun) -> dict[str, Any]:
 
 def tempco_view(swept: TempcoRun) -> dict[str, Any]:
     """The page: the JSON figures, and the two charts drawn in the page's language."""
-    text = messages()
-    labels = TemperatureLabels(
-        title=text("dash.tempco.temperatures_title"),
-        elapsed=text("dash.tempco.elapsed"),
-        temperature=text("dash.tempco.temperature"),
-        setpoint=text("dash.tempco.setpoint"),
-        chamber=text("dash.tempco.chamber"),
-        dut=text("dash.tempco.dut"),
-    )
+    words = chart_words(messages())
     return {
         "swept": swept,
         "figures": tempco_json(swept),
-        "curve": tempco_curve_uri(swept.found, swept.readings, chart_words(text)),
-        "temperatures": temperatures_uri(swept.readings, labels),
+        "curve": tempco_curve_uri(swept.found, swept.readings, words),
+        "temperatures": temperatures_uri(swept.readings, words),
     }

@@ -4,12 +4,14 @@ stores refused in one line."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mfg_ctl.store.revisions import BASELINE, HEAD
+from mfg_ctl.store.upgrades import revision_state
 from tests.controller.cli.support import Ctl, closed_port
 from tests.controller.store.backends import fresh_url, query
 from tests.controller.store.revision_support import at_revision, differences, old_store
@@ -118,3 +120,34 @@ def test_a_server_that_does_not_answer_is_one_line(ctl: Ctl) -> None:
         f"error: cannot read the run store {url.replace('ql:', 'ql+psycopg:')}"
     )
     assert "check that the server is running and reachable" in refused.err
+
+
+def test_a_store_locked_by_a_writer_is_one_line_and_left_as_it_was(
+    ctl: Ctl, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = old_store(tmp_path / "old.db", 4)
+    monkeypatch.setenv("MFG_CTL_DB_BUSY_TIMEOUT", "0.2")
+    writer = sqlite3.connect(db, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+        refused = ctl("db", "upgrade", "--db", db)
+    finally:
+        writer.close()
+    assert (refused.status, refused.out) == (2, "")
+    assert refused.err == (
+        f"error: cannot open the run store sqlite:///{db}: database is locked; another process "
+        "kept it locked for writing longer than $MFG_CTL_DB_BUSY_TIMEOUT allows (0.2 s); try "
+        "again once it is done, or wait longer\n"
+    )
+    assert revision_state(f"sqlite:///{db}").revision is None  # still the schema-4 store
+    assert ctl("db", "upgrade", "--db", db).status == 0  # the writer done, it upgrades
+
+
+def test_an_in_memory_store_is_refused(ctl: Ctl) -> None:
+    for command in ("current", "upgrade"):
+        refused = ctl("db", command, "--db", "sqlite://")
+        assert (refused.status, refused.out) == (2, "")
+        assert refused.err == (
+            "error: an in-memory store (sqlite://) lives only as long as one process: there is "
+            "nothing to look at or upgrade; give a file path or a server URL\n"
+        )
